@@ -1,0 +1,147 @@
+"""Configuration: ``[tool.qualgate.<gate>]`` tables, validated against the gates' option specs.
+
+Where the file is: ``--config FILE``, else ``qualgate.toml`` at the project root (its
+tables are named after the gates, without the ``tool.qualgate`` prefix, like
+``ruff.toml``), else ``[tool.qualgate]`` in the root's ``pyproject.toml``.
+
+Precedence: command line > environment (``QUALGATE_<GATE>_<OPTION>``) > file > default.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from qualgate.errors import ConfigError
+from qualgate.options import Option, OptionError, coerce
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
+
+
+class Source:
+    COMMAND_LINE = "command line"
+    ENVIRONMENT = "environment"
+    DEFAULT = "default"
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ConfigFile:
+    """The qualgate tables found for a project (empty when there is no file)."""
+
+    path: Path | None = None
+    prefix: str = ""  # "tool.qualgate." for pyproject.toml, "" for qualgate.toml
+    tables: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+    def where(self, gate: str) -> str:
+        name = self.path.name if self.path else "config"
+        return f"{name} [{self.prefix}{gate}]"
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            data: dict[str, Any] = tomllib.load(handle)
+            return data
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(
+            f"{path.name}: invalid TOML: {exc}", "fix the syntax error at that line"
+        ) from exc
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from exc
+
+
+def load_config(root: Path, explicit: Path | None, known_gates: Iterable[str]) -> ConfigFile:
+    """Find and parse the configuration; unknown gate tables are a `ConfigError`."""
+    if explicit is not None:
+        if not explicit.is_file():
+            raise ConfigError(f"--config {explicit}: no such file")
+        path = explicit
+    elif (root / "qualgate.toml").is_file():
+        path = root / "qualgate.toml"
+    elif (root / "pyproject.toml").is_file():
+        path = root / "pyproject.toml"
+    else:
+        return ConfigFile()
+    data = _read_toml(path)
+    if path.name == "pyproject.toml" or "tool" in data:
+        raw = data.get("tool", {}).get("qualgate", {})
+        prefix = "tool.qualgate."
+    else:
+        raw, prefix = data, ""
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path.name}: [{prefix.rstrip('.')}] must be a table")
+    known = sorted(known_gates)
+    tables: dict[str, Mapping[str, Any]] = {}
+    for key, value in raw.items():
+        if key not in known:
+            raise ConfigError(
+                f"{path.name}: unknown table [{prefix}{key}]",
+                "valid tables: " + ", ".join(f"[{prefix}{g}]" for g in known),
+            )
+        if not isinstance(value, dict):
+            raise ConfigError(f"{path.name}: [{prefix}{key}] must be a table of options")
+        tables[key] = value
+    return ConfigFile(path=path, prefix=prefix, tables=tables)
+
+
+def env_var(gate: str, option: str) -> str:
+    """The environment variable click reads for an option: QUALGATE_<GATE>_<OPTION>."""
+    return f"QUALGATE_{gate}_{option}".upper().replace("-", "_")
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Resolved:
+    value: Any
+    source: str
+
+
+def resolve(
+    gate: str,
+    options: Iterable[Option],
+    cli_values: Mapping[str, tuple[Any, str]],
+    config: ConfigFile,
+    root: Path,
+) -> dict[str, Resolved]:
+    """Every option's effective value and where it came from.
+
+    ``cli_values`` maps option names to ``(value, source)`` for values given on the
+    command line or in the environment (already converted by click).
+    """
+    specs = {o.name: o for o in options}
+    table = config.tables.get(gate, {})
+    where = config.where(gate)
+    for key in table:
+        if key not in specs:
+            raise ConfigError(
+                f"{where}: unknown key `{key}`",
+                "valid keys: " + ", ".join(sorted(specs)),
+            )
+    base_dir = config.path.parent if config.path else root
+    result: dict[str, Resolved] = {}
+    for name, spec in specs.items():
+        if name in cli_values:
+            value, source = cli_values[name]
+            label = f"--{name}" if source == Source.COMMAND_LINE else f"${env_var(gate, name)}"
+            try:
+                converted = coerce(spec, value, from_cli=True, base_dir=Path.cwd())
+            except OptionError as exc:
+                raise ConfigError(f"{label} {exc}", f"see `qualgate {gate} --help`") from exc
+            result[name] = Resolved(value=converted, source=source)
+        elif name in table:
+            try:
+                converted = coerce(spec, table[name], from_cli=False, base_dir=base_dir)
+            except OptionError as exc:
+                raise ConfigError(f"{where}: `{name}` {exc}") from exc
+            result[name] = Resolved(value=converted, source=str(config.path))
+        else:
+            default = spec.default
+            if isinstance(default, Path) and not default.is_absolute():
+                default = root / default
+            result[name] = Resolved(value=default, source=Source.DEFAULT)
+    return result

@@ -1,0 +1,94 @@
+"""What a gate is given: the project root, its resolved options, and a time budget."""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from qualgate import git
+from qualgate.errors import GateError
+
+
+@dataclass(frozen=True, kw_only=True)
+class GateContext:
+    """Everything a gate's ``run`` may read. Gates never print and never see click."""
+
+    gate: str
+    root: Path
+    options: Mapping[str, Any] = field(default_factory=dict)
+    base: str | None = None
+    timeout: float = 600.0
+    debug: bool = False
+    # Arguments after `--` on the command line (only for gates that accept them).
+    extra_args: tuple[str, ...] = ()
+    started: float = field(default_factory=time.monotonic)
+
+    def option(self, name: str) -> Any:
+        """The resolved value of a gate option by its long name (``"coverage-min"``)."""
+        try:
+            return self.options[name]
+        except KeyError:
+            raise KeyError(f"gate {self.gate} has no option {name!r}") from None
+
+    def remaining(self) -> float:
+        """Seconds left of the gate's --timeout (at least one, so tools can start)."""
+        return max(1.0, self.timeout - (time.monotonic() - self.started))
+
+    def progress(self, message: str) -> None:
+        """Human progress chatter: stderr, and only when stderr is a terminal."""
+        if sys.stderr.isatty():
+            sys.stderr.write(f"qualgate {self.gate}: {message}\n")
+            sys.stderr.flush()
+
+    def relpath(self, path: str | os.PathLike[str]) -> str:
+        """A path as findings show it: relative to the root, with forward slashes.
+
+        Paths outside the root stay absolute (still with forward slashes).
+        """
+        p = Path(path)
+        if not p.is_absolute():
+            p = self.root / p
+        try:
+            rel = os.path.relpath(p, self.root)
+        except ValueError:  # pragma: no cover - different drive on Windows
+            return p.as_posix()
+        if rel == ".." or rel.startswith(".." + os.sep):
+            return p.as_posix()
+        return Path(rel).as_posix()
+
+    def changed_lines(self) -> git.ChangedLines | None:
+        """Lines changed since --base (None without --base)."""
+        if self.base is None:
+            return None
+        return _changed_lines(self.root, self.base)
+
+    def python(self) -> str:
+        """The project's interpreter: --python, else <root>/.venv, else ours.
+
+        Gates that declare a ``python`` option get it honoured here.
+        """
+        chosen = self.options.get("python")
+        if chosen:
+            path = Path(chosen)
+            if not path.exists():
+                raise GateError(
+                    f"--python {chosen}: no such interpreter",
+                    "point --python at the project's python (e.g. .venv/bin/python)",
+                )
+            return str(path)
+        for candidate in (".venv/bin/python", "venv/bin/python", ".venv/Scripts/python.exe"):
+            path = self.root / candidate
+            if path.exists():
+                return str(path)
+        return sys.executable
+
+
+@functools.lru_cache(maxsize=8)
+def _changed_lines(root: Path, base: str) -> git.ChangedLines:
+    return git.changed_lines(root, base)

@@ -1,0 +1,95 @@
+"""The gate registry: one entry per gate, imported only when that gate runs.
+
+A gate module exposes:
+
+- ``OPTIONS: tuple[Option, ...]``: its options (also its config keys);
+- ``DEFAULT_TIMEOUT: float``: seconds, the default of ``--timeout``;
+- ``run(ctx: GateContext) -> Verdict``;
+- optionally ``PASSTHROUGH = True`` when arguments after ``--`` go to its tool.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol, cast
+
+if TYPE_CHECKING:
+    from qualgate.context import GateContext
+    from qualgate.options import Option
+    from qualgate.verdict import Verdict
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class GateInfo:
+    name: str
+    module: str
+    help: str
+    wrapper: str
+
+
+class GateModule(Protocol):
+    OPTIONS: tuple[Option, ...]
+    DEFAULT_TIMEOUT: float
+    run: Callable[[GateContext], Verdict]
+
+
+GATES: dict[str, GateInfo] = {
+    info.name: info
+    for info in (
+        GateInfo(
+            name="run-tests",
+            module="qualgate.gates.run_tests",
+            help="Run the test suite under coverage and check coverage thresholds.",
+            wrapper="tools/ci/run-tests.sh",
+        ),
+        GateInfo(
+            name="lint-format",
+            module="qualgate.gates.lint_format",
+            help="Lint (ruff), check formatting (ruff format) and types (mypy).",
+            wrapper="tools/ci/lint-format.sh",
+        ),
+        GateInfo(
+            name="openapi-lint",
+            module="qualgate.gates.openapi",
+            help="Validate OpenAPI documents, apply style rules, find breaking changes.",
+            wrapper="tools/ci/openapi-lint.sh",
+        ),
+        GateInfo(
+            name="migration-check",
+            module="qualgate.gates.migrations",
+            help="Prove Alembic migrations upgrade, match the models and downgrade.",
+            wrapper="tools/db/migration-check.sh",
+        ),
+        GateInfo(
+            name="seed",
+            module="qualgate.gates.seed",
+            help="Load declared seed data idempotently, all or nothing.",
+            wrapper="tools/db/seed.sh",
+        ),
+        GateInfo(
+            name="dependency-scan",
+            module="qualgate.gates.deps",
+            help="Find known-vulnerable, unpinned or disallowed dependencies.",
+            wrapper="tools/security/dependency-scan.sh",
+        ),
+        GateInfo(
+            name="artifact-validate",
+            module="qualgate.gates.artifacts",
+            help="Validate RFCs, ADRs, contracts and config files against schemas.",
+            wrapper="tools/artifact/validate.sh",
+        ),
+        GateInfo(
+            name="all",
+            module="qualgate.gates.all",
+            help="Run every configured gate and combine their verdicts.",
+            wrapper="tools/ci/all.sh",
+        ),
+    )
+}
+
+
+def load(name: str) -> GateModule:
+    """Import a gate's module (raises KeyError for an unknown gate)."""
+    return cast("GateModule", importlib.import_module(GATES[name].module))

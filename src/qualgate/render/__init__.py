@@ -1,0 +1,28 @@
+"""Renderers: one module per output format, each exposing ``render(verdict) -> str``.
+
+The registry drives ``--format`` and ``--report`` choices; modules load on demand.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from qualgate.verdict import Verdict
+
+RENDERERS: dict[str, str] = {
+    "text": "qualgate.render.text",
+    "json": "qualgate.render.json",
+    "sarif": "qualgate.render.sarif",
+    "junit": "qualgate.render.junit",
+    "github": "qualgate.render.github",
+    "markdown": "qualgate.render.markdown",
+}
+
+
+def render(fmt: str, verdict: Verdict) -> str:
+    """``verdict`` in format ``fmt`` (a key of `RENDERERS`)."""
+    module = importlib.import_module(RENDERERS[fmt])
+    text: str = module.render(verdict)
+    return text
