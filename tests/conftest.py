@@ -83,3 +83,16 @@ def postgres_url(postgres_admin_url: str) -> Iterator[str]:
 def mariadb_url(mariadb_admin_url: str) -> Iterator[str]:
     """A fresh, empty MariaDB database for one test, dropped afterwards."""
     yield from _fresh_database(mariadb_admin_url, "mariadb")
+
+
+@pytest.fixture()
+def fake_gate(monkeypatch: pytest.MonkeyPatch) -> str:
+    """Register tests/fake_gate.py as the gate `fake` for the duration of a test."""
+    from qualgate.gates import GATES, GateInfo
+
+    monkeypatch.setitem(
+        GATES,
+        "fake",
+        GateInfo(name="fake", module="tests.fake_gate", help="A fake gate.", wrapper="-"),
+    )
+    return "fake"

@@ -60,9 +60,11 @@ def run_qualgate(*args: str, env: Mapping[str, str] | None = None, input: str | 
         raise result.exception
     verdict = None
     out = result.stdout
-    if out.lstrip().startswith("{") and '"schema_version"' in out:
-        verdict = json.loads(out)
-        assert_valid_verdict(verdict)
+    if out.lstrip().startswith("{"):
+        document = json.loads(out)
+        if isinstance(document, dict) and "gate" in document and "$schema" not in document:
+            verdict = document
+            assert_valid_verdict(verdict)
     return Run(code=result.exit_code, stdout=out, stderr=result.stderr, verdict=verdict)
 
 

@@ -149,7 +149,10 @@ def _unavailable_gate_command(name: str, exc: Exception) -> click.Command:
         from qualgate.runner import error_verdict, utc_now
         from qualgate.verdict import Tool
 
-        fmt = "json" if "json" in args and "--format" in " ".join(args) else "text"
+        words = [path, *args]
+        fmt = "json" if "--format=json" in words or "--format json" in " ".join(words) else "text"
+        if path.startswith("-"):
+            path = "."
         verdict = error_verdict(
             name,
             f"the {name} gate cannot load: {type(exc).__name__}: {exc}",
@@ -264,6 +267,7 @@ def _invoke_gate(name: str, specs: Sequence[Any], kwargs: Mapping[str, Any]) -> 
             debug=debug,
             extra_args=tuple(ctx.meta.get(_EXTRA, ())),
             started=t0,
+            config_file=config_file,
         )
         verdict = run_gate(gate_ctx)
         verdict = finalize(
@@ -408,7 +412,7 @@ def schema_command() -> None:
 
 @click.command("config")
 @click.argument("path", required=False, default=".", type=click.Path(file_okay=False))
-@click.option("--gate", "gate_names", multiple=True, type=click.Choice(list(GATES)))
+@click.option("--gate", "gate_names", multiple=True, help="Only this gate (repeatable).")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @click.pass_context
@@ -420,6 +424,11 @@ def config_command(
     from qualgate.errors import ConfigError
 
     root = Path(path).resolve()
+    unknown = [g for g in gate_names if g not in GATES]
+    if unknown:
+        raise click.BadParameter(
+            f"unknown gate {unknown[0]!r}; gates: {', '.join(GATES)}", param_hint="--gate"
+        )
     try:
         config = load_config(root, Path(config_file) if config_file else None, GATES)
         report: dict[str, dict[str, dict[str, Any]]] = {}

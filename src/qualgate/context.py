@@ -28,6 +28,8 @@ class GateContext:
     # Arguments after `--` on the command line (only for gates that accept them).
     extra_args: tuple[str, ...] = ()
     started: float = field(default_factory=time.monotonic)
+    # The --config file, when one was named (the `all` gate passes it on).
+    config_file: Path | None = None
 
     def option(self, name: str) -> Any:
         """The resolved value of a gate option by its long name (``"coverage-min"``)."""

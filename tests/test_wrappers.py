@@ -1,0 +1,79 @@
+"""The shell wrappers agents call: they find qualgate and hand it the gate and arguments."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from qualgate.gates import GATES
+from tests.support import REPO
+
+
+@pytest.mark.parametrize("gate", sorted(GATES))
+def test_wrapper_runs_its_gate_from_another_directory(gate: str, tmp_path: Path) -> None:
+    wrapper = REPO / GATES[gate].wrapper
+    assert wrapper.is_file()
+    assert os.access(wrapper, os.X_OK)
+    done = subprocess.run(
+        [str(wrapper), "--help"], cwd=tmp_path, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert f"qualgate {gate}" in done.stdout
+    assert "Usage:" in done.stdout
+
+
+def test_wrapper_passes_arguments_and_exit_code(tmp_path: Path) -> None:
+    # Run from elsewhere; the wrapper works from the project root, so the verdict lands there.
+    wrapper = REPO / "tools/ci/all.sh"
+    done = subprocess.run(
+        [str(wrapper), "--format", "json", "--timeout", "0"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert '"status": "error"' in done.stdout
+    assert "--timeout expects a number >= 1" in done.stdout
+
+
+def _copy_wrapper(tmp_path: Path) -> Path:
+    project = tmp_path / "project"
+    (project / "tools" / "ci").mkdir(parents=True)
+    target = project / "tools" / "ci" / "lint-format.sh"
+    shutil.copy2(REPO / "tools/ci/lint-format.sh", target)
+    return target
+
+
+def test_wrapper_prefers_the_project_venv(tmp_path: Path) -> None:
+    wrapper = _copy_wrapper(tmp_path)
+    fake = tmp_path / "project" / ".venv" / "bin" / "qualgate"
+    fake.parent.mkdir(parents=True)
+    fake.write_text('#!/bin/sh\necho "venv qualgate $*"; pwd\n', encoding="utf-8")
+    fake.chmod(0o755)
+    done = subprocess.run(
+        [str(wrapper), "--x", "a b"], cwd=tmp_path, capture_output=True, text=True, check=False
+    )
+    assert done.stdout.splitlines() == [
+        "venv qualgate lint-format --x a b",
+        str((tmp_path / "project").resolve()),
+    ]
+
+
+def test_wrapper_without_qualgate_exits_2(tmp_path: Path) -> None:
+    wrapper = _copy_wrapper(tmp_path)
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    # A python3 that cannot import qualgate, and no qualgate on PATH.
+    (bin_dir / "python3").write_text("#!/bin/sh\nexit 1\n", encoding="utf-8")
+    (bin_dir / "python3").chmod(0o755)
+    env = {"PATH": f"{bin_dir}:/usr/bin:/bin"}
+    done = subprocess.run(
+        [str(wrapper)], cwd=tmp_path, capture_output=True, text=True, env=env, check=False
+    )
+    assert done.returncode == 2
+    assert "qualgate is not installed" in done.stderr
