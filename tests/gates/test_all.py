@@ -24,7 +24,8 @@ def configure(root: Path, fake: str, fake2: str) -> Path:
         {
             "pyproject.toml": (
                 f'[tool.qualgate.all]\ngates = ["fake", "fake2"]\n\n'
-                f'[tool.qualgate.fake]\nmode = "{fake}"\n\n[tool.qualgate.fake2]\nmode = "{fake2}"\n'
+                f'[tool.qualgate.fake]\nmode = "{fake}"\n\n'
+                f'[tool.qualgate.fake2]\nmode = "{fake2}"\n'
             ),
             "app.py": "a = 1\nb = 2\n",
         },
