@@ -1,0 +1,132 @@
+"""Where a project's Alembic revisions live, read from alembic.ini without importing Alembic."""
+
+from __future__ import annotations
+
+import configparser
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from qualgate.errors import GateError
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class AlembicProject:
+    """The parts of an alembic.ini section the gate needs."""
+
+    root: Path
+    ini: Path
+    section: str
+    script_location: Path
+    version_locations: tuple[Path, ...]
+    recursive: bool
+    url: str | None
+
+    def revision_files(self) -> list[Path]:
+        """Every revision module Alembic would load, sorted."""
+        files: set[Path] = set()
+        for folder in self.version_locations:
+            if not folder.is_dir():
+                continue
+            pattern = "**/*.py" if self.recursive else "*.py"
+            files.update(
+                p for p in folder.glob(pattern) if p.name != "__init__.py" and p.is_file()
+            )
+        return sorted(files)
+
+
+def has_section(ini: Path, section: str = "alembic") -> bool:
+    parser = configparser.ConfigParser()
+    try:
+        parser.read(ini, encoding="utf-8")
+    except (configparser.Error, OSError, UnicodeDecodeError):
+        return ini.is_file()
+    return parser.has_section(section)
+
+
+def _resolve(root: Path, ini: Path, value: str) -> Path:
+    value = value.strip()
+    if ":" in value and not re.match(r"^[A-Za-z]:[\\/]", value):
+        # "package:folder" (a resource inside an importable package): look in the tree.
+        package, _, sub = value.partition(":")
+        parts = package.split(".")
+        for base in (root, root / "src"):
+            candidate = base.joinpath(*parts, sub)
+            if candidate.is_dir():
+                return candidate
+        return root.joinpath(*parts, sub)
+    path = Path(value)
+    # Alembic resolves a relative script_location against the working directory, which
+    # the gate (and the worker) set to the project root.
+    return path if path.is_absolute() else root / path
+
+
+def load(root: Path, ini_name: str | Path, section: str | None) -> AlembicProject:
+    """Read ``ini_name`` (relative to ``root``); a GateError when it cannot be used."""
+    ini = Path(ini_name)
+    if not ini.is_absolute():
+        ini = root / ini
+    section = section or "alembic"
+    parser = configparser.ConfigParser(
+        defaults={"here": str(ini.parent.resolve())}, interpolation=None
+    )
+    try:
+        with ini.open(encoding="utf-8") as handle:
+            parser.read_file(handle)
+    except (configparser.Error, UnicodeDecodeError) as exc:
+        raise GateError(
+            f"{ini.name} is not a valid ini file: {exc}".splitlines()[0],
+            "fix the syntax of the Alembic config file",
+        ) from exc
+    if not parser.has_section(section):
+        found = ", ".join(parser.sections()) or "none"
+        raise GateError(
+            f"{ini.name} has no [{section}] section (sections: {found})",
+            "pass --name with the section of the database to check",
+        )
+
+    def get(key: str) -> str | None:
+        raw = parser.get(section, key, fallback=None)
+        if raw is None:
+            return None
+        return raw.replace("%(here)s", str(ini.parent.resolve())).replace("%%", "%")
+
+    location = get("script_location")
+    if not location:
+        raise GateError(
+            f"{ini.name} [{section}] has no script_location",
+            "set script_location to the folder holding env.py",
+        )
+    script = _resolve(root, ini, location)
+    if not (script / "env.py").is_file():
+        raise GateError(
+            f"{ini.name} [{section}]: script_location {location} has no env.py",
+            "point script_location at the folder created by `alembic init`",
+        )
+    versions_raw = get("version_locations")
+    if versions_raw:
+        separator = (get("path_separator") or get("version_path_separator") or "").strip()
+        splitter = {"space": " ", "newline": "\n", ":": ":", ";": ";", "os": ":"}.get(separator)
+        pieces = (
+            versions_raw.split(splitter)
+            if splitter and splitter != " "
+            else re.split(r"[\s,]+", versions_raw)
+        )
+        versions = tuple(_resolve(root, ini, p) for p in pieces if p.strip())
+    else:
+        versions = (script / "versions",)
+    recursive = (get("recursive_version_locations") or "").strip().lower() in (
+        "true",
+        "1",
+        "yes",
+        "on",
+    )
+    return AlembicProject(
+        root=root,
+        ini=ini,
+        section=section,
+        script_location=script,
+        version_locations=versions,
+        recursive=recursive,
+        url=get("sqlalchemy.url"),
+    )

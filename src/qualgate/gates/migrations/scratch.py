@@ -1,0 +1,176 @@
+"""Scratch databases: created for one gate run, always dropped, never the user's database.
+
+The parent process owns the scratch database: `scratch_database` is a context manager
+whose ``finally`` drops it after success, failure, timeout or Ctrl-C (the worker, if still
+running, is killed first by `qualgate.process.run`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+import shutil
+import sys
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from qualgate.errors import GateError
+
+# Plain scheme -> the driver the gate ships with (psycopg 3, PyMySQL).
+_DRIVERS = {
+    "postgresql": "postgresql+psycopg",
+    "postgres": "postgresql+psycopg",
+    "mysql": "mysql+pymysql",
+    "mariadb": "mariadb+pymysql",
+}
+_SUPPORTED = ("postgresql", "mysql", "mariadb", "sqlite")
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Scratch:
+    """A scratch database: its full URL (with password) and how to show it."""
+
+    url: str
+    shown: str
+    backend: str
+    name: str
+    secrets: tuple[str, ...] = ()
+
+
+def mask(text: str, secret_values: tuple[str, ...] | list[str]) -> str:
+    """``text`` with every secret replaced by ``***``."""
+    for secret in secret_values:
+        if secret:
+            text = text.replace(secret, "***")
+    return text
+
+
+def parse_server_url(raw: str) -> Any:
+    """The URL as a SQLAlchemy URL with a driver we support; GateError otherwise."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        url = make_url(raw)
+    except ArgumentError as exc:
+        raise GateError(
+            "--database-url is not a database URL",
+            "use e.g. postgresql://user@host:5432/postgres or mysql://root@host:3306/mysql",
+        ) from exc
+    backend = url.get_backend_name()
+    if backend not in _SUPPORTED:
+        raise GateError(
+            f"--database-url: unsupported database {backend!r}",
+            "use PostgreSQL (postgresql://) or MySQL/MariaDB (mysql://), or omit it for SQLite",
+        )
+    if url.drivername in _DRIVERS:
+        url = url.set(drivername=_DRIVERS[url.drivername])
+    return url
+
+
+def secrets_of(url: Any) -> tuple[str, ...]:
+    password = url.password
+    return (str(password),) if password else ()
+
+
+def _admin_engine(url: Any) -> Any:
+    from sqlalchemy import create_engine
+    from sqlalchemy.pool import NullPool
+
+    connect_args: dict[str, Any] = {"connect_timeout": 10}
+    return create_engine(
+        url, isolation_level="AUTOCOMMIT", poolclass=NullPool, connect_args=connect_args
+    )
+
+
+def _quote(backend: str, name: str) -> str:
+    return f'"{name}"' if backend == "postgresql" else f"`{name}`"
+
+
+def _server_error(action: str, url: Any, exc: Exception) -> GateError:
+    orig = getattr(exc, "orig", None) or exc
+    reason = mask(str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__,
+                  secrets_of(url))
+    shown = url.render_as_string(hide_password=True)
+    return GateError(
+        f"cannot {action} on {shown}: {reason}",
+        "check that the server is running and the user may CREATE DATABASE",
+    )
+
+
+def create(server_url: str) -> Scratch:
+    """Create ``qualgate_<random>`` on the server ``server_url`` names."""
+    from sqlalchemy import text
+
+    url = parse_server_url(server_url)
+    backend = url.get_backend_name()
+    backend = "mysql" if backend == "mariadb" else backend
+    name = f"qualgate_{secrets.token_hex(6)}"
+    engine = _admin_engine(url)
+    try:
+        with engine.connect() as conn:
+            conn.execute(text(f"CREATE DATABASE {_quote(backend, name)}"))
+    except Exception as exc:  # noqa: BLE001 - any driver error becomes a clear GateError
+        raise _server_error("create a scratch database", url, exc) from exc
+    finally:
+        engine.dispose()
+    scratch_url = url.set(database=name)
+    return Scratch(
+        url=scratch_url.render_as_string(hide_password=False),
+        shown=scratch_url.render_as_string(hide_password=True),
+        backend=backend,
+        name=name,
+        secrets=secrets_of(url),
+    )
+
+
+def drop(server_url: str, scratch: Scratch) -> None:
+    """Drop the scratch database, disconnecting anything still attached."""
+    from sqlalchemy import text
+
+    url = parse_server_url(server_url)
+    engine = _admin_engine(url)
+    try:
+        with engine.connect() as conn:
+            if scratch.backend == "postgresql":
+                force = conn.dialect.server_version_info >= (13,)
+                clause = " WITH (FORCE)" if force else ""
+                conn.execute(
+                    text(f"DROP DATABASE IF EXISTS {_quote('postgresql', scratch.name)}{clause}")
+                )
+            else:
+                conn.execute(text(f"DROP DATABASE IF EXISTS {_quote('mysql', scratch.name)}"))
+    except Exception as exc:  # noqa: BLE001
+        raise _server_error(f"drop scratch database {scratch.name}", url, exc) from exc
+    finally:
+        engine.dispose()
+
+
+@contextlib.contextmanager
+def scratch_database(server_url: str | None) -> Iterator[Scratch]:
+    """A scratch database for the body; SQLite in a temp dir when no server is given."""
+    if server_url is None:
+        folder = Path(tempfile.mkdtemp(prefix="qualgate-mig-"))
+        name = f"qualgate_{secrets.token_hex(6)}"
+        path = folder / f"{name}.db"
+        try:
+            yield Scratch(
+                url=f"sqlite:///{path}", shown=f"sqlite:///{path}", backend="sqlite", name=name
+            )
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+        return
+    scratch = create(server_url)
+    try:
+        yield scratch
+    except BaseException:
+        # The first fault is the one to report; still try hard to leave nothing behind.
+        try:
+            drop(server_url, scratch)
+        except GateError as exc:
+            sys.stderr.write(f"qualgate migration-check: {exc.reason}\n")
+        raise
+    drop(server_url, scratch)

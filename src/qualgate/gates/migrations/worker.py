@@ -1,0 +1,649 @@
+"""The migration worker: runs a project's Alembic ``env.py`` in the project's own interpreter.
+
+This file is run by path (``python worker.py REQUEST RESULT``) with the project's Python,
+which may not have qualgate installed: it imports nothing from qualgate. It reads a JSON
+request, writes one JSON event per line to RESULT (flushed as it goes, so the parent knows
+how far a killed worker got), and exits 0 whenever it could report.
+
+Safety: before ``env.py`` runs, every way SQLAlchemy makes an engine (``create_engine``,
+``engine_from_config``, ``create_async_engine``, ``async_engine_from_config``) is patched to
+point at the target database, whatever URL ``env.py`` computed. When ``env.py`` hands
+Alembic a connection, the worker checks that it came from one of those engines and that the
+server says it is connected to the target database; otherwise it refuses before any
+migration runs. Afterwards it checks that ``alembic_version`` exists in the target.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+import traceback
+from typing import Any, Callable, Dict, List, Optional
+
+WORKER_PROTOCOL = 1
+
+
+class Refused(Exception):
+    """The worker cannot guarantee that env.py migrates the target database."""
+
+
+class StepFailed(Exception):
+    """A migration step failed; carries the revision it failed on."""
+
+    def __init__(self, message: str, revision: Optional[str]) -> None:
+        super().__init__(message)
+        self.revision = revision
+
+
+class Emitter:
+    """Writes one JSON event per line to the result file, flushed immediately."""
+
+    def __init__(self, path: str, secrets: List[str]) -> None:
+        self.handle = open(path, "a", encoding="utf-8")  # noqa: SIM115 - closed in main
+        self.secrets = [s for s in secrets if s]
+
+    def mask(self, text: str) -> str:
+        for secret in self.secrets:
+            text = text.replace(secret, "***")
+        return text
+
+    def emit(self, **event: Any) -> None:
+        line = self.mask(json.dumps(event, default=str))
+        self.handle.write(line + "\n")
+        self.handle.flush()
+
+
+def _error_text(exc: BaseException) -> str:
+    """The database's own message when there is one, else the exception's."""
+    orig = getattr(exc, "orig", None)
+    text = str(orig) if orig is not None else str(exc)
+    if not text.strip():
+        text = type(exc).__name__
+    # Driver messages carry a trailing SQL echo and a background link: keep the reason.
+    lines = [ln for ln in text.strip().splitlines() if ln.strip()]
+    short = "\n".join(lines[:6])
+    return f"{type(orig).__name__ if orig is not None else type(exc).__name__}: {short}"
+
+
+# ---------------------------------------------------------------------------
+# Forcing every engine onto the target URL
+
+
+class Forcer:
+    """Patches SQLAlchemy's engine factories so every engine points at ``target``."""
+
+    def __init__(self, target: str) -> None:
+        from sqlalchemy.engine import make_url
+
+        self.target = make_url(target)
+        self.engines: List[Any] = []  # sync engines we created (async ones: their sync_engine)
+        self.requested: List[str] = []
+
+    def _url_for(self, requested: Any, *, is_async: bool) -> Any:
+        from sqlalchemy.engine import make_url
+
+        target = self.target
+        try:
+            asked = make_url(requested)
+        except Exception:  # noqa: BLE001 - env.py may pass anything; we replace it anyway
+            asked = None
+        if asked is not None:
+            self.requested.append(asked.get_backend_name())
+        if asked is not None and asked.get_backend_name() == target.get_backend_name():
+            # Keep the driver env.py chose (psycopg2, asyncpg...): the project has it.
+            return target.set(drivername=asked.drivername)
+        if is_async:
+            async_driver = {
+                "sqlite": "sqlite+aiosqlite",
+                "postgresql": "postgresql+psycopg",
+                "mysql": "mysql+aiomysql",
+                "mariadb": "mariadb+aiomysql",
+            }.get(target.get_backend_name())
+            if async_driver:
+                return target.set(drivername=async_driver)
+        return target
+
+    def _kwargs(self, requested: Any, kwargs: Dict[str, Any]) -> Dict[str, Any]:
+        from sqlalchemy.engine import make_url
+
+        try:
+            same = make_url(requested).get_backend_name() == self.target.get_backend_name()
+        except Exception:  # noqa: BLE001
+            same = False
+        if not same:
+            # connect_args meant for another backend would break the target's driver.
+            kwargs = {k: v for k, v in kwargs.items() if k != "connect_args"}
+        return kwargs
+
+    def install(self) -> None:
+        import sqlalchemy
+        import sqlalchemy.engine
+        import sqlalchemy.engine.create as create_mod
+
+        original = create_mod.create_engine
+        forcer = self
+
+        def create_engine(url: Any, **kwargs: Any) -> Any:
+            engine = original(
+                forcer._url_for(url, is_async=False), **forcer._kwargs(url, kwargs)
+            )
+            forcer.engines.append(engine)
+            return engine
+
+        # engine_from_config looks up create_engine in create_mod at call time.
+        create_mod.create_engine = create_engine  # type: ignore[assignment]
+        sqlalchemy.create_engine = create_engine  # type: ignore[assignment]
+        sqlalchemy.engine.create_engine = create_engine  # type: ignore[assignment]
+
+        try:
+            import sqlalchemy.ext.asyncio as async_pkg
+            import sqlalchemy.ext.asyncio.engine as async_mod
+        except ImportError:  # pragma: no cover - very old SQLAlchemy or no greenlet
+            return
+        original_async = async_mod.create_async_engine
+
+        def create_async_engine(url: Any, **kwargs: Any) -> Any:
+            engine = original_async(
+                forcer._url_for(url, is_async=True), **forcer._kwargs(url, kwargs)
+            )
+            forcer.engines.append(engine.sync_engine)
+            return engine
+
+        async_mod.create_async_engine = create_async_engine  # type: ignore[assignment]
+        async_pkg.create_async_engine = create_async_engine  # type: ignore[assignment]
+
+    def owns(self, connection: Any) -> bool:
+        engine = getattr(connection, "engine", None)
+        return any(engine is e for e in self.engines)
+
+
+def _current_database(connection: Any) -> str:
+    from sqlalchemy import text
+
+    backend = connection.dialect.name
+    if backend == "sqlite":
+        rows = connection.execute(text("PRAGMA database_list")).fetchall()
+        return next((str(r[2]) for r in rows if r[1] == "main"), "")
+    if backend == "postgresql":
+        return str(connection.execute(text("SELECT current_database()")).scalar())
+    if backend in ("mysql", "mariadb"):
+        return str(connection.execute(text("SELECT DATABASE()")).scalar())
+    raise Refused(f"qualgate cannot verify which database a {backend} connection uses")
+
+
+def _same_database(found: str, target: Any) -> bool:
+    wanted = target.database or ""
+    if target.get_backend_name() == "sqlite":
+        return bool(found) and os.path.realpath(found) == os.path.realpath(wanted)
+    return found == wanted
+
+
+# ---------------------------------------------------------------------------
+# Watching what env.py hands to Alembic
+
+
+class Watch:
+    """Patches EnvironmentContext.configure: verify the connection, track each step."""
+
+    def __init__(self, forcer: Forcer, emitter: Emitter) -> None:
+        self.forcer = forcer
+        self.emitter = emitter
+        self.applied: List[str] = []
+        self.opts: Dict[str, Any] = {}
+        self.configured = False
+        self.verified = False
+
+    def reset(self) -> None:
+        self.applied = []
+        self.configured = False
+
+    def install(self) -> None:
+        from alembic.runtime.environment import EnvironmentContext
+
+        original = EnvironmentContext.configure
+        watch = self
+
+        def configure(self: Any, *args: Any, **kwargs: Any) -> Any:
+            connection = kwargs.get("connection", args[0] if args else None)
+            if connection is None:
+                raise Refused(
+                    "env.py configures Alembic without a connection (offline mode or a URL "
+                    "of its own), so qualgate cannot prove which database it would migrate"
+                )
+            if not watch.forcer.owns(connection):
+                raise Refused(
+                    "env.py hands Alembic a connection qualgate did not create (a raw driver "
+                    "connection or an engine made before qualgate could redirect it)"
+                )
+            found = _current_database(connection)
+            if not _same_database(found, watch.forcer.target):
+                raise Refused(
+                    f"env.py's connection is on database {found!r}, not qualgate's scratch "
+                    "database"
+                )
+            watch.verified = True
+            callbacks = list(kwargs.get("on_version_apply") or ())
+            callbacks.append(watch._on_apply)
+            kwargs["on_version_apply"] = callbacks
+            # One revision per transaction: a failure names its revision and earlier
+            # revisions stay applied, as `alembic upgrade +1` repeated would leave them.
+            kwargs.setdefault("transaction_per_migration", True)
+            watch.opts = dict(kwargs)
+            watch.configured = True
+            return original(self, *args, **kwargs)
+
+        EnvironmentContext.configure = configure  # type: ignore[method-assign]
+
+    def _on_apply(self, *, step: Any, **_: Any) -> None:
+        # up_revision_ids: the revisions a step adds (upgrade) or removes (downgrade).
+        self.applied.extend(step.up_revision_ids)
+
+
+# ---------------------------------------------------------------------------
+# Schema snapshots (reflection), for downgrade and up/down consistency checks
+
+
+def snapshot(url: Any) -> Dict[str, Any]:
+    """Tables, columns, keys and indexes of ``url``, as plain JSON-able data."""
+    from sqlalchemy import create_engine, inspect
+    from sqlalchemy.pool import NullPool
+
+    factory = _ORIGINAL_CREATE_ENGINE or create_engine
+    engine = factory(url, poolclass=NullPool)
+    try:
+        with engine.connect() as conn:
+            insp = inspect(conn)
+            names = [t for t in insp.get_table_names() if t != "alembic_version"]
+            out: Dict[str, Any] = {}
+            multi = hasattr(insp, "get_multi_columns")
+            if multi and names:
+                cols = insp.get_multi_columns()
+                pks = insp.get_multi_pk_constraint()
+                fks = insp.get_multi_foreign_keys()
+                idx = insp.get_multi_indexes()
+                uqs = insp.get_multi_unique_constraints()
+
+                def pick(data: Dict[Any, Any], name: str) -> Any:
+                    return data.get((None, name), [])
+
+            for name in sorted(names):
+                if multi:
+                    c, p, f, i, u = (
+                        pick(cols, name),
+                        pick(pks, name) or {},
+                        pick(fks, name),
+                        pick(idx, name),
+                        pick(uqs, name),
+                    )
+                else:  # pragma: no cover - SQLAlchemy 1.4
+                    c = insp.get_columns(name)
+                    p = insp.get_pk_constraint(name) or {}
+                    f = insp.get_foreign_keys(name)
+                    i = insp.get_indexes(name)
+                    u = insp.get_unique_constraints(name)
+                out[name] = {
+                    "columns": {
+                        col["name"]: {
+                            "type": str(col["type"]),
+                            "nullable": bool(col.get("nullable", True)),
+                            "default": None if col.get("default") is None else str(col["default"]),
+                        }
+                        for col in c
+                    },
+                    "primary_key": list(p.get("constrained_columns") or []),
+                    "foreign_keys": sorted(
+                        f"({', '.join(fk['constrained_columns'])}) -> {fk['referred_table']}"
+                        f"({', '.join(fk['referred_columns'])})"
+                        for fk in f
+                    ),
+                    "indexes": sorted(
+                        f"{ix['name']}({', '.join(str(x) for x in ix['column_names'])})"
+                        f"{' unique' if ix.get('unique') else ''}"
+                        for ix in i
+                    ),
+                    "unique": sorted(f"({', '.join(uq['column_names'])})" for uq in u),
+                }
+            return out
+    finally:
+        engine.dispose()
+
+
+_ORIGINAL_CREATE_ENGINE: Optional[Callable[..., Any]] = None
+
+
+def _version_rows(url: Any) -> Optional[List[str]]:
+    """The revisions in the target's alembic_version table (None when there is no table)."""
+    from sqlalchemy import inspect, text
+    from sqlalchemy.pool import NullPool
+
+    assert _ORIGINAL_CREATE_ENGINE is not None
+    engine = _ORIGINAL_CREATE_ENGINE(url, poolclass=NullPool)
+    try:
+        with engine.connect() as conn:
+            if "alembic_version" not in inspect(conn).get_table_names():
+                return None
+            return [str(r[0]) for r in conn.execute(text("SELECT version_num FROM alembic_version"))]
+    finally:
+        engine.dispose()
+
+
+# ---------------------------------------------------------------------------
+# The steps
+
+
+class Runner:
+    def __init__(self, request: Dict[str, Any], emitter: Emitter) -> None:
+        self.request = request
+        self.emitter = emitter
+        self.forcer = Forcer(request["url"])
+        self.watch = Watch(self.forcer, emitter)
+        self.config: Any = None
+        self.script: Any = None
+        self.order: List[str] = []  # base -> head
+
+    def setup(self) -> None:
+        global _ORIGINAL_CREATE_ENGINE
+        import sqlalchemy.engine.create as create_mod
+
+        _ORIGINAL_CREATE_ENGINE = create_mod.create_engine
+        self.forcer.install()
+        self.watch.install()
+        from alembic.config import Config
+        from alembic.script import ScriptDirectory
+
+        request = self.request
+        url = request["url"]
+        for name in ["DATABASE_URL", *request.get("url_env", [])]:
+            os.environ[name] = url
+        ini = request["ini"]
+        section = request.get("name") or "alembic"
+        self.config = Config(ini, ini_section=section)
+        # ConfigParser interpolation: a literal % must be doubled.
+        self.config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+        self.script = ScriptDirectory.from_config(self.config)
+        self.order = [s.revision for s in self.script.walk_revisions("base", "heads")][::-1]
+
+    def _next_after(self, applied: List[str], order: List[str]) -> Optional[str]:
+        done = set(applied)
+        return next((r for r in order if r not in done), None)
+
+    def _run(self, what: str, fn: Callable[[], None], order: List[str]) -> List[str]:
+        self.watch.reset()
+        try:
+            fn()
+        except Refused:
+            raise
+        except Exception as exc:  # noqa: BLE001 - every failure is reported with its revision
+            revision = self._next_after(self.watch.applied, order)
+            raise StepFailed(_error_text(exc), revision) from exc
+        if not self.watch.configured:
+            raise Refused(
+                f"env.py never called context.configure() during {what}, so qualgate cannot "
+                "tell which database it used"
+            )
+        return list(self.watch.applied)
+
+    def baseline(self) -> None:
+        request = self.request
+        sql_file = request.get("baseline_sql")
+        if sql_file:
+            from sqlalchemy import text
+            from sqlalchemy.pool import NullPool
+
+            assert _ORIGINAL_CREATE_ENGINE is not None
+            with open(sql_file, encoding="utf-8") as handle:
+                script = handle.read()
+            engine = _ORIGINAL_CREATE_ENGINE(self.forcer.target, poolclass=NullPool)
+            try:
+                with engine.begin() as conn:
+                    for statement in _split_sql(script):
+                        conn.execute(text(statement))
+            except Exception as exc:  # noqa: BLE001
+                raise StepFailed(f"baseline SQL {sql_file}: {_error_text(exc)}", None) from exc
+            finally:
+                engine.dispose()
+        stamp = request.get("baseline_stamp")
+        if stamp:
+            from alembic import command
+
+            self._run("stamp", lambda: command.stamp(self.config, stamp), [])
+
+    def upgrade(self, target: str = "heads") -> List[str]:
+        from alembic import command
+
+        return self._run(
+            "upgrade", lambda: command.upgrade(self.config, target), self.order
+        )
+
+    def downgrade(self, target: str) -> List[str]:
+        from alembic import command
+
+        return self._run(
+            "downgrade", lambda: command.downgrade(self.config, target), self.order[::-1]
+        )
+
+    def drift(self) -> Dict[str, Any]:
+        from alembic import autogenerate
+        from alembic.runtime.environment import EnvironmentContext
+
+        command_args = dict(
+            message=None,
+            autogenerate=True,
+            sql=False,
+            head="head",
+            splice=False,
+            branch_label=None,
+            version_path=None,
+            rev_id=None,
+            depends_on=None,
+        )
+        opts_seen: Dict[str, Any] = {}
+
+        def retrieve(rev: Any, context: Any) -> List[Any]:
+            opts_seen.update(context.opts)
+            if context.opts.get("target_metadata") is None:
+                return []
+            revision_context.run_autogenerate(rev, context)
+            return []
+
+        revision_context = autogenerate.RevisionContext(self.config, self.script, command_args)
+        self.watch.reset()
+        with EnvironmentContext(
+            self.config,
+            self.script,
+            fn=retrieve,
+            as_sql=False,
+            template_args=revision_context.template_args,
+            revision_context=revision_context,
+        ):
+            self.script.run_env()
+        if not self.watch.configured:
+            raise Refused("env.py never called context.configure() during the drift check")
+        if opts_seen.get("target_metadata") is None:
+            return {"metadata": False, "diffs": []}
+        diffs: List[Any] = []
+        for script in revision_context.generated_revisions[-1:]:
+            for ops in script.upgrade_ops_list:
+                diffs.extend(ops.as_diffs())
+        return {"metadata": True, "diffs": [_describe_diff(d) for d in diffs]}
+
+
+def _split_sql(script: str) -> List[str]:
+    """Statements of a plain SQL file (split on ';' at line ends; no procedures)."""
+    statements, current = [], []
+    for line in script.splitlines():
+        if line.strip().startswith("--"):
+            continue
+        current.append(line)
+        if line.rstrip().endswith(";"):
+            statements.append("\n".join(current).rstrip().rstrip(";"))
+            current = []
+    if "".join(current).strip():
+        statements.append("\n".join(current))
+    return [s for s in statements if s.strip()]
+
+
+def _describe_diff(diff: Any) -> Dict[str, Any]:
+    """One autogenerate difference as {kind, table, column, message}."""
+    if isinstance(diff, list):  # modify_* come grouped per column
+        parts = [_describe_diff(d) for d in diff]
+        first = parts[0] if parts else {"kind": "modify", "table": None, "column": None}
+        return {
+            "kind": first["kind"],
+            "table": first["table"],
+            "column": first["column"],
+            "message": "; ".join(p["message"] for p in parts),
+        }
+    kind = str(diff[0])
+    table: Optional[str] = None
+    column: Optional[str] = None
+    message = kind
+    if kind in ("add_table", "remove_table"):
+        table = diff[1].name
+        message = (
+            f"table {table} is in the models but no migration creates it"
+            if kind == "add_table"
+            else f"table {table} is created by the migrations but is not in the models"
+        )
+    elif kind in ("add_column", "remove_column"):
+        table, column = diff[2], diff[3].name
+        message = (
+            f"column {table}.{column} is in the models but no migration adds it"
+            if kind == "add_column"
+            else f"column {table}.{column} exists after the migrations but not in the models"
+        )
+    elif kind in ("add_index", "remove_index"):
+        index = diff[1]
+        table = index.table.name if index.table is not None else None
+        cols = ", ".join(c.name for c in index.columns)
+        where = "in the models only" if kind == "add_index" else "in the database only"
+        message = f"index {index.name} on {table}({cols}) is {where}"
+    elif kind in ("add_constraint", "remove_constraint", "add_fk", "remove_fk"):
+        cons = diff[1]
+        table = cons.table.name if getattr(cons, "table", None) is not None else None
+        cols = ", ".join(c.name for c in cons.columns) if hasattr(cons, "columns") else ""
+        where = "in the models only" if kind.startswith("add") else "in the database only"
+        label = "foreign key" if kind.endswith("_fk") else type(cons).__name__
+        message = f"{label} {cons.name or ''} on {table}({cols}) is {where}".replace("  ", " ")
+    elif kind.startswith("modify_"):
+        table, column = diff[2], diff[3]
+        old, new = diff[5], diff[6]
+        what = kind[len("modify_") :]
+        message = f"column {table}.{column} {what}: database has {old!r}, models have {new!r}"
+    elif kind in ("add_table_comment", "remove_table_comment"):
+        table = diff[1].name
+        message = f"table {table} comment differs"
+    return {"kind": kind, "table": table, "column": column, "message": message}
+
+
+def _diff_snapshots(before: Dict[str, Any], after: Dict[str, Any]) -> List[str]:
+    """Human-readable differences between two schema snapshots."""
+    out = []
+    for table in sorted(set(before) | set(after)):
+        if table not in after:
+            out.append(f"table {table} is missing")
+            continue
+        if table not in before:
+            out.append(f"table {table} is left over")
+            continue
+        b, a = before[table], after[table]
+        for col in sorted(set(b["columns"]) | set(a["columns"])):
+            if col not in a["columns"]:
+                out.append(f"column {table}.{col} is missing")
+            elif col not in b["columns"]:
+                out.append(f"column {table}.{col} is left over")
+            elif b["columns"][col] != a["columns"][col]:
+                out.append(
+                    f"column {table}.{col} differs: {b['columns'][col]} vs {a['columns'][col]}"
+                )
+        for key in ("primary_key", "foreign_keys", "indexes", "unique"):
+            if b[key] != a[key]:
+                out.append(f"{key.replace('_', ' ')} of {table} differ: {b[key]} vs {a[key]}")
+    return out
+
+
+def main(argv: List[str]) -> int:
+    request_path, result_path = argv[1], argv[2]
+    with open(request_path, encoding="utf-8") as handle:
+        request = json.load(handle)
+    emitter = Emitter(result_path, request.get("secrets", []))
+    # Anything env.py or the app prints must not reach the parent's protocol.
+    sys.stdout = sys.stderr
+    os.chdir(request["root"])
+    runner = Runner(request, emitter)
+    steps: List[str] = request["steps"]
+    step = "setup"
+    try:
+        import alembic
+        import sqlalchemy
+
+        emitter.emit(
+            event="start",
+            protocol=WORKER_PROTOCOL,
+            alembic=alembic.__version__,
+            sqlalchemy=sqlalchemy.__version__,
+            python=sys.version.split()[0],
+        )
+        runner.setup()
+        emitter.emit(event="order", revisions=runner.order)
+        target = runner.forcer.target
+        want_snapshots = bool(request.get("snapshots"))
+        snaps: Dict[str, Any] = {}
+        stamp = request.get("baseline_stamp")
+        step = "baseline"
+        runner.baseline()
+        if want_snapshots:
+            snaps["before"] = snapshot(target)
+        for step in steps:
+            t0 = time.monotonic()
+            if step in ("upgrade", "reupgrade"):
+                applied = runner.upgrade()
+                versions = _version_rows(target)
+                if not versions and runner.order:
+                    raise Refused(
+                        "after the upgrade the scratch database has no alembic_version "
+                        "rows: env.py migrated some other database"
+                    )
+                extra: Dict[str, Any] = {"applied": applied, "versions": versions}
+                if want_snapshots:
+                    snaps[step] = snapshot(target)
+                    if step == "reupgrade":
+                        extra["differences"] = _diff_snapshots(snaps["upgrade"], snaps[step])
+            elif step == "drift":
+                extra = runner.drift()
+            elif step == "downgrade":
+                applied = runner.downgrade(stamp or "base")
+                extra = {"applied": applied, "versions": _version_rows(target)}
+                if want_snapshots:
+                    snaps[step] = snapshot(target)
+                    extra["differences"] = _diff_snapshots(snaps["before"], snaps[step])
+            else:
+                raise ValueError(f"unknown step {step}")
+            emitter.emit(
+                event="step",
+                step=step,
+                ok=True,
+                ms=int((time.monotonic() - t0) * 1000),
+                **extra,
+            )
+        emitter.emit(event="done", verified=runner.watch.verified)
+    except Refused as exc:
+        emitter.emit(event="refused", step=step, message=str(exc))
+    except StepFailed as exc:
+        emitter.emit(event="failed", step=step, revision=exc.revision, message=str(exc))
+    except Exception as exc:  # noqa: BLE001 - reported to the parent as a setup/step error
+        emitter.emit(
+            event="crashed",
+            step=step,
+            message=_error_text(exc),
+            traceback=traceback.format_exc(limit=8),
+        )
+    finally:
+        emitter.handle.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
