@@ -1,0 +1,258 @@
+"""mypy: run with ``--output json`` (mypy >= 1.11) so each error is one JSON line.
+
+The project's own mypy configuration is read by mypy itself (it runs in the project
+root). Only when that configuration names no ``files`` does the gate pass targets: the
+project's packages (everything under ``src/`` in a src layout, else the top-level
+packages and modules), never tests, virtual environments or build output.
+"""
+
+from __future__ import annotations
+
+import configparser
+import json
+import re
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from qualgate import process
+from qualgate.verdict import Check, Finding, Severity, Status
+
+from .tools import MypyCommand, Outcome, first_line
+
+MYPY = "mypy"
+HELP = "https://mypy.readthedocs.io/en/stable/error_code_list.html"
+
+# Folders that are never the project's own code.
+SKIP_DIRS = frozenset(
+    {
+        "tests", "test", "testing", "docs", "doc", "examples", "build", "dist",
+        "node_modules", "site-packages", "venv", "env", "__pycache__", "benchmarks",
+        "scripts",
+    }
+)  # fmt: skip
+
+# mypy reports configuration problems on stderr as "<config file>: <problem>".
+_CONFIG_PROBLEM = re.compile(r"^(?P<file>[^\s:]+\.(?:toml|ini|cfg)): (?P<msg>.+)$")
+
+
+def _toml(path: Path) -> dict[str, Any]:
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - Python 3.10
+        import tomli as tomllib
+    try:
+        data: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
+        return data
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        # mypy itself reports a broken file; the gate turns that into an error.
+        return {}
+
+
+def config_names_files(root: Path) -> bool | None:
+    """Whether the project's mypy config sets ``files`` (None: no mypy config at all).
+
+    Follows mypy's own search order: mypy.ini, .mypy.ini, pyproject.toml ([tool.mypy]),
+    setup.cfg ([mypy]).
+    """
+    for name in ("mypy.ini", ".mypy.ini"):
+        path = root / name
+        if path.is_file():
+            return _ini_has_files(path)
+    pyproject = root / "pyproject.toml"
+    if pyproject.is_file():
+        section = _toml(pyproject).get("tool", {}).get("mypy")
+        if isinstance(section, dict):
+            return bool(section.get("files"))
+    setup_cfg = root / "setup.cfg"
+    if setup_cfg.is_file():
+        parser = configparser.ConfigParser(interpolation=None)
+        try:
+            parser.read(setup_cfg, encoding="utf-8")
+        except configparser.Error:
+            return None
+        if parser.has_section("mypy"):
+            return bool(parser.get("mypy", "files", fallback="").strip())
+    return None
+
+
+def _ini_has_files(path: Path) -> bool:
+    parser = configparser.ConfigParser(interpolation=None)
+    try:
+        parser.read(path, encoding="utf-8")
+    except configparser.Error:
+        return False
+    return parser.has_section("mypy") and bool(parser.get("mypy", "files", fallback="").strip())
+
+
+def _is_code_dir(path: Path) -> bool:
+    name = path.name
+    return (
+        path.is_dir()
+        and not path.is_symlink()
+        and not name.startswith((".", "_"))
+        and name not in SKIP_DIRS
+        and not name.endswith(".egg-info")
+    )
+
+
+def _is_module(path: Path) -> bool:
+    name = path.name
+    return (
+        path.is_file()
+        and path.suffix in (".py", ".pyi")
+        and name not in ("conftest.py", "setup.py", "noxfile.py")
+        and not name.startswith(("test_", "."))
+        and not name.endswith("_test.py")
+    )
+
+
+def _has_python(folder: Path) -> bool:
+    return any(p.suffix in (".py", ".pyi") for p in folder.rglob("*.py*"))
+
+
+def default_targets(root: Path) -> list[str]:
+    """The project's own packages and modules, as mypy targets relative to the root."""
+    src = root / "src"
+    if src.is_dir():
+        found = [
+            p
+            for p in sorted(src.iterdir())
+            if (_is_code_dir(p) and _has_python(p)) or _is_module(p)
+        ]
+        if found:
+            return [p.relative_to(root).as_posix() for p in found]
+    found = [
+        p
+        for p in sorted(root.iterdir())
+        if (_is_code_dir(p) and (p / "__init__.py").is_file()) or _is_module(p)
+    ]
+    return [p.relative_to(root).as_posix() for p in found]
+
+
+def parse(text: str, relpath: Callable[[str], str]) -> tuple[list[Finding], list[str]]:
+    """Findings from mypy's JSON lines, and the lines that were not JSON."""
+    findings: list[Finding] = []
+    other: list[str] = []
+    for raw in text.splitlines():
+        if not raw.strip():
+            continue
+        try:
+            item = json.loads(raw)
+        except json.JSONDecodeError:
+            other.append(raw.strip())
+            continue
+        if not isinstance(item, dict):
+            other.append(raw.strip())
+            continue
+        finding = _finding(item, relpath)
+        previous = findings[-1] if findings else None
+        if (
+            finding.severity is Severity.NOTE
+            and previous is not None
+            and previous.severity is not Severity.NOTE
+            and previous.path == finding.path
+            and previous.line == finding.line
+        ):
+            # A note that explains the error just before it belongs to that error.
+            notes = [*previous.data.get("notes", ()), finding.message]
+            findings[-1] = _with_notes(previous, notes)
+            continue
+        findings.append(finding)
+    return findings, other
+
+
+def _with_notes(finding: Finding, notes: list[str]) -> Finding:
+    from dataclasses import replace
+
+    return replace(
+        finding,
+        message=finding.message + "".join(f"\nnote: {n}" for n in notes[-1:]),
+        data={**finding.data, "notes": notes},
+    )
+
+
+def _positive(value: Any) -> int | None:
+    return value if isinstance(value, int) and value > 0 else None
+
+
+def _finding(item: dict[str, Any], relpath: Callable[[str], str]) -> Finding:
+    severity = {"error": Severity.ERROR, "note": Severity.NOTE}.get(
+        str(item.get("severity")), Severity.WARNING
+    )
+    message = str(item.get("message", ""))
+    hint = item.get("hint")
+    data: dict[str, Any] = {}
+    if hint:
+        message = f"{message}\n{hint}"
+        data["hint"] = hint
+    code = item.get("code")
+    line = _positive(item.get("line"))
+    # mypy's JSON columns are 0-based and its end column is exclusive-0-based; the
+    # verdict uses 1-based columns with an exclusive end (like ruff).
+    column = item.get("column")
+    end_column = item.get("end_column")
+    end_line = _positive(item.get("end_line"))
+    return Finding(
+        rule=str(code) if code else "mypy",
+        severity=severity,
+        message=message,
+        path=relpath(str(item["file"])) if item.get("file") else None,
+        line=line,
+        column=column + 1 if isinstance(column, int) and column >= 0 and line else None,
+        end_line=end_line if line else None,
+        end_column=end_column + 1
+        if isinstance(end_column, int) and end_column >= 0 and end_line and line
+        else None,
+        check=MYPY,
+        help=HELP,
+        data=data,
+    )
+
+
+def run(
+    command: MypyCommand,
+    root: Path,
+    *,
+    targets: Sequence[str],
+    timeout: float,
+    relpath: Callable[[str], str],
+) -> Outcome:
+    argv = (*command.prefix, "--output", "json", *targets)
+    done = process.run(argv, cwd=root, timeout=timeout, install_hint="pip install mypy")
+    findings, other = parse(done.stdout, relpath)
+    problems = [
+        line.strip() for line in done.stderr.splitlines() if _CONFIG_PROBLEM.match(line.strip())
+    ]
+    reason: str | None = None
+    if problems:
+        reason = f"mypy configuration error: {problems[0]}"
+    elif (done.returncode not in (0, 1) and not findings) or (
+        done.returncode == 1 and not any(f.severity is Severity.ERROR for f in findings)
+    ):
+        # A crash, a usage error, or "errors" without a single error reported.
+        reason = "mypy failed: " + first_line(done.stderr or "\n".join(other))
+    if reason is not None:
+        return Outcome(
+            check=Check(
+                name=MYPY,
+                status=Status.ERROR,
+                duration_ms=done.duration_ms,
+                command=argv,
+                tool_version=command.version,
+                summary=reason,
+            ),
+            data={"reason": reason, "hint": "fix mypy's configuration or installation, then rerun"},
+        )
+    return Outcome(
+        check=Check(
+            name=MYPY,
+            status=Status.FAIL if any(f.blocking for f in findings) else Status.PASS,
+            duration_ms=done.duration_ms,
+            command=argv,
+            tool_version=command.version,
+            findings=len(findings),
+        ),
+        findings=tuple(findings),
+    )

@@ -1,0 +1,416 @@
+"""ruff: lint diagnostics (``ruff check --output-format json``), formatting
+(``ruff format --diff``, a unified diff: the first changed line comes from its hunks)
+and ``--fix`` (safe fixes and the formatter, on files inside the project only).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from qualgate import process
+from qualgate.errors import GateError
+from qualgate.verdict import Check, Finding, Severity, Status
+
+from .tools import Outcome, first_line
+
+RUFF_CHECK = "ruff-check"
+RUFF_FORMAT = "ruff-format"
+RUFF_FIX = "ruff-fix"
+FORMAT_FIX = "ruff-format-fix"
+
+Relpath = Callable[[str], str]
+
+_HUNK = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
+_PARSE_ERROR = re.compile(
+    r"^error: Failed to parse (?P<path>.+?):(?P<line>\d+):(?P<col>\d+): (?P<msg>.*)$"
+)
+
+
+def crash_reason(tool: str, stderr: str, stdout: str = "") -> str:
+    """One line from a crashed tool: its error lines joined, without warnings."""
+    lines = [
+        line.strip()
+        for line in (stderr or stdout).splitlines()
+        if line.strip() and not line.strip().startswith(("warning:", "|", "^"))
+    ]
+    if not lines:
+        return f"{tool} failed without a message"
+    return ": ".join(lines[:3])
+
+
+def _loc(value: Any) -> tuple[int | None, int | None]:
+    if not isinstance(value, dict):
+        return None, None
+    row, col = value.get("row"), value.get("column")
+    return (row if isinstance(row, int) and row > 0 else None), (
+        col if isinstance(col, int) and col > 0 else None
+    )
+
+
+def parse_check_json(text: str, relpath: Relpath, check: str) -> list[Finding]:
+    """Findings from ``ruff check --output-format json`` (raises ValueError on bad JSON)."""
+    items = json.loads(text or "[]")
+    if not isinstance(items, list):
+        raise ValueError("ruff JSON output is not a list")
+    findings = []
+    for item in items:
+        line, column = _loc(item.get("location"))
+        end_line, end_column = _loc(item.get("end_location"))
+        fix = item.get("fix") or None
+        applicability = fix.get("applicability") if isinstance(fix, dict) else None
+        data: dict[str, Any] = {}
+        if item.get("name"):
+            data["name"] = item["name"]
+        if isinstance(fix, dict):
+            data["fix"] = {"applicability": applicability, "message": fix.get("message")}
+        if item.get("cell") is not None:
+            data["cell"] = item["cell"]
+        code = item.get("code") or "syntax-error"
+        severity = Severity.WARNING if item.get("severity") == "warning" else Severity.ERROR
+        findings.append(
+            Finding(
+                rule=str(code),
+                severity=severity,
+                message=str(item.get("message", "")),
+                path=relpath(str(item["filename"])) if item.get("filename") else None,
+                line=line,
+                column=column,
+                end_line=end_line,
+                end_column=end_column,
+                check=check,
+                fixable=applicability == "safe",
+                help=item.get("url") or None,
+                data=data,
+            )
+        )
+    return findings
+
+
+def run_check(
+    ruff: str,
+    root: Path,
+    *,
+    version: str | None,
+    timeout: float,
+    relpath: Relpath,
+    extra: Sequence[str] = (),
+    name: str = RUFF_CHECK,
+    targets: Sequence[str] = (".",),
+) -> Outcome:
+    """``ruff check`` with the project's config; ``--no-fix`` so a ``fix = true`` config
+    never makes a check write files."""
+    argv = (ruff, "check", "--output-format", "json", "--no-fix", *extra, *targets)
+    done = process.run(argv, cwd=root, timeout=timeout, install_hint="pip install ruff")
+    if done.returncode not in (0, 1):
+        return _crashed(name, argv, version, done.duration_ms, crash_reason("ruff", done.stderr))
+    try:
+        findings = parse_check_json(done.stdout, relpath, name)
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        reason = f"ruff printed no readable JSON ({exc}): {first_line(done.stderr)}"
+        return _crashed(name, argv, version, done.duration_ms, reason)
+    if done.returncode == 1 and not findings:
+        return _crashed(name, argv, version, done.duration_ms, crash_reason("ruff", done.stderr))
+    return Outcome(
+        check=Check(
+            name=name,
+            status=Status.FAIL if any(f.blocking for f in findings) else Status.PASS,
+            duration_ms=done.duration_ms,
+            command=argv,
+            tool_version=version,
+            findings=len(findings),
+        ),
+        findings=tuple(findings),
+    )
+
+
+def _crashed(
+    name: str, argv: Sequence[str], version: str | None, duration_ms: int, reason: str
+) -> Outcome:
+    return Outcome(
+        check=Check(
+            name=name,
+            status=Status.ERROR,
+            duration_ms=duration_ms,
+            command=tuple(argv),
+            tool_version=version,
+            summary=reason,
+        ),
+        data={"reason": reason, "hint": "fix the tool or its configuration, then rerun"},
+    )
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class FileDiff:
+    """What the formatter would change in one file (line numbers of the current file)."""
+
+    path: str
+    first_line: int
+    lines: frozenset[int]
+    hunks: int
+
+
+def parse_diff(text: str) -> list[FileDiff]:
+    """Files and changed lines from the unified diff ``ruff format --diff`` prints.
+
+    A removed line counts at its own number; an inserted line at the line it is inserted
+    before (so a missing blank line is reported where it belongs). Hunk lengths are
+    tracked so that a removed line starting with ``--`` is never taken for a header.
+    """
+    out: list[FileDiff] = []
+    path: str | None = None
+    lines: set[int] = set()
+    hunks = 0
+    old = old_left = new_left = 0
+
+    def flush() -> None:
+        if path is not None and lines:
+            out.append(
+                FileDiff(path=path, first_line=min(lines), lines=frozenset(lines), hunks=hunks)
+            )
+
+    for raw in text.splitlines():
+        if old_left <= 0 and new_left <= 0:
+            if raw.startswith("--- "):
+                flush()
+                path, lines, hunks = _diff_path(raw[4:]), set(), 0
+                continue
+            match = _HUNK.match(raw)
+            if match and path is not None:
+                hunks += 1
+                old = int(match.group(1))
+                old_left = int(match.group(2)) if match.group(2) is not None else 1
+                new_left = int(match.group(4)) if match.group(4) is not None else 1
+                # An empty old range (",0") means an insertion after line `old`.
+                if old_left == 0:
+                    old += 1
+            continue
+        if raw.startswith("\\"):
+            continue
+        if raw.startswith("-"):
+            lines.add(max(old, 1))
+            old += 1
+            old_left -= 1
+        elif raw.startswith("+"):
+            lines.add(max(old, 1))
+            new_left -= 1
+        else:
+            old += 1
+            old_left -= 1
+            new_left -= 1
+    flush()
+    return out
+
+
+def _diff_path(text: str) -> str:
+    # Unified diff headers may carry a tab and a timestamp after the name.
+    name = text.split("\t", 1)[0].strip()
+    return name[2:] if name.startswith(("a/", "b/")) else name
+
+
+def run_format(
+    ruff: str,
+    root: Path,
+    *,
+    version: str | None,
+    timeout: float,
+    relpath: Relpath,
+    report_parse_errors: bool,
+    targets: Sequence[str] = (".",),
+) -> Outcome:
+    """``ruff format --diff``: one finding per file that would change."""
+    argv = (ruff, "format", "--diff", *targets)
+    done = process.run(argv, cwd=root, timeout=timeout, install_hint="pip install ruff")
+    parse_errors: list[Finding] = []
+    other_errors: list[str] = []
+    for line in done.stderr.splitlines():
+        match = _PARSE_ERROR.match(line.strip())
+        if match:
+            parse_errors.append(
+                Finding(
+                    rule="syntax-error",
+                    severity=Severity.ERROR,
+                    message=f"cannot be formatted: {match['msg']}",
+                    path=relpath(match["path"]),
+                    line=int(match["line"]),
+                    column=int(match["col"]),
+                    check=RUFF_FORMAT,
+                )
+            )
+        elif line.startswith("error:"):
+            other_errors.append(line.strip())
+    crashed = done.returncode not in (0, 1) and (other_errors or not parse_errors)
+    if crashed:
+        reason = "; ".join(other_errors[:2]) if other_errors else crash_reason("ruff", done.stderr)
+        return _crashed(RUFF_FORMAT, argv, version, done.duration_ms, reason)
+    findings: list[Finding] = []
+    for diff in parse_diff(done.stdout):
+        path = relpath(diff.path)
+        findings.append(
+            Finding(
+                rule="format",
+                severity=Severity.ERROR,
+                message=(
+                    f"file would be reformatted by `ruff format` "
+                    f"(first change at line {diff.first_line}, "
+                    f"{diff.hunks} {'hunk' if diff.hunks == 1 else 'hunks'})"
+                ),
+                path=path,
+                line=diff.first_line,
+                check=RUFF_FORMAT,
+                fixable=True,
+                help="https://docs.astral.sh/ruff/formatter/",
+                data={"changed_lines": sorted(diff.lines), "hunks": diff.hunks},
+            )
+        )
+    if done.returncode == 1 and not findings:
+        return _crashed(
+            RUFF_FORMAT,
+            argv,
+            version,
+            done.duration_ms,
+            "ruff format --diff reported changes but printed no diff",
+        )
+    if report_parse_errors:
+        findings.extend(parse_errors)
+    return Outcome(
+        check=Check(
+            name=RUFF_FORMAT,
+            status=Status.FAIL if findings else Status.PASS,
+            duration_ms=done.duration_ms,
+            command=argv,
+            tool_version=version,
+            findings=len(findings),
+        ),
+        findings=tuple(findings),
+        data={"unparseable": len(parse_errors)},
+    )
+
+
+# ---------------------------------------------------------------------------
+# --fix
+
+
+def list_files(ruff: str, root: Path, timeout: float) -> list[Path]:
+    """The files ruff would check (its own include/exclude rules), as absolute paths."""
+    argv = (ruff, "check", "--show-files", ".")
+    done = process.run(argv, cwd=root, timeout=timeout, install_hint="pip install ruff")
+    if done.returncode != 0:
+        raise GateError(crash_reason("ruff", done.stderr), "fix ruff's configuration, then rerun")
+    files = []
+    for line in done.stdout.splitlines():
+        if line.strip():
+            path = Path(line.strip())
+            files.append(path if path.is_absolute() else root / path)
+    return files
+
+
+def split_inside(files: Sequence[Path], root: Path) -> tuple[list[Path], list[Path]]:
+    """(inside, outside): a file is inside when its real path (symlinks resolved) is."""
+    real_root = Path(os.path.realpath(root))
+    inside: list[Path] = []
+    outside: list[Path] = []
+    for path in files:
+        real = Path(os.path.realpath(path))
+        (inside if real.is_relative_to(real_root) else outside).append(path)
+    return inside, outside
+
+
+def _digest(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class FixResult:
+    outcomes: tuple[Outcome, ...]
+    changed: tuple[str, ...]
+    skipped_outside: tuple[str, ...]
+
+
+def apply_fixes(
+    ruff: str,
+    root: Path,
+    *,
+    version: str | None,
+    timeout: Callable[[], float],
+    relpath: Relpath,
+    lint: bool,
+    fmt: bool,
+    only: frozenset[str] | None,
+) -> FixResult:
+    """Apply ruff's safe fixes and the formatter to files inside the project.
+
+    Files are passed to ruff explicitly (with ``--force-exclude`` so the project's
+    excludes still hold) once ruff's own file list is known: a symlink that leads out of
+    the project is never written through, and with ``--base`` only changed files are
+    touched.
+    """
+    files = list_files(ruff, root, timeout())
+    inside, outside = split_inside(files, root)
+    if only is not None:
+        inside = [p for p in inside if relpath(str(p)) in only]
+    before = {p: _digest(p) for p in inside}
+    outcomes: list[Outcome] = []
+    if inside:
+        targets = ("--force-exclude", "--", *(relpath(str(p)) for p in inside))
+        steps: list[tuple[str, tuple[str, ...]]] = []
+        if lint:
+            steps.append(
+                (
+                    RUFF_FIX,
+                    (
+                        ruff,
+                        "check",
+                        "--fix",
+                        "--no-unsafe-fixes",
+                        "--exit-zero",
+                        "--quiet",
+                        *targets,
+                    ),
+                )
+            )
+        if fmt:
+            steps.append((FORMAT_FIX, (ruff, "format", "--quiet", *targets)))
+        for name, argv in steps:
+            done = process.run(argv, cwd=root, timeout=timeout(), install_hint="pip install ruff")
+            failed = done.returncode != 0 and not all(
+                _PARSE_ERROR.match(line.strip())
+                for line in done.stderr.splitlines()
+                if line.strip()
+            )
+            if failed:
+                reason = crash_reason("ruff", done.stderr)
+                outcomes.append(_crashed(name, argv, version, done.duration_ms, reason))
+                continue
+            outcomes.append(
+                Outcome(
+                    check=Check(
+                        name=name,
+                        status=Status.PASS,
+                        duration_ms=done.duration_ms,
+                        command=_short(argv, len(inside)),
+                        tool_version=version,
+                    )
+                )
+            )
+    changed = sorted(relpath(str(p)) for p in inside if _digest(p) != before[p])
+    return FixResult(
+        outcomes=tuple(outcomes),
+        changed=tuple(changed),
+        skipped_outside=tuple(sorted(relpath(str(p)) for p in outside)),
+    )
+
+
+def _short(argv: tuple[str, ...], count: int) -> tuple[str, ...]:
+    """The recorded command: the file list is summarised, a verdict is not a file dump."""
+    head = argv[: argv.index("--") + 1]
+    return (*head, f"<{count} files>") if count > 20 else argv

@@ -1,0 +1,161 @@
+"""Finding ruff and mypy, and the shared shape of one check's outcome.
+
+ruff is looked up as ``<root>/.venv/bin/ruff``, then next to the interpreter running
+qualgate, then on ``PATH``. mypy must see the project's installed packages, so it runs
+as ``<project python> -m mypy`` when the project's interpreter has mypy, else as our
+mypy with ``--python-executable <project python>``.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import importlib.util
+import os
+import shutil
+import sys
+import sysconfig
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from qualgate import process
+from qualgate.errors import GateError, ToolMissing
+from qualgate.verdict import Check, Finding
+
+# mypy's JSON output (`--output json`) appeared in mypy 1.11.
+MYPY_MIN = (1, 11)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Outcome:
+    """What one check produced: its `Check` entry, its findings and extra details."""
+
+    check: Check
+    findings: tuple[Finding, ...] = ()
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+def shown(path: str | Path, root: Path) -> str:
+    """A path as a user types it: relative to the root when inside it."""
+    p = Path(path)
+    try:
+        rel = p.relative_to(root)
+    except ValueError:
+        return str(p)
+    return str(Path(rel.as_posix())) if str(rel) != "." else "."
+
+
+def pip_install(python: str, root: Path, package: str) -> str:
+    """The exact command that installs ``package`` where the gate looks for it."""
+    quoted = f"'{package}'" if any(ch in package for ch in "<>=") else package
+    return f"{shown(python, root)} -m pip install {quoted}"
+
+
+def find_ruff(root: Path, explicit: Path | None, python: str) -> str:
+    """The ruff executable to run; `ToolMissing` with the install command when none."""
+    hint = f"install ruff: `{pip_install(python, root, 'ruff')}`"
+    if explicit is not None:
+        if explicit.is_file() and os.access(explicit, os.X_OK):
+            return str(explicit)
+        raise ToolMissing(f"ruff is not installed: {explicit} does not exist", hint)
+    candidates = [
+        root / ".venv" / "bin" / "ruff",
+        Path(sys.executable).parent / "ruff",
+        Path(sysconfig.get_path("scripts")) / "ruff",
+    ]
+    for candidate in candidates:
+        if candidate.is_file() and os.access(candidate, os.X_OK):
+            return str(candidate)
+    on_path = shutil.which("ruff")
+    if on_path:
+        return on_path
+    raise ToolMissing("ruff is not installed (not in .venv, beside qualgate, nor on PATH)", hint)
+
+
+def ruff_version(ruff: str, root: Path) -> str | None:
+    return process.tool_version((ruff, "--version"), str(root))
+
+
+def _parse_version(text: str) -> tuple[int, ...]:
+    parts: list[int] = []
+    for piece in text.split("."):
+        digits = "".join(ch for ch in piece if ch.isdigit())
+        if not digits:
+            break
+        parts.append(int(digits))
+        if not piece.isdigit():
+            break
+    return tuple(parts)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class MypyCommand:
+    """How to start mypy for the project, and which mypy that is."""
+
+    prefix: tuple[str, ...]
+    version: str
+
+
+_PROBE = (
+    "import importlib.metadata as m\n"
+    "try:\n    print(m.version('mypy'))\n"
+    "except m.PackageNotFoundError:\n    print('')\n"
+)
+
+
+def find_mypy(root: Path, python: str, timeout: float) -> MypyCommand:
+    """``<python> -m mypy`` when the project has mypy, else ours pointed at its python."""
+    version = ""
+    same = os.path.realpath(python) == os.path.realpath(sys.executable)
+    if same:
+        version = _our_mypy_version() or ""
+    else:
+        try:
+            done = process.run([python, "-c", _PROBE], cwd=root, timeout=min(timeout, 60))
+        except ToolMissing as exc:
+            raise GateError(
+                f"the project interpreter {python} cannot be run",
+                "point --python at a working interpreter",
+            ) from exc
+        if done.returncode != 0:
+            raise GateError(
+                f"the project interpreter {python} failed: {_first_line(done.stderr)}",
+                "point --python at a working interpreter",
+            )
+        version = done.stdout.strip()
+    prefix: tuple[str, ...]
+    if version:
+        prefix = (python, "-m", "mypy")
+    else:
+        version = _our_mypy_version() or ""
+        if not version:
+            raise ToolMissing(
+                "mypy is not installed (neither in the project's interpreter nor beside qualgate)",
+                f"install mypy: `{pip_install(python, root, 'mypy')}`",
+            )
+        prefix = (sys.executable, "-m", "mypy", "--python-executable", python)
+    if _parse_version(version) < MYPY_MIN:
+        raise GateError(
+            f"mypy {version} is too old: JSON output needs mypy >= 1.11",
+            f"upgrade it: `{pip_install(prefix[0], root, 'mypy>=1.11')}`",
+        )
+    return MypyCommand(prefix=prefix, version=version)
+
+
+def _our_mypy_version() -> str | None:
+    if importlib.util.find_spec("mypy") is None:
+        return None
+    try:
+        return importlib.metadata.version("mypy")
+    except importlib.metadata.PackageNotFoundError:  # pragma: no cover - broken install
+        return None
+
+
+def _first_line(text: str) -> str:
+    for line in text.splitlines():
+        if line.strip():
+            return line.strip()
+    return "no output"
+
+
+first_line = _first_line
