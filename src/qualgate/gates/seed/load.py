@@ -1,0 +1,321 @@
+"""Talking to the database: connect, reflect, read stored rows in bulk, write in one transaction.
+
+Writes are ``executemany`` batches of bound parameters (never SQL text built from values).
+When a batch fails, the transaction is rolled back, and a second transaction replays the
+plan up to that batch and then its rows one at a time, to name the exact seed row the
+database refused; that one is rolled back too. So a failure costs time, never data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, Engine, MetaData, Table, bindparam, create_engine, event
+from sqlalchemy import select as sa_select
+from sqlalchemy import tuple_ as sa_tuple
+from sqlalchemy.engine import URL
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.pool import NullPool
+from sqlalchemy.sql import Executable
+
+from qualgate.errors import GateError
+from qualgate.gates.seed.plan import Change, Row, TablePlan, TableSeeds
+from qualgate.gates.seed.safety import scrub
+
+BATCH = 5_000
+# Above this many seed rows a table is read whole (one query); below, by key (IN lists).
+FULL_SCAN_ROWS = 2_000
+_IN_CHUNK = 500
+
+
+def connect(url: URL, shown: str) -> Engine:
+    """An engine for ``url`` (SQLite with foreign keys enforced, MySQL in strict mode)."""
+    try:
+        engine = create_engine(url, poolclass=NullPool)
+    except (SQLAlchemyError, ImportError) as exc:
+        raise GateError(
+            f"cannot use {shown}: {scrub(str(exc), url)}",
+            "install the driver: pip install 'qualgate[postgres]' or 'qualgate[mysql]'",
+        ) from None
+    backend = url.get_backend_name()
+    if backend == "sqlite":
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_fk(dbapi_conn: Any, _record: Any) -> None:
+            # SQLite ignores foreign keys unless asked; a missing parent must fail here too.
+            cursor = dbapi_conn.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.close()
+
+    elif backend in ("mysql", "mariadb"):
+
+        @event.listens_for(engine, "connect")
+        def _mysql_strict(dbapi_conn: Any, _record: Any) -> None:
+            # Strict mode: a too-long string or out-of-range number is an error, not a
+            # silently truncated value.
+            cursor = dbapi_conn.cursor()
+            cursor.execute("SET SESSION sql_mode = CONCAT(@@sql_mode, ',STRICT_ALL_TABLES')")
+            cursor.close()
+
+    return engine
+
+
+def reflect(conn: Connection, names: Sequence[str]) -> MetaData:
+    """Reflect the seeded tables that exist (and the tables their foreign keys name)."""
+    from sqlalchemy import inspect
+
+    existing = set(inspect(conn).get_table_names())
+    metadata = MetaData()
+    wanted = [n for n in names if n in existing]
+    if wanted:
+        metadata.reflect(bind=conn, only=wanted)
+    return metadata
+
+
+def non_transactional(table: Table) -> bool:
+    """A MySQL table whose engine cannot roll back (MyISAM...)."""
+    engine = (
+        table.dialect_options["mysql"].get("engine") if "mysql" in table.dialect_options else None
+    )
+    return bool(engine) and str(engine).lower() not in ("innodb", "aria")
+
+
+def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def read_existing(conn: Connection, seeds: TableSeeds) -> dict[tuple[Any, ...], dict[str, Any]]:
+    """The stored rows whose key is seeded, keyed like the seed rows (one bulk read)."""
+    table = seeds.table
+    columns = list(seeds.key)
+    for row in seeds.rows:
+        for name in row.values:
+            if name not in columns:
+                columns.append(name)
+        if len(columns) == len(table.c):
+            break
+    query = sa_select(*(table.c[c] for c in columns))
+    width = len(seeds.key)
+    out: dict[tuple[Any, ...], dict[str, Any]] = {}
+
+    def collect(statement: Executable) -> None:
+        for record in conn.execute(statement):
+            values = tuple(record)
+            out[values[:width]] = dict(zip(columns, values, strict=True))
+
+    if len(seeds.rows) > FULL_SCAN_ROWS:
+        collect(query)
+        return out
+    keys = [r.key for r in seeds.rows]
+    for chunk in _chunks(keys, _IN_CHUNK):
+        if width == 1:
+            collect(query.where(table.c[seeds.key[0]].in_([k[0] for k in chunk])))
+        else:
+            collect(query.where(sa_tuple(*(table.c[c] for c in seeds.key)).in_(list(chunk))))
+    return out
+
+
+# ---------------------------------------------------------------------------
+# Writing
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Step:
+    """One executemany: a statement and the rows it writes."""
+
+    table: str
+    action: str  # insert | update | link (a deferred foreign key set after the inserts)
+    statement: Executable
+    rows: tuple[Row, ...]
+    params: tuple[Mapping[str, Any], ...]
+
+
+class WriteFailed(Exception):
+    """A batch the database refused; ``at`` is (step index, batch start)."""
+
+    def __init__(self, at: tuple[int, int], error: DBAPIError) -> None:
+        super().__init__(str(error))
+        self.at = at
+        self.error = error
+
+
+def _key_where(table: Table, key: Sequence[str]) -> Any:
+    from sqlalchemy import and_
+
+    return and_(*(table.c[c] == bindparam(f"_k{i}") for i, c in enumerate(key)))
+
+
+def steps_for(
+    plans: Sequence[TablePlan], ordered_inserts: Mapping[str, list[Change]]
+) -> list[Step]:
+    """The writes of a plan, in order: per table (parents first) inserts, then updates;
+    then the deferred foreign keys of every table."""
+    steps: list[Step] = []
+    links: list[Step] = []
+    for plan in plans:
+        seeds = plan.seeds
+        table = seeds.table
+        deferred = set(seeds.deferred)
+        groups: dict[tuple[str, ...], list[Change]] = {}
+        for change in ordered_inserts.get(plan.name, list(plan.inserts)):
+            # executemany needs the same columns in every row: group by column set.
+            columns = tuple(change.row.values)
+            groups.setdefault(columns, []).append(change)
+        for columns, changes in groups.items():
+            params = tuple(
+                {c: (None if c in deferred else ch.row.values[c]) for c in columns}
+                for ch in changes
+            )
+            steps.append(
+                Step(
+                    table=plan.name,
+                    action="insert",
+                    statement=table.insert(),
+                    rows=tuple(ch.row for ch in changes),
+                    params=params,
+                )
+            )
+        updates: dict[tuple[str, ...], list[Change]] = {}
+        for change in plan.updates:
+            columns = tuple(
+                c for c in change.row.values if c not in seeds.key and c not in deferred
+            )
+            if columns:
+                updates.setdefault(columns, []).append(change)
+        for columns, changes in updates.items():
+            steps.append(_update_step(plan, "update", columns, changes))
+        if deferred:
+            linked: dict[tuple[str, ...], list[Change]] = {}
+            for change in (*plan.inserts, *plan.updates):
+                columns = tuple(c for c in change.row.values if c in deferred)
+                if columns:
+                    linked.setdefault(columns, []).append(change)
+            for columns, changes in linked.items():
+                links.append(_update_step(plan, "link", columns, changes))
+    return steps + links
+
+
+def _update_step(
+    plan: TablePlan, action: str, columns: tuple[str, ...], changes: list[Change]
+) -> Step:
+    seeds = plan.seeds
+    table = seeds.table
+    statement = (
+        table.update()
+        .where(_key_where(table, seeds.key))
+        .values({c: bindparam(f"_v{i}") for i, c in enumerate(columns)})
+    )
+    params = tuple(
+        {
+            **{f"_v{i}": ch.row.values[c] for i, c in enumerate(columns)},
+            **{f"_k{i}": k for i, k in enumerate(ch.row.key)},
+        }
+        for ch in changes
+    )
+    return Step(
+        table=plan.name,
+        action=action,
+        statement=statement,
+        rows=tuple(ch.row for ch in changes),
+        params=params,
+    )
+
+
+def execute(conn: Connection, steps: Sequence[Step]) -> None:
+    """Run every step in batches; raise `WriteFailed` naming the failing batch."""
+    for index, step in enumerate(steps):
+        for start in range(0, len(step.params), BATCH):
+            try:
+                conn.execute(step.statement, list(step.params[start : start + BATCH]))
+            except DBAPIError as exc:
+                raise WriteFailed((index, start), exc) from exc
+
+
+def locate(
+    engine: Engine, steps: Sequence[Step], at: tuple[int, int]
+) -> tuple[Step, Row, DBAPIError] | None:
+    """Replay up to the failing batch, then its rows one by one: the first refused row.
+
+    Runs in its own transaction, always rolled back.
+    """
+    step_index, batch_start = at
+    with engine.connect() as conn, conn.begin() as transaction:
+        try:
+            for index, step in enumerate(steps[: step_index + 1]):
+                stop = batch_start if index == step_index else len(step.params)
+                for start in range(0, stop, BATCH):
+                    conn.execute(
+                        step.statement, list(step.params[start : min(stop, start + BATCH)])
+                    )
+            step = steps[step_index]
+            end = min(len(step.params), batch_start + BATCH)
+            for i in range(batch_start, end):
+                try:
+                    conn.execute(step.statement, [step.params[i]])
+                except DBAPIError as exc:
+                    return step, step.rows[i], exc
+            return None
+        except DBAPIError:
+            return None
+        finally:
+            transaction.rollback()
+
+
+# ---------------------------------------------------------------------------
+# Naming what the database said
+
+
+_SQLSTATE = {
+    "23503": "missing-parent",
+    "23505": "unique-violation",
+    "23502": "not-null",
+    "22001": "bad-value",
+    "22003": "bad-value",
+    "22007": "bad-value",
+    "22008": "bad-value",
+    "22P02": "bad-value",
+    "23514": "check-violation",
+}
+_MYSQL = {
+    1452: "missing-parent",
+    1062: "unique-violation",
+    1048: "not-null",
+    1364: "not-null",
+    1406: "bad-value",
+    1264: "bad-value",
+    1366: "bad-value",
+    1292: "bad-value",
+    4025: "check-violation",
+    3819: "check-violation",
+}
+_SQLITE_WORDS = (
+    ("FOREIGN KEY", "missing-parent"),
+    ("UNIQUE", "unique-violation"),
+    ("NOT NULL", "not-null"),
+    ("CHECK", "check-violation"),
+    ("datatype mismatch", "bad-value"),
+)
+
+
+def classify(error: DBAPIError, url: URL) -> tuple[str, str]:
+    """(rule, one-line message) for a database error, password scrubbed."""
+    orig = error.orig
+    message = scrub(
+        str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__, url
+    )
+    rule = "db-error"
+    sqlstate = getattr(orig, "sqlstate", None)
+    if isinstance(sqlstate, str) and sqlstate in _SQLSTATE:
+        rule = _SQLSTATE[sqlstate]
+    args = getattr(orig, "args", ())
+    if args and isinstance(args[0], int) and args[0] in _MYSQL:
+        rule = _MYSQL[args[0]]
+    if rule == "db-error":
+        for word, name in _SQLITE_WORDS:
+            if word.lower() in message.lower():
+                rule = name
+                break
+    return rule, message

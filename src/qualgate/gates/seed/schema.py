@@ -1,0 +1,84 @@
+"""Bringing a database to the project's schema: Alembic migrations, else ``--metadata``.
+
+Both run in the project's interpreter, because both import the project's code (``env.py``,
+the models module) and so need the project's packages: Alembic through migration-check's
+worker (`qualgate.gates.migrations.api.upgrade_to_head`), the metadata through
+``metadata_worker.py``, which calls ``MetaData.create_all`` there.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+from sqlalchemy.engine import URL
+
+from qualgate import process
+from qualgate.errors import GateError
+from qualgate.gates.seed.safety import scrub
+from qualgate.verdict import Check, Status
+
+WORKER = Path(__file__).with_name("metadata_worker.py")
+
+
+def build(
+    root: Path,
+    url: URL,
+    *,
+    python: str,
+    timeout: float,
+    ini: str,
+    metadata: str | None,
+) -> Check:
+    """Migrate ``url`` to head, or create ``metadata`` on it. Raises `GateError` on failure."""
+    from qualgate.gates.migrations import api
+
+    started = time.monotonic()
+    raw = url.render_as_string(hide_password=False)
+    if api.has_alembic(root, ini):
+        api.upgrade_to_head(root, raw, python=python, timeout=timeout, ini=ini, name="seed")
+        return Check(
+            name="schema",
+            status=Status.PASS,
+            duration_ms=int((time.monotonic() - started) * 1000),
+            command=(python, "-m", "alembic", "-c", ini, "upgrade", "head"),
+            summary="alembic upgrade head",
+        )
+    if metadata is None:
+        raise GateError(
+            f"no schema to seed: there is no {ini} and no --metadata",
+            "pass --metadata MODULE:ATTR (e.g. myapp.models:Base), or add Alembic migrations",
+        )
+    argv = (python, str(WORKER), metadata)
+    done = process.run(
+        argv,
+        cwd=root,
+        timeout=timeout,
+        env={"QUALGATE_SEED_URL": raw, "PYTHONDONTWRITEBYTECODE": "1"},
+    )
+    report: dict[str, object] = {}
+    for line in reversed(done.stdout.splitlines()):
+        try:
+            parsed = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(parsed, dict):
+            report = parsed
+            break
+    if done.returncode != 0 or not report.get("ok"):
+        reason = report.get("error") or (done.stderr.strip().splitlines() or ["no output"])[-1]
+        raise GateError(
+            f"--metadata {metadata}: {scrub(str(reason), url)}",
+            "check the module:attribute and that the project's interpreter "
+            f"({python}) can import it",
+        )
+    tables = report.get("tables")
+    count = len(tables) if isinstance(tables, list) else 0
+    return Check(
+        name="schema",
+        status=Status.PASS,
+        duration_ms=done.duration_ms,
+        command=argv,
+        summary=f"created {count} tables from {metadata}",
+    )
