@@ -150,7 +150,10 @@ def run(ctx: GateContext) -> Verdict:
             status=Status.SKIPPED,
             summary="no Python files to check under the project root",
         )
-    changed = ctx.changed_lines()  # a bad --base ref stops here, before anything runs
+    # A bad --base ref stops here, before anything runs. Not ctx.changed_lines(): its
+    # per-process cache would serve a stale diff to a second run in the same process
+    # (and --fix changes the tree between the fix and the judgement anyway).
+    changed = git.changed_lines(root, ctx.base) if ctx.base is not None else None
     python = ctx.python()
     relpath: Callable[[str], str] = ctx.relpath
 

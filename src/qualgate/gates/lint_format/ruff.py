@@ -167,7 +167,7 @@ def parse_diff(text: str) -> list[FileDiff]:
     path: str | None = None
     lines: set[int] = set()
     hunks = 0
-    old = old_left = new_left = 0
+    old = old_left = new_left = last = 0
 
     def flush() -> None:
         if path is not None and lines:
@@ -175,8 +175,10 @@ def parse_diff(text: str) -> list[FileDiff]:
                 FileDiff(path=path, first_line=min(lines), lines=frozenset(lines), hunks=hunks)
             )
 
+    block: int | None = None  # the old line where the current run of changes began
     for raw in text.splitlines():
         if old_left <= 0 and new_left <= 0:
+            block = None
             if raw.startswith("--- "):
                 flush()
                 path, lines, hunks = _diff_path(raw[4:]), set(), 0
@@ -187,6 +189,7 @@ def parse_diff(text: str) -> list[FileDiff]:
                 old = int(match.group(1))
                 old_left = int(match.group(2)) if match.group(2) is not None else 1
                 new_left = int(match.group(4)) if match.group(4) is not None else 1
+                last = old + old_left - 1 if old_left else old
                 # An empty old range (",0") means an insertion after line `old`.
                 if old_left == 0:
                     old += 1
@@ -194,13 +197,18 @@ def parse_diff(text: str) -> list[FileDiff]:
         if raw.startswith("\\"):
             continue
         if raw.startswith("-"):
+            block = old if block is None else block
             lines.add(max(old, 1))
             old += 1
             old_left -= 1
         elif raw.startswith("+"):
-            lines.add(max(old, 1))
+            # Replacement lines belong to the lines they replace; a pure insertion to
+            # the line it comes before (the last line when it is appended at the end).
+            block = min(old, max(last, 1)) if block is None else block
+            lines.add(max(block, 1))
             new_left -= 1
         else:
+            block = None
             old += 1
             old_left -= 1
             new_left -= 1

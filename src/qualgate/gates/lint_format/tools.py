@@ -106,7 +106,9 @@ _PROBE = (
 def find_mypy(root: Path, python: str, timeout: float) -> MypyCommand:
     """``<python> -m mypy`` when the project has mypy, else ours pointed at its python."""
     version = ""
-    same = os.path.realpath(python) == os.path.realpath(sys.executable)
+    # Not realpath: a venv's python is a symlink to the base interpreter, yet it has
+    # its own site-packages.
+    same = os.path.abspath(python) == os.path.abspath(sys.executable)
     if same:
         version = _our_mypy_version() or ""
     else:
