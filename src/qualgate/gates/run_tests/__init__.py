@@ -1,0 +1,191 @@
+"""The run-tests gate: the project's pytest suite under coverage, judged against thresholds.
+
+pytest runs in the project's interpreter under ``coverage run``, with a small plugin of
+ours (``_inject/_qualgate_pytest.py``) reporting each outcome as JSON; coverage.py's JSON
+report gives the numbers. See docs/gates/run-tests.md.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from qualgate.context import GateContext
+from qualgate.gates.run_tests import cov as cov_mod
+from qualgate.gates.run_tests import execute, judge, shards
+from qualgate.options import Kind, Option
+from qualgate.verdict import Verdict
+
+DEFAULT_TIMEOUT = 1800.0
+PASSTHROUGH = True
+
+
+def _percent(name: str, default: float, text: str) -> Option:
+    return Option(
+        name=name, kind=Kind.FLOAT, min=0, max=100, default=default, metavar="PCT", help=text
+    )
+
+
+OPTIONS = (
+    Option(
+        name="python",
+        kind=Kind.PATH,
+        default=None,
+        metavar="PYTHON",
+        help="The project's interpreter (default: <root>/.venv/bin/python, else qualgate's).",
+    ),
+    _percent("coverage-min", 80.0, "Minimum total coverage in percent (default 80)."),
+    _percent(
+        "changed-coverage-min",
+        80.0,
+        "Minimum coverage of the executable lines changed since --base (default 80).",
+    ),
+    _percent(
+        "integration-coverage-min",
+        70.0,
+        "Minimum line coverage reached by the integration tests alone (default 70).",
+    ),
+    _percent(
+        "file-coverage-min",
+        0.0,
+        "Files covered less than this are warnings (default 0: off).",
+    ),
+    Option(
+        name="integration-marker",
+        default="integration",
+        metavar="NAME",
+        help="Marker that makes a test an integration test (default integration).",
+    ),
+    Option(
+        name="integration-paths",
+        kind=Kind.LIST,
+        default=("tests/integration",),
+        metavar="DIR",
+        help="Folders whose tests are integration tests (default tests/integration).",
+    ),
+    Option(
+        name="shard",
+        metavar="K/N",
+        default=None,
+        validate=shards.parse_shard,
+        expects="K/N with 1 <= K <= N (e.g. 2/4)",
+        help="Run the K-th of N deterministic slices of the suite; combine with `qualgate merge`.",
+    ),
+)
+
+
+def settings_of(ctx: GateContext) -> judge.Settings:
+    return judge.Settings(
+        coverage_min=float(ctx.option("coverage-min")),
+        changed_min=float(ctx.option("changed-coverage-min")),
+        integration_min=float(ctx.option("integration-coverage-min")),
+        file_min=float(ctx.option("file-coverage-min")),
+        base=ctx.base,
+        shard=shards.shard_of(ctx.option("shard")),
+    )
+
+
+def run(ctx: GateContext) -> Verdict:
+    """Run the suite once (or one shard of it) and judge the outcome."""
+    python = ctx.python()
+    settings = settings_of(ctx)
+    shard = settings.shard
+    # Resolve --base before spending minutes on the suite: a bad ref is an early error.
+    changed_lines = ctx.changed_lines() if shard is None else None
+    env = {
+        "QUALGATE_RT_MARKER": str(ctx.option("integration-marker") or ""),
+        "QUALGATE_RT_PATHS": "\n".join(ctx.option("integration-paths") or ()),
+        "QUALGATE_RT_SHARD": str(shard) if shard else "",
+        "QUALGATE_RT_DURATIONS": str(ctx.root / shards.DURATIONS_FILE) if shard else "",
+    }
+    out_dir = ctx.root / shards.COVERAGE_DIR
+    workdir = Path(tempfile.mkdtemp(prefix="qualgate-run-tests-"))
+    try:
+        ctx.progress("running pytest under coverage")
+        done = execute.run_pytest(
+            python=python,
+            root=ctx.root,
+            workdir=workdir,
+            extra_args=ctx.extra_args,
+            env=env,
+            timeout=ctx.remaining(),
+            relpath=ctx.relpath,
+        )
+        res = done.results
+        report = None
+        coverage_ms = 0
+        fragments = sorted(workdir.glob(".coverage.*"))
+        tests_ran = res.ran > 0 or res.counts.get("skipped", 0) > 0
+        if tests_ran and fragments and res.measuring:
+            ctx.progress("combining coverage data")
+            out_dir.mkdir(parents=True, exist_ok=True)
+            label = shard.label if shard else "run-tests"
+            import time
+
+            t0 = time.monotonic()
+            report = cov_mod.combine_and_report(
+                python=python,
+                root=ctx.root,
+                inputs=fragments,
+                data_file=out_dir / f"{label}.coverage",
+                out=workdir / "coverage.json",
+                contexts=res.contexts and not res.dynamic_context,
+                keep=False,
+                timeout=ctx.remaining(),
+                relpath=ctx.relpath,
+            )
+            coverage_ms = int((time.monotonic() - t0) * 1000)
+        changed = None
+        if report is not None and changed_lines is not None:
+            changed = cov_mod.changed_coverage(report, changed_lines.lines, changed_lines.whole)
+        extra: dict[str, Any] = {}
+        if shard is not None:
+            extra["shard"] = _save_shard(ctx, shard, done, report, settings)
+        elif res.durations:
+            shards.write_durations(ctx.root, res.durations, replace=not ctx.extra_args)
+        inputs = judge.Inputs(
+            results=res,
+            coverage=report,
+            changed=changed,
+            command=done.argv,
+            pytest_ms=done.duration_ms,
+            coverage_ms=coverage_ms,
+            extra_metrics=extra,
+        )
+        return judge.build(inputs, settings)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _save_shard(
+    ctx: GateContext,
+    shard: shards.Shard,
+    done: execute.PytestRun,
+    report: cov_mod.CoverageReport | None,
+    settings: judge.Settings,
+) -> dict[str, Any]:
+    """Leave what `qualgate merge` needs beside the shard's coverage data."""
+    from qualgate.runner import write_atomic
+
+    out_dir = ctx.root / shards.COVERAGE_DIR
+    out_dir.mkdir(parents=True, exist_ok=True)
+    events_path = out_dir / f"{shard.label}.events.jsonl"
+    import json
+
+    write_atomic(events_path, "".join(json.dumps(e) + "\n" for e in done.events))
+    return {
+        "index": shard.index,
+        "count": shard.count,
+        "partition": done.results.partition,
+        "events": ctx.relpath(events_path),
+        "coverage_data": report.data_file if report is not None else None,
+        "command": list(done.argv),
+        "options": {
+            "coverage-min": settings.coverage_min,
+            "changed-coverage-min": settings.changed_min,
+            "integration-coverage-min": settings.integration_min,
+            "file-coverage-min": settings.file_min,
+        },
+    }

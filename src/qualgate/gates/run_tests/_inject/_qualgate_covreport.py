@@ -1,0 +1,38 @@
+"""Combine coverage data files and write coverage's JSON report, in the project's interpreter.
+
+Usage: ``python _qualgate_covreport.py OUT_JSON DATA_FILE [--contexts] [--keep] INPUT...``
+
+Run with the project root as the working directory, so coverage reads the project's own
+configuration (source, omit, branch, [paths] remapping, exclusions) as ``coverage report``
+would. Writes ``{"ok": true}`` or ``{"ok": false, "error": ...}`` to ``OUT_JSON + ".status"``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+
+def main(argv: list[str]) -> int:
+    out, data_file, *rest = argv
+    contexts = "--contexts" in rest
+    keep = "--keep" in rest
+    inputs = [a for a in rest if not a.startswith("--")]
+    status: dict[str, object] = {"ok": True}
+    try:
+        import coverage
+
+        cov = coverage.Coverage(data_file=data_file)
+        cov.combine(data_paths=inputs, strict=True, keep=keep)
+        cov.save()
+        cov.json_report(outfile=out, show_contexts=contexts, ignore_errors=True)
+        status["version"] = coverage.__version__
+    except Exception as exc:  # noqa: BLE001 - reported to the gate as data
+        status = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
+    with open(out + ".status", "w", encoding="utf-8") as handle:
+        json.dump(status, handle)
+    return 0 if status["ok"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

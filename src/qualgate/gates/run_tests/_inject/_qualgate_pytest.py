@@ -1,0 +1,440 @@
+"""qualgate's pytest plugin, loaded with ``-p _qualgate_pytest`` in the project's interpreter.
+
+It writes one JSON object per line to ``$QUALGATE_RT_EVENTS`` as the session goes, so the
+gate reads outcomes through a machine interface whatever the project's own pytest options
+(``-q``, ``--tb=no``, ``-x``, a junit path of its own, xdist's ``-n``) and, when the suite
+hangs and is killed, still knows which tests had started and not finished. It also
+
+- cuts the deterministic ``--shard K/N`` slice (``$QUALGATE_RT_SHARD``) after collection,
+  balanced by the durations in ``$QUALGATE_RT_DURATIONS`` when given, else by file;
+- labels coverage contexts ``qualgate:unit`` / ``qualgate:integration`` around each test when
+  both kinds are selected, so the gate can tell what the integration tests reached alone;
+- hands the running coverage configuration to subprocesses (xdist workers) so that they
+  are measured too, each into its own data file.
+
+Only the standard library, pytest and (optionally) coverage are imported: qualgate itself
+is usually not installed in the project's environment.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import statistics
+import sys
+import threading
+from collections.abc import Generator, Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+_MESSAGE_LINES = 12
+_MESSAGE_CHARS = 1500
+UNIT_CONTEXT = "qualgate:unit"
+INTEGRATION_CONTEXT = "qualgate:integration"
+
+
+def _env(name: str) -> str:
+    return os.environ.get(name, "")
+
+
+class _Events:
+    """Append-only JSON lines; each line is flushed so a killed run leaves what it saw."""
+
+    def __init__(self, path: str) -> None:
+        self.lock = threading.Lock()
+        # O_APPEND: xdist's first worker and the controller may both write; whole lines
+        # written with one call do not interleave on a local file system.
+        self.fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644) if path else -1
+
+    def write(self, event: dict[str, Any]) -> None:
+        if self.fd < 0:
+            return
+        line = (json.dumps(event, default=str, ensure_ascii=False) + "\n").encode("utf-8")
+        with self.lock:
+            os.write(self.fd, line)
+
+    def close(self) -> None:
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
+
+
+_state: dict[str, Any] = {"switch": False, "category": None}
+_sink: list[_Events] = []
+
+
+def _events() -> _Events:
+    if not _sink:
+        _sink.append(_Events(_env("QUALGATE_RT_EVENTS")))
+    return _sink[0]
+
+
+def _is_worker(config: pytest.Config) -> bool:
+    return hasattr(config, "workerinput")
+
+
+def _worker_id(config: pytest.Config) -> str | None:
+    workerinput = getattr(config, "workerinput", None)
+    if isinstance(workerinput, dict):
+        return str(workerinput.get("workerid"))
+    return None
+
+
+def _coverage() -> Any:
+    try:
+        import coverage
+    except ImportError:
+        return None
+    current = getattr(coverage.Coverage, "current", None)
+    return current() if current is not None else None
+
+
+def _share_coverage_with_subprocesses(cov: Any) -> None:
+    """Let coverage's start-up hook measure child interpreters (xdist workers) too.
+
+    coverage >= 7.10 installs a .pth hook that starts measuring in any interpreter that
+    finds ``COVERAGE_PROCESS_CONFIG`` set; we hand it the running configuration with
+    ``parallel`` on, so each child writes its own data file next to ours.
+    """
+    config = getattr(cov, "config", None)
+    serialize = getattr(config, "serialize", None)
+    if serialize is None:
+        return
+    data = json.loads(base64.b64decode(serialize()))
+    data["parallel"] = True
+    os.environ["COVERAGE_PROCESS_CONFIG"] = base64.b64encode(json.dumps(data).encode()).decode()
+
+
+# ---------------------------------------------------------------------------
+# Session
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    cov = _coverage()
+    if not _is_worker(config):
+        if cov is not None:
+            _share_coverage_with_subprocesses(cov)
+        cov_module = sys.modules.get("coverage")
+        _events().write(
+            {
+                "event": "start",
+                "pytest": pytest.__version__,
+                "coverage": getattr(cov_module, "__version__", None) if cov is not None else None,
+                "measuring": cov is not None,
+                "dynamic_context": getattr(getattr(cov, "config", None), "dynamic_context", None),
+            }
+        )
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _is_worker(config):
+        # Workers may leave through os._exit; save what they measured explicitly.
+        cov = _coverage()
+        if cov is not None:
+            try:
+                cov.stop()
+                cov.save()
+            except Exception:  # noqa: BLE001, S110 - never break the user's run over this
+                pass
+    while _sink:
+        _sink.pop().close()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if _is_worker(session.config):
+        return
+    _events().write(
+        {
+            "event": "finish",
+            "exitstatus": int(exitstatus),
+            "testscollected": int(getattr(session, "testscollected", 0) or 0),
+            "stopped_early": bool(session.shouldstop) or bool(session.shouldfail),
+        }
+    )
+
+
+# ---------------------------------------------------------------------------
+# Collection and sharding
+
+
+def is_integration(nodeid: str, markers: Iterable[str], marker: str, paths: Sequence[str]) -> bool:
+    """Integration test: carries ``marker`` or lives under one of ``paths`` (root-relative)."""
+    if marker and marker in markers:
+        return True
+    file_part = nodeid.split("::", 1)[0]
+    for prefix in paths:
+        prefix = prefix.strip("/")
+        if prefix and (file_part == prefix or file_part.startswith(prefix + "/")):
+            return True
+    return False
+
+
+def assign_shards(
+    tests: Sequence[str], count: int, durations: dict[str, float] | None
+) -> dict[str, int]:
+    """Map each test file (nodeid prefix) to a shard in 1..count, deterministically.
+
+    Files are the units, so module and class fixtures run in one shard only. A file
+    weighs the recorded durations of its tests (unknown tests weigh the median of the
+    known ones) or, without durations, its number of tests. Heaviest first, each goes to
+    the lightest shard so far (ties: file name, then the lower shard).
+    """
+    files: dict[str, list[str]] = {}
+    for nodeid in tests:
+        files.setdefault(nodeid.split("::", 1)[0], []).append(nodeid)
+    known = [d for d in (durations or {}).values() if d >= 0]
+    default = statistics.median(known) if known else 1.0
+    weights: dict[str, float] = {}
+    for name, ids in files.items():
+        if durations:
+            weights[name] = round(sum(durations.get(i, default) for i in ids), 6)
+        else:
+            weights[name] = float(len(ids))
+    loads = [0.0] * count
+    assignment: dict[str, int] = {}
+    for name in sorted(files, key=lambda f: (-weights[f], f)):
+        index = min(range(count), key=lambda k: (loads[k], k))
+        loads[index] += weights[name]
+        assignment[name] = index + 1
+    return assignment
+
+
+def _read_durations(path: str) -> dict[str, float] | None:
+    if not path:
+        return None
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    tests = data.get("tests") if isinstance(data, dict) else None
+    if not isinstance(tests, dict):
+        return None
+    return {str(k): float(v) for k, v in tests.items() if isinstance(v, (int, float))}
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(
+    session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
+) -> None:
+    marker = _env("QUALGATE_RT_MARKER")
+    paths = [p for p in _env("QUALGATE_RT_PATHS").split("\n") if p]
+    total = len(items)
+    every = {
+        i.nodeid: is_integration(i.nodeid, {m.name for m in i.iter_markers()}, marker, paths)
+        for i in items
+    }
+    # Label coverage contexts only when the suite mixes both kinds. Decided before the
+    # shard cut, so every shard labels alike and `qualgate merge` can split the union.
+    _state["switch"] = any(every.values()) and not all(every.values())
+    shard = _env("QUALGATE_RT_SHARD")
+    partition = None
+    if shard:
+        index, count = (int(x) for x in shard.split("/"))
+        durations = _read_durations(_env("QUALGATE_RT_DURATIONS"))
+        assignment = assign_shards([i.nodeid for i in items], count, durations)
+        partition = hashlib.sha256(
+            json.dumps(sorted(assignment.items())).encode("utf-8")
+        ).hexdigest()
+        keep = [i for i in items if assignment[i.nodeid.split("::", 1)[0]] == index]
+        dropped = [i for i in items if assignment[i.nodeid.split("::", 1)[0]] != index]
+        if dropped:
+            config.hook.pytest_deselected(items=dropped)
+        items[:] = keep
+    _state["kinds"] = every
+    kinds = [every[i.nodeid] for i in items]
+    worker = _worker_id(config)
+    if worker is None or worker == "gw0":
+        _events().write(
+            {
+                "event": "collected",
+                "total": total,
+                "selected": len(items),
+                "shard": shard or None,
+                "partition": partition,
+                "integration": sum(kinds),
+                "contexts": _state["switch"],
+            }
+        )
+
+
+def pytest_collectreport(report: pytest.CollectReport) -> None:
+    if not report.failed or _state.get("worker", False):
+        return
+    info = getattr(report, "qualgate_error", None)
+    _events().write(
+        {
+            "event": "collect_error",
+            "nodeid": report.nodeid,
+            "error": info if isinstance(info, dict) else None,
+            "text": _trim(str(report.longrepr or "")),
+        }
+    )
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_make_collect_report(collector: pytest.Collector) -> Generator[None, Any, None]:
+    outcome = yield
+    report = outcome.get_result()
+    call = getattr(report, "call", None)
+    excinfo = getattr(call, "excinfo", None)
+    if report.failed and excinfo is not None:
+        path = Path(str(getattr(collector, "path", "") or ""))
+        exc = excinfo.value
+        report.qualgate_error = _import_error(path, exc.__cause__ or exc.__context__ or exc)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_load_initial_conftests(early_config: pytest.Config) -> Generator[None, Any, None]:
+    outcome = yield
+    exc = outcome.excinfo[1] if outcome.excinfo else None
+    # pytest's ConftestImportFailure: a conftest.py that does not import.
+    if exc is not None and hasattr(exc, "path") and hasattr(exc, "cause"):
+        path = Path(str(exc.path))
+        _events().write(
+            {
+                "event": "collect_error",
+                "nodeid": path.name,
+                "conftest": True,
+                "error": _import_error(path, exc.cause),
+                "text": "",
+            }
+        )
+
+
+def _import_error(path: Path, cause: BaseException) -> dict[str, Any]:
+    """Where and why a file failed to import: its own line, and the root cause."""
+    import traceback
+
+    line = None
+    origin = None
+    if isinstance(cause, SyntaxError) and cause.filename:
+        origin = {"path": cause.filename, "line": cause.lineno}
+        if Path(cause.filename) == path:
+            line = cause.lineno
+    frames = traceback.extract_tb(cause.__traceback__) if cause.__traceback__ else []
+    for frame in reversed(frames):
+        if line is None and Path(frame.filename) == path:
+            line = frame.lineno
+    if origin is None and frames:
+        origin = {"path": frames[-1].filename, "line": frames[-1].lineno}
+    if line is None and origin is not None and Path(str(origin["path"])) == path:
+        origin_line = origin["line"]
+        line = origin_line if isinstance(origin_line, int) else None
+    message = "".join(traceback.format_exception_only(type(cause), cause)).strip()
+    return {
+        "path": str(path) if str(path) not in ("", ".") else None,
+        "line": line,
+        "message": _trim(message),
+        "origin": origin,
+        "exception": type(cause).__name__,
+    }
+
+
+# ---------------------------------------------------------------------------
+# Running tests
+
+
+def pytest_runtest_logstart(nodeid: str, location: tuple[str, int | None, str]) -> None:
+    # With xdist this runs in the controller for each test a worker starts.
+    _events().write({"event": "test_start", "nodeid": nodeid})
+
+
+def pytest_runtest_logfinish(nodeid: str, location: tuple[str, int | None, str]) -> None:
+    _events().write({"event": "test_end", "nodeid": nodeid})
+
+
+@pytest.hookimpl(hookwrapper=True, tryfirst=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Generator[None]:
+    if _state.get("switch"):
+        integration = bool(_state.get("kinds", {}).get(item.nodeid))
+        category = INTEGRATION_CONTEXT if integration else UNIT_CONTEXT
+        if category != _state.get("category"):
+            cov = _coverage()
+            if cov is not None:
+                cov.switch_context(category)
+            _state["category"] = category
+    yield
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, Any, None]:
+    outcome = yield
+    report = outcome.get_result()
+    # Extra report attributes travel with the report from xdist workers to the controller.
+    report.qualgate_markers = sorted({m.name for m in item.iter_markers()})
+    if report.failed and call.excinfo is not None:
+        report.qualgate_failure = _failure(item, call.excinfo)
+
+
+def _failure(item: pytest.Item, excinfo: Any) -> dict[str, Any]:
+    """The line of the test file where the test failed, and the trimmed message."""
+    path = Path(str(getattr(item, "path", "") or ""))
+    line = None
+    crash = None
+    try:
+        entries = list(excinfo.traceback)
+    except Exception:  # noqa: BLE001 - a broken traceback must not hide the failure
+        entries = []
+    for entry in reversed(entries):
+        if line is None and Path(str(entry.path)) == path:
+            line = entry.lineno + 1
+    if entries:
+        crash = {"path": str(entries[-1].path), "line": entries[-1].lineno + 1}
+    try:
+        message = excinfo.exconly(tryshort=True)
+    except Exception:  # noqa: BLE001
+        message = repr(excinfo.value)
+    return {
+        "path": str(path),
+        "line": line,
+        "message": _trim(message),
+        "exception": type(excinfo.value).__name__,
+        "crash": crash,
+    }
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    config_is_worker = _state.get("worker", False)
+    if config_is_worker:
+        return
+    failure = getattr(report, "qualgate_failure", None)
+    event: dict[str, Any] = {
+        "event": "report",
+        "nodeid": report.nodeid,
+        "when": report.when,
+        "outcome": report.outcome,
+        "duration": round(float(report.duration or 0.0), 6),
+        "xfail": hasattr(report, "wasxfail"),
+        "location": [report.location[0], report.location[1]],
+        "markers": getattr(report, "qualgate_markers", []),
+    }
+    if report.failed:
+        event["failure"] = failure if isinstance(failure, dict) else None
+        event["text"] = _trim(report.longreprtext or "")
+    if report.skipped and not hasattr(report, "wasxfail"):
+        longrepr = report.longrepr
+        if isinstance(longrepr, tuple) and len(longrepr) == 3:
+            event["reason"] = str(longrepr[2])
+    _events().write(event)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionstart(session: pytest.Session) -> None:
+    _state["worker"] = _is_worker(session.config)
+
+
+def _trim(text: str) -> str:
+    lines = text.strip().splitlines()
+    if len(lines) > _MESSAGE_LINES:
+        lines = [*lines[:_MESSAGE_LINES], f"... ({len(lines) - _MESSAGE_LINES} more lines)"]
+    out = "\n".join(lines)
+    if len(out) > _MESSAGE_CHARS:
+        out = out[:_MESSAGE_CHARS] + "..."
+    return out

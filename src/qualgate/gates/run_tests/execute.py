@@ -1,0 +1,152 @@
+"""Running pytest under coverage in the project's interpreter, and reading what it did.
+
+The command is ``python -m coverage run --parallel-mode -m pytest -p _qualgate_pytest
+[ARGS after --]``: the same run a user would type, plus our plugin, which reports every
+outcome as JSON events. pytest's exit code says which kind of ending it was; the events
+say what happened.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from qualgate import process
+from qualgate.errors import GateError, ToolTimeout
+from qualgate.gates.run_tests import results as results_mod
+from qualgate.gates.run_tests.cov import INJECT_DIR
+
+PLUGIN = "_qualgate_pytest"
+# pytest's exit codes (pytest.ExitCode).
+OK, TESTS_FAILED, INTERRUPTED, INTERNAL_ERROR, USAGE_ERROR, NO_TESTS = 0, 1, 2, 3, 4, 5
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class PytestRun:
+    argv: tuple[str, ...]
+    returncode: int
+    duration_ms: int
+    results: results_mod.TestResults
+    events: tuple[Mapping[str, object], ...]
+    stderr_tail: str
+
+
+def install_hint(python: str) -> str:
+    return f"`{python} -m pip install pytest coverage`"
+
+
+def run_pytest(
+    *,
+    python: str,
+    root: Path,
+    workdir: Path,
+    extra_args: Sequence[str],
+    env: Mapping[str, str],
+    timeout: float,
+    relpath: object,
+) -> PytestRun:
+    """Run the suite; raise `GateError` when pytest could not give an answer."""
+    events_file = workdir / "events.jsonl"
+    argv = [
+        python,
+        "-m",
+        "coverage",
+        "run",
+        "--parallel-mode",
+        "-m",
+        "pytest",
+        "-p",
+        PLUGIN,
+        *extra_args,
+    ]
+    pythonpath = os.pathsep.join(p for p in (str(INJECT_DIR), os.environ.get("PYTHONPATH")) if p)
+    full_env = {
+        **env,
+        "PYTHONPATH": pythonpath,
+        "QUALGATE_RT_EVENTS": str(events_file),
+        "COVERAGE_FILE": str(workdir / ".coverage"),
+        # Never inherit a measuring parent's start-up hook (e.g. qualgate's own test run).
+        "COVERAGE_PROCESS_START": "",
+        "COVERAGE_PROCESS_CONFIG": "",
+    }
+    try:
+        done = process.run(argv, cwd=root, timeout=timeout, env=full_env)
+    except ToolTimeout as exc:
+        found = results_mod.parse(results_mod.read_events(events_file), relpath)
+        running = ", ".join(found.running[:10]) or "none had started (stuck in collection?)"
+        more = f" (+{len(found.running) - 10} more)" if len(found.running) > 10 else ""
+        raise GateError(
+            f"the test suite did not finish within {timeout:.0f}s; running: {running}{more}",
+            "look for a hung test (a lock, a socket, input()), or raise --timeout",
+        ) from exc
+    except GateError as exc:  # ToolMissing: the interpreter itself is not runnable
+        raise GateError(
+            f"cannot run the project's python {python}: {exc.reason}",
+            "point --python at the project's interpreter (e.g. .venv/bin/python)",
+        ) from exc
+    events = results_mod.read_events(events_file)
+    found = results_mod.parse(events, relpath)
+    tail = _tail(done.stderr) or _tail(done.stdout)
+    conftest_broken = any(p.kind == "collect" for p in found.problems)
+    if not found.started and not conftest_broken:
+        _explain_no_start(python, root, done.returncode, tail)
+    code = done.returncode
+    if code == INTERNAL_ERROR and not conftest_broken:
+        raise GateError(f"pytest crashed with an internal error: {tail}", _see(python))
+    if code == USAGE_ERROR and not conftest_broken:
+        raise GateError(f"pytest usage error: {tail}", "check the arguments given after `--`")
+    if code == INTERRUPTED and not any(p.kind == "collect" for p in found.problems):
+        raise GateError(f"pytest was interrupted: {tail}", _see(python))
+    if conftest_broken and not found.started:
+        code = INTERRUPTED  # a conftest.py that does not import: a collection error
+    elif code not in (OK, TESTS_FAILED, INTERRUPTED, NO_TESTS) or not found.finished:
+        raise GateError(
+            f"pytest ended abnormally (exit code {code}): {tail}",
+            _see(python),
+        )
+    return PytestRun(
+        argv=tuple(done.argv),
+        returncode=code,
+        duration_ms=done.duration_ms,
+        results=found,
+        events=tuple(events),
+        stderr_tail=tail,
+    )
+
+
+def _see(python: str) -> str:
+    return f"run `{python} -m pytest` in the project to see pytest's own output"
+
+
+def _tail(text: str) -> str:
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    return lines[-1][:300] if lines else ""
+
+
+def _explain_no_start(python: str, root: Path, code: int, tail: str) -> None:
+    """pytest never reached our plugin: find out whether pytest or coverage is missing."""
+    probe = (
+        "import importlib.util, json; print(json.dumps("
+        "[m for m in ('pytest', 'coverage') if importlib.util.find_spec(m) is None]))"
+    )
+    missing: list[str] = []
+    try:
+        done = process.run([python, "-c", probe], cwd=root, timeout=60)
+        missing = list(json.loads(done.stdout.strip() or "[]"))
+    except (GateError, ValueError):
+        missing = []
+    if missing:
+        raise GateError(
+            f"{' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} not installed "
+            f"in the project's python ({python})",
+            f"install them: {install_hint(python)} (or point --python at the right interpreter)",
+        )
+    if code == USAGE_ERROR:
+        raise GateError(f"pytest usage error: {tail}", "check the arguments given after `--`")
+    raise GateError(
+        f"pytest did not start (exit code {code}): {tail or 'no output'}",
+        _see(python),
+    )

@@ -1,0 +1,194 @@
+"""Per-test outcomes, read from the events our pytest plugin writes (one JSON object a line).
+
+Outcomes are counted the way pytest's own summary line counts them: a test that passes
+and then errors in teardown counts once as passed and once as an error; ``xfail`` tests
+are ``xfailed`` when they fail and ``xpassed`` when they pass (non-strict).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+OUTCOMES = ("passed", "failed", "errors", "skipped", "xfailed", "xpassed")
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Problem:
+    """A failed test phase or a file that could not be collected."""
+
+    kind: str  # "failed" | "error" | "collect"
+    nodeid: str
+    when: str
+    path: str | None
+    line: int | None
+    message: str
+    exception: str | None = None
+    origin: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class TestResults:
+    """What one pytest run (or several shards) reported."""
+
+    counts: Mapping[str, int]
+    durations: Mapping[str, float]
+    problems: tuple[Problem, ...]
+    markers: Mapping[str, tuple[str, ...]]
+    running: tuple[str, ...] = ()
+    started: bool = False
+    finished: bool = False
+    exitstatus: int | None = None
+    collected_total: int | None = None
+    selected: int | None = None
+    partition: str | None = None
+    integration_selected: int = 0
+    contexts: bool = False
+    stopped_early: bool = False
+    pytest_version: str | None = None
+    coverage_version: str | None = None
+    measuring: bool = False
+    dynamic_context: str | None = None
+    nodeids: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def ran(self) -> int:
+        return sum(self.counts.get(k, 0) for k in ("passed", "failed", "xfailed", "xpassed"))
+
+    def slowest(self, count: int = 10) -> list[dict[str, Any]]:
+        ranked = sorted(self.durations.items(), key=lambda kv: (-kv[1], kv[0]))[:count]
+        return [{"nodeid": n, "duration_s": round(d, 3)} for n, d in ranked]
+
+
+def read_events(path: Path) -> list[dict[str, Any]]:
+    """The events of a (possibly killed) run; a torn last line is ignored."""
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except FileNotFoundError:
+        return []
+    events = []
+    for raw in text.splitlines():
+        try:
+            event = json.loads(raw)
+        except ValueError:
+            continue
+        if isinstance(event, dict):
+            events.append(event)
+    return events
+
+
+def parse(events: Iterable[Mapping[str, Any]], relpath: Any) -> TestResults:
+    """Fold plugin events into `TestResults`; ``relpath`` makes paths root-relative."""
+    counts = dict.fromkeys(OUTCOMES, 0)
+    durations: dict[str, float] = {}
+    markers: dict[str, tuple[str, ...]] = {}
+    problems: list[Problem] = []
+    started: dict[str, None] = {}
+    info: dict[str, Any] = {"integration_selected": 0}
+    order: dict[str, None] = {}
+    for event in events:
+        kind = event.get("event")
+        if kind == "start":
+            info["started"] = True
+            info["pytest_version"] = event.get("pytest")
+            info["coverage_version"] = event.get("coverage")
+            info["measuring"] = bool(event.get("measuring"))
+            info["dynamic_context"] = event.get("dynamic_context") or None
+        elif kind == "finish":
+            info["finished"] = True
+            info["exitstatus"] = int(event.get("exitstatus", 0))
+            info["stopped_early"] = bool(event.get("stopped_early"))
+        elif kind == "collected":
+            info["collected_total"] = int(event.get("total", 0))
+            info["selected"] = int(event.get("selected", 0))
+            info["partition"] = event.get("partition")
+            info["integration_selected"] = int(event.get("integration", 0))
+            info["contexts"] = bool(event.get("contexts"))
+        elif kind == "collect_error":
+            problems.append(_collect_problem(event, relpath))
+        elif kind == "test_start":
+            started[str(event["nodeid"])] = None
+        elif kind == "test_end":
+            started.pop(str(event["nodeid"]), None)
+        elif kind == "report":
+            nodeid = str(event["nodeid"])
+            order[nodeid] = None
+            durations[nodeid] = durations.get(nodeid, 0.0) + float(event.get("duration", 0.0))
+            markers[nodeid] = tuple(event.get("markers") or ())
+            outcome = _classify(event)
+            if outcome is not None:
+                counts[outcome] += 1
+            if event.get("outcome") == "failed":
+                problems.append(_test_problem(event, relpath))
+    return TestResults(
+        counts=counts,
+        durations=durations,
+        problems=tuple(problems),
+        markers=markers,
+        running=tuple(started),
+        nodeids=tuple(order),
+        **info,
+    )
+
+
+def _classify(event: Mapping[str, Any]) -> str | None:
+    """pytest's own counting (``_pytest.terminal`` / ``skipping``) of one phase report."""
+    outcome, when, xfail = event.get("outcome"), event.get("when"), bool(event.get("xfail"))
+    if outcome == "passed":
+        if when != "call":
+            return None
+        return "xpassed" if xfail else "passed"
+    if outcome == "skipped":
+        return "xfailed" if xfail else "skipped"
+    if outcome == "failed":
+        return "failed" if when == "call" else "errors"
+    return None
+
+
+def _test_problem(event: Mapping[str, Any], relpath: Any) -> Problem:
+    nodeid = str(event["nodeid"])
+    when = str(event.get("when", "call"))
+    failure = event.get("failure") or {}
+    location = event.get("location") or [nodeid.split("::", 1)[0], None]
+    path = failure.get("path") or location[0]
+    line = failure.get("line")
+    if line is None and isinstance(location[1], int):
+        line = location[1] + 1  # pytest locations are 0-based
+    message = failure.get("message") or _last_line(event.get("text") or "") or "failed"
+    crash = failure.get("crash")
+    return Problem(
+        kind="failed" if when == "call" else "error",
+        nodeid=nodeid,
+        when=when,
+        path=relpath(path) if path else None,
+        line=line,
+        message=message,
+        exception=failure.get("exception"),
+        origin={"path": relpath(crash["path"]), "line": crash["line"]} if crash else None,
+    )
+
+
+def _collect_problem(event: Mapping[str, Any], relpath: Any) -> Problem:
+    nodeid = str(event.get("nodeid") or "")
+    error = event.get("error") or {}
+    path = error.get("path") or (nodeid.split("::", 1)[0] if nodeid else None)
+    origin = error.get("origin")
+    message = error.get("message") or _last_line(event.get("text") or "") or "collection failed"
+    return Problem(
+        kind="collect",
+        nodeid=nodeid,
+        when="collect",
+        path=relpath(path) if path else None,
+        line=error.get("line"),
+        message=message,
+        exception=error.get("exception"),
+        origin={"path": relpath(origin["path"]), "line": origin.get("line")} if origin else None,
+    )
+
+
+def _last_line(text: str) -> str:
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    return lines[-1] if lines else ""
