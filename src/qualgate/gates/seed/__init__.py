@@ -7,6 +7,7 @@ then re-reads every seeded row to prove the database holds exactly what the file
 
 from __future__ import annotations
 
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -110,6 +111,52 @@ def _finding(rule: str, message: str, path: str | None, line: int | None, **data
 
 def run(ctx: GateContext) -> Verdict:
     """Read the seed files, then check or load them (see docs/gates/seed.md)."""
+    try:
+        verdict = _run(ctx)
+    except GateError as exc:
+        # Caught here rather than by the runner so that the verdict's `reproduce` line is
+        # ours, with the database password masked (the CLI's would repeat the raw URL).
+        verdict = Verdict(
+            gate="seed",
+            status=Status.ERROR,
+            summary=exc.reason.strip().splitlines()[0] if exc.reason.strip() else "error",
+            next_steps=(exc.hint,) if exc.hint else (),
+        )
+    return verdict.replace(reproduce=reproduce(ctx))
+
+
+def reproduce(ctx: GateContext) -> str:
+    """The command that repeats this run, the database password masked."""
+    import shlex
+
+    from qualgate.gates.seed.safety import mask
+
+    words = ["qualgate", "seed"]
+    try:
+        shown = os.path.relpath(ctx.root)
+    except ValueError:  # pragma: no cover - another drive on Windows
+        shown = str(ctx.root)
+    if shown != ".":
+        words.append(shown)
+    for option in OPTIONS:
+        value = ctx.options.get(option.name)
+        if value is None or value == option.default:
+            continue
+        if isinstance(value, Path) and ctx.relpath(value) == str(option.default):
+            continue
+        flag = f"--{option.name}"
+        if option.kind is Kind.BOOL:
+            words.append(flag if value else f"--no-{option.name}")
+        elif option.name == "database-url":
+            words += [flag, mask(str(value))]
+        elif isinstance(value, Path):
+            words += [flag, ctx.relpath(value)]
+        else:
+            words += [flag, str(value)]
+    return shlex.join(words)
+
+
+def _run(ctx: GateContext) -> Verdict:
     from qualgate.gates.seed import files as seed_files
     from qualgate.gates.seed import runner
 
