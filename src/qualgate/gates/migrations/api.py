@@ -46,7 +46,7 @@ class WorkerResult:
         """The final event: done, failed, refused or crashed (None when it never reported)."""
         for event in reversed(self.events):
             if event.get("event") in ("done", "failed", "refused", "crashed"):
-                return event
+                return dict(event)
         return None
 
     @property
@@ -201,8 +201,7 @@ def upgrade_to_head(
     if problem is not None:
         raise problem
     outcome = result.outcome
-    assert outcome is not None
-    if outcome["event"] == "failed":
+    if outcome is not None and outcome["event"] == "failed":
         revision = outcome.get("revision") or "?"
         raise GateError(
             f"migration {revision} failed to upgrade: {outcome['message']}",

@@ -29,9 +29,7 @@ class AlembicProject:
             if not folder.is_dir():
                 continue
             pattern = "**/*.py" if self.recursive else "*.py"
-            files.update(
-                p for p in folder.glob(pattern) if p.name != "__init__.py" and p.is_file()
-            )
+            files.update(p for p in folder.glob(pattern) if p.name != "__init__.py" and p.is_file())
         return sorted(files)
 
 

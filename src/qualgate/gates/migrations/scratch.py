@@ -92,8 +92,10 @@ def _quote(backend: str, name: str) -> str:
 
 def _server_error(action: str, url: Any, exc: Exception) -> GateError:
     orig = getattr(exc, "orig", None) or exc
-    reason = mask(str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__,
-                  secrets_of(url))
+    reason = mask(
+        str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__,
+        secrets_of(url),
+    )
     shown = url.render_as_string(hide_password=True)
     return GateError(
         f"cannot {action} on {shown}: {reason}",
@@ -113,7 +115,7 @@ def create(server_url: str) -> Scratch:
     try:
         with engine.connect() as conn:
             conn.execute(text(f"CREATE DATABASE {_quote(backend, name)}"))
-    except Exception as exc:  # noqa: BLE001 - any driver error becomes a clear GateError
+    except Exception as exc:
         raise _server_error("create a scratch database", url, exc) from exc
     finally:
         engine.dispose()
@@ -143,7 +145,7 @@ def drop(server_url: str, scratch: Scratch) -> None:
                 )
             else:
                 conn.execute(text(f"DROP DATABASE IF EXISTS {_quote('mysql', scratch.name)}"))
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         raise _server_error(f"drop scratch database {scratch.name}", url, exc) from exc
     finally:
         engine.dispose()

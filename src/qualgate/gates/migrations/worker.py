@@ -11,6 +11,8 @@ point at the target database, whatever URL ``env.py`` computed. When ``env.py`` 
 Alembic a connection, the worker checks that it came from one of those engines and that the
 server says it is connected to the target database; otherwise it refuses before any
 migration runs. Afterwards it checks that ``alembic_version`` exists in the target.
+
+It is one file on purpose: run by path in another interpreter, it cannot import helpers.
 """
 
 from __future__ import annotations
@@ -20,9 +22,15 @@ import os
 import sys
 import time
 import traceback
-from typing import Any, Callable, Dict, List, Optional
+from collections.abc import Callable
+from typing import Any
 
 WORKER_PROTOCOL = 1
+
+# Run by path, Python put this file's folder first on sys.path: its siblings (api.py,
+# project.py...) would shadow the project's own modules of the same name.
+if sys.path and os.path.abspath(sys.path[0] or ".") == os.path.dirname(os.path.abspath(__file__)):
+    del sys.path[0]
 
 
 class Refused(Exception):
@@ -32,7 +40,7 @@ class Refused(Exception):
 class StepFailed(Exception):
     """A migration step failed; carries the revision it failed on."""
 
-    def __init__(self, message: str, revision: Optional[str]) -> None:
+    def __init__(self, message: str, revision: str | None) -> None:
         super().__init__(message)
         self.revision = revision
 
@@ -40,7 +48,7 @@ class StepFailed(Exception):
 class Emitter:
     """Writes one JSON event per line to the result file, flushed immediately."""
 
-    def __init__(self, path: str, secrets: List[str]) -> None:
+    def __init__(self, path: str, secrets: list[str]) -> None:
         self.handle = open(path, "a", encoding="utf-8")  # noqa: SIM115 - closed in main
         self.secrets = [s for s in secrets if s]
 
@@ -78,8 +86,8 @@ class Forcer:
         from sqlalchemy.engine import make_url
 
         self.target = make_url(target)
-        self.engines: List[Any] = []  # sync engines we created (async ones: their sync_engine)
-        self.requested: List[str] = []
+        self.engines: list[Any] = []  # sync engines we created (async ones: their sync_engine)
+        self.requested: list[str] = []
 
     def _url_for(self, requested: Any, *, is_async: bool) -> Any:
         from sqlalchemy.engine import make_url
@@ -105,7 +113,7 @@ class Forcer:
                 return target.set(drivername=async_driver)
         return target
 
-    def _kwargs(self, requested: Any, kwargs: Dict[str, Any]) -> Dict[str, Any]:
+    def _kwargs(self, requested: Any, kwargs: dict[str, Any]) -> dict[str, Any]:
         from sqlalchemy.engine import make_url
 
         try:
@@ -126,16 +134,14 @@ class Forcer:
         forcer = self
 
         def create_engine(url: Any, **kwargs: Any) -> Any:
-            engine = original(
-                forcer._url_for(url, is_async=False), **forcer._kwargs(url, kwargs)
-            )
+            engine = original(forcer._url_for(url, is_async=False), **forcer._kwargs(url, kwargs))
             forcer.engines.append(engine)
             return engine
 
         # engine_from_config looks up create_engine in create_mod at call time.
-        create_mod.create_engine = create_engine  # type: ignore[assignment]
-        sqlalchemy.create_engine = create_engine  # type: ignore[assignment]
-        sqlalchemy.engine.create_engine = create_engine  # type: ignore[assignment]
+        create_mod.create_engine = create_engine
+        sqlalchemy.create_engine = create_engine
+        sqlalchemy.engine.create_engine = create_engine
 
         try:
             import sqlalchemy.ext.asyncio as async_pkg
@@ -151,8 +157,8 @@ class Forcer:
             forcer.engines.append(engine.sync_engine)
             return engine
 
-        async_mod.create_async_engine = create_async_engine  # type: ignore[assignment]
-        async_pkg.create_async_engine = create_async_engine  # type: ignore[assignment]
+        async_mod.create_async_engine = create_async_engine
+        async_pkg.create_async_engine = create_async_engine
 
     def owns(self, connection: Any) -> bool:
         engine = getattr(connection, "engine", None)
@@ -190,8 +196,8 @@ class Watch:
     def __init__(self, forcer: Forcer, emitter: Emitter) -> None:
         self.forcer = forcer
         self.emitter = emitter
-        self.applied: List[str] = []
-        self.opts: Dict[str, Any] = {}
+        self.applied: list[str] = []
+        self.opts: dict[str, Any] = {}
         self.configured = False
         self.verified = False
 
@@ -217,11 +223,15 @@ class Watch:
                     "env.py hands Alembic a connection qualgate did not create (a raw driver "
                     "connection or an engine made before qualgate could redirect it)"
                 )
+            # The probe must not leave a transaction open that Alembic would then join
+            # and never commit (SQLAlchemy 2 autobegins on the first statement).
+            was_in_transaction = connection.in_transaction()
             found = _current_database(connection)
+            if not was_in_transaction and connection.in_transaction():
+                connection.rollback()
             if not _same_database(found, watch.forcer.target):
                 raise Refused(
-                    f"env.py's connection is on database {found!r}, not qualgate's scratch "
-                    "database"
+                    f"env.py's connection is on database {found!r}, not qualgate's scratch database"
                 )
             watch.verified = True
             callbacks = list(kwargs.get("on_version_apply") or ())
@@ -245,18 +255,16 @@ class Watch:
 # Schema snapshots (reflection), for downgrade and up/down consistency checks
 
 
-def snapshot(url: Any) -> Dict[str, Any]:
+def snapshot(url: Any) -> dict[str, Any]:
     """Tables, columns, keys and indexes of ``url``, as plain JSON-able data."""
-    from sqlalchemy import create_engine, inspect
-    from sqlalchemy.pool import NullPool
+    from sqlalchemy import inspect
 
-    factory = _ORIGINAL_CREATE_ENGINE or create_engine
-    engine = factory(url, poolclass=NullPool)
+    engine = _raw_engine(url)
     try:
         with engine.connect() as conn:
             insp = inspect(conn)
             names = [t for t in insp.get_table_names() if t != "alembic_version"]
-            out: Dict[str, Any] = {}
+            out: dict[str, Any] = {}
             multi = hasattr(insp, "get_multi_columns")
             if multi and names:
                 cols = insp.get_multi_columns()
@@ -265,7 +273,7 @@ def snapshot(url: Any) -> Dict[str, Any]:
                 idx = insp.get_multi_indexes()
                 uqs = insp.get_multi_unique_constraints()
 
-                def pick(data: Dict[Any, Any], name: str) -> Any:
+                def pick(data: dict[Any, Any], name: str) -> Any:
                     return data.get((None, name), [])
 
             for name in sorted(names):
@@ -310,21 +318,30 @@ def snapshot(url: Any) -> Dict[str, Any]:
         engine.dispose()
 
 
-_ORIGINAL_CREATE_ENGINE: Optional[Callable[..., Any]] = None
+_ORIGINAL_CREATE_ENGINE: Callable[..., Any] | None = None
 
 
-def _version_rows(url: Any) -> Optional[List[str]]:
-    """The revisions in the target's alembic_version table (None when there is no table)."""
-    from sqlalchemy import inspect, text
+def _raw_engine(url: Any) -> Any:
+    """An engine of our own on ``url`` (not one of the forced ones env.py sees)."""
+    from sqlalchemy import create_engine
     from sqlalchemy.pool import NullPool
 
-    assert _ORIGINAL_CREATE_ENGINE is not None
-    engine = _ORIGINAL_CREATE_ENGINE(url, poolclass=NullPool)
+    factory = _ORIGINAL_CREATE_ENGINE or create_engine
+    return factory(url, poolclass=NullPool)
+
+
+def _version_rows(url: Any) -> list[str] | None:
+    """The revisions in the target's alembic_version table (None when there is no table)."""
+    from sqlalchemy import inspect, text
+
+    engine = _raw_engine(url)
     try:
         with engine.connect() as conn:
             if "alembic_version" not in inspect(conn).get_table_names():
                 return None
-            return [str(r[0]) for r in conn.execute(text("SELECT version_num FROM alembic_version"))]
+            return [
+                str(r[0]) for r in conn.execute(text("SELECT version_num FROM alembic_version"))
+            ]
     finally:
         engine.dispose()
 
@@ -334,14 +351,14 @@ def _version_rows(url: Any) -> Optional[List[str]]:
 
 
 class Runner:
-    def __init__(self, request: Dict[str, Any], emitter: Emitter) -> None:
+    def __init__(self, request: dict[str, Any], emitter: Emitter) -> None:
         self.request = request
         self.emitter = emitter
         self.forcer = Forcer(request["url"])
         self.watch = Watch(self.forcer, emitter)
         self.config: Any = None
         self.script: Any = None
-        self.order: List[str] = []  # base -> head
+        self.order: list[str] = []  # base -> head
 
     def setup(self) -> None:
         global _ORIGINAL_CREATE_ENGINE
@@ -365,17 +382,17 @@ class Runner:
         self.script = ScriptDirectory.from_config(self.config)
         self.order = [s.revision for s in self.script.walk_revisions("base", "heads")][::-1]
 
-    def _next_after(self, applied: List[str], order: List[str]) -> Optional[str]:
+    def _next_after(self, applied: list[str], order: list[str]) -> str | None:
         done = set(applied)
         return next((r for r in order if r not in done), None)
 
-    def _run(self, what: str, fn: Callable[[], None], order: List[str]) -> List[str]:
+    def _run(self, what: str, fn: Callable[[], None], order: list[str]) -> list[str]:
         self.watch.reset()
         try:
             fn()
         except Refused:
             raise
-        except Exception as exc:  # noqa: BLE001 - every failure is reported with its revision
+        except Exception as exc:
             revision = self._next_after(self.watch.applied, order)
             raise StepFailed(_error_text(exc), revision) from exc
         if not self.watch.configured:
@@ -390,17 +407,15 @@ class Runner:
         sql_file = request.get("baseline_sql")
         if sql_file:
             from sqlalchemy import text
-            from sqlalchemy.pool import NullPool
 
-            assert _ORIGINAL_CREATE_ENGINE is not None
             with open(sql_file, encoding="utf-8") as handle:
                 script = handle.read()
-            engine = _ORIGINAL_CREATE_ENGINE(self.forcer.target, poolclass=NullPool)
+            engine = _raw_engine(self.forcer.target)
             try:
                 with engine.begin() as conn:
                     for statement in _split_sql(script):
                         conn.execute(text(statement))
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 raise StepFailed(f"baseline SQL {sql_file}: {_error_text(exc)}", None) from exc
             finally:
                 engine.dispose()
@@ -410,21 +425,19 @@ class Runner:
 
             self._run("stamp", lambda: command.stamp(self.config, stamp), [])
 
-    def upgrade(self, target: str = "heads") -> List[str]:
+    def upgrade(self, target: str = "heads") -> list[str]:
         from alembic import command
 
-        return self._run(
-            "upgrade", lambda: command.upgrade(self.config, target), self.order
-        )
+        return self._run("upgrade", lambda: command.upgrade(self.config, target), self.order)
 
-    def downgrade(self, target: str) -> List[str]:
+    def downgrade(self, target: str) -> list[str]:
         from alembic import command
 
         return self._run(
             "downgrade", lambda: command.downgrade(self.config, target), self.order[::-1]
         )
 
-    def drift(self) -> Dict[str, Any]:
+    def drift(self) -> dict[str, Any]:
         from alembic import autogenerate
         from alembic.runtime.environment import EnvironmentContext
 
@@ -439,9 +452,9 @@ class Runner:
             rev_id=None,
             depends_on=None,
         )
-        opts_seen: Dict[str, Any] = {}
+        opts_seen: dict[str, Any] = {}
 
-        def retrieve(rev: Any, context: Any) -> List[Any]:
+        def retrieve(rev: Any, context: Any) -> list[Any]:
             opts_seen.update(context.opts)
             if context.opts.get("target_metadata") is None:
                 return []
@@ -463,14 +476,14 @@ class Runner:
             raise Refused("env.py never called context.configure() during the drift check")
         if opts_seen.get("target_metadata") is None:
             return {"metadata": False, "diffs": []}
-        diffs: List[Any] = []
+        diffs: list[Any] = []
         for script in revision_context.generated_revisions[-1:]:
             for ops in script.upgrade_ops_list:
                 diffs.extend(ops.as_diffs())
         return {"metadata": True, "diffs": [_describe_diff(d) for d in diffs]}
 
 
-def _split_sql(script: str) -> List[str]:
+def _split_sql(script: str) -> list[str]:
     """Statements of a plain SQL file (split on ';' at line ends; no procedures)."""
     statements, current = [], []
     for line in script.splitlines():
@@ -485,7 +498,7 @@ def _split_sql(script: str) -> List[str]:
     return [s for s in statements if s.strip()]
 
 
-def _describe_diff(diff: Any) -> Dict[str, Any]:
+def _describe_diff(diff: Any) -> dict[str, Any]:
     """One autogenerate difference as {kind, table, column, message}."""
     if isinstance(diff, list):  # modify_* come grouped per column
         parts = [_describe_diff(d) for d in diff]
@@ -497,8 +510,8 @@ def _describe_diff(diff: Any) -> Dict[str, Any]:
             "message": "; ".join(p["message"] for p in parts),
         }
     kind = str(diff[0])
-    table: Optional[str] = None
-    column: Optional[str] = None
+    table: str | None = None
+    column: str | None = None
     message = kind
     if kind in ("add_table", "remove_table"):
         table = diff[1].name
@@ -538,7 +551,7 @@ def _describe_diff(diff: Any) -> Dict[str, Any]:
     return {"kind": kind, "table": table, "column": column, "message": message}
 
 
-def _diff_snapshots(before: Dict[str, Any], after: Dict[str, Any]) -> List[str]:
+def _diff_snapshots(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
     """Human-readable differences between two schema snapshots."""
     out = []
     for table in sorted(set(before) | set(after)):
@@ -564,7 +577,7 @@ def _diff_snapshots(before: Dict[str, Any], after: Dict[str, Any]) -> List[str]:
     return out
 
 
-def main(argv: List[str]) -> int:
+def main(argv: list[str]) -> int:
     request_path, result_path = argv[1], argv[2]
     with open(request_path, encoding="utf-8") as handle:
         request = json.load(handle)
@@ -573,7 +586,7 @@ def main(argv: List[str]) -> int:
     sys.stdout = sys.stderr
     os.chdir(request["root"])
     runner = Runner(request, emitter)
-    steps: List[str] = request["steps"]
+    steps: list[str] = request["steps"]
     step = "setup"
     try:
         import alembic
@@ -590,7 +603,7 @@ def main(argv: List[str]) -> int:
         emitter.emit(event="order", revisions=runner.order)
         target = runner.forcer.target
         want_snapshots = bool(request.get("snapshots"))
-        snaps: Dict[str, Any] = {}
+        snaps: dict[str, Any] = {}
         stamp = request.get("baseline_stamp")
         step = "baseline"
         runner.baseline()
@@ -606,7 +619,7 @@ def main(argv: List[str]) -> int:
                         "after the upgrade the scratch database has no alembic_version "
                         "rows: env.py migrated some other database"
                     )
-                extra: Dict[str, Any] = {"applied": applied, "versions": versions}
+                extra: dict[str, Any] = {"applied": applied, "versions": versions}
                 if want_snapshots:
                     snaps[step] = snapshot(target)
                     if step == "reupgrade":

@@ -1,0 +1,101 @@
+"""Rollback notes: what a revision's upgrade does, and whether its downgrade undoes it (static)."""
+
+from __future__ import annotations
+
+import ast
+from typing import Any
+
+from qualgate.gates.migrations.graph import RevisionFile
+from qualgate.gates.migrations.lint import OpCall, _function, _op_calls, _op_names, _str_arg
+
+_CONSTRAINTS = (
+    "create_foreign_key",
+    "create_unique_constraint",
+    "create_check_constraint",
+    "create_primary_key",
+    "create_exclude_constraint",
+)
+
+
+def _effects(fn: ast.AST | None, op_names: set[str]) -> tuple[set[str], set[str], set[str], bool]:
+    """(created, dropped, altered, opaque) items of one function."""
+    created: set[str] = set()
+    dropped: set[str] = set()
+    altered: set[str] = set()
+    opaque = False
+    if fn is None:
+        return created, dropped, altered, opaque
+    for oc in _op_calls(fn, op_names):
+        _one(oc, created, dropped, altered)
+        if oc.name in ("execute", "bulk_insert") or oc.name.startswith("run_"):
+            opaque = opaque or oc.name == "execute"
+    return created, dropped, altered, opaque
+
+
+def _one(oc: OpCall, created: set[str], dropped: set[str], altered: set[str]) -> None:
+    call, name = oc.call, oc.name
+    shift = 0 if oc.table is not None else 1
+    table = oc.table or _str_arg(call, 0, "table_name")
+    if name == "create_table":
+        created.add(f"table {table}")
+    elif name == "drop_table":
+        dropped.add(f"table {table}")
+    elif name == "rename_table":
+        new = _str_arg(call, 1, "new_table_name")
+        dropped.add(f"table {table}")
+        created.add(f"table {new}")
+    elif name == "add_column":
+        col = call.args[shift] if len(call.args) > shift else None
+        col_name = "?"
+        if isinstance(col, ast.Call) and col.args and isinstance(col.args[0], ast.Constant):
+            col_name = str(col.args[0].value)
+        created.add(f"column {table}.{col_name}")
+    elif name == "drop_column":
+        dropped.add(f"column {table}.{_str_arg(call, shift, 'column_name')}")
+    elif name == "alter_column":
+        altered.add(f"column {table}.{_str_arg(call, shift, 'column_name')}")
+    elif name == "create_index":
+        created.add(f"index {_str_arg(call, 0, 'index_name')}")
+    elif name == "drop_index":
+        dropped.add(f"index {_str_arg(call, 0, 'index_name')}")
+    elif name in _CONSTRAINTS:
+        created.add(f"constraint {_str_arg(call, 0, 'constraint_name')}")
+    elif name == "drop_constraint":
+        dropped.add(f"constraint {_str_arg(call, 0, 'constraint_name')}")
+
+
+def note(rf: RevisionFile) -> dict[str, Any]:
+    """One revision's rollback note: undoes yes/no/unknown, what is left, what is dropped."""
+    if rf.tree is None:
+        return {"revision": rf.revision, "path": rf.path, "undoes": "unknown"}
+    op_names = _op_names(rf.tree)
+    up_c, up_d, up_a, up_opaque = _effects(_function(rf.tree, "upgrade"), op_names)
+    down_fn = _function(rf.tree, "downgrade")
+    dn_c, dn_d, dn_a, dn_opaque = _effects(down_fn, op_names)
+    # Dropping a table also drops its columns, indexes and constraints.
+    dropped_tables = {d.split(" ", 1)[1] for d in dn_d if d.startswith("table ")}
+
+    def covered(item: str) -> bool:
+        if item in dn_d:
+            return True
+        kind, _, rest = item.partition(" ")
+        return kind == "column" and rest.split(".")[0] in dropped_tables
+
+    missing = sorted(i for i in up_c if not covered(i))
+    missing += sorted(f"re-create {i}" for i in up_d if i not in dn_c)
+    missing += sorted(f"revert {i}" for i in up_a if i not in dn_a)
+    if down_fn is None:
+        undoes = "no"
+    elif not missing and not up_opaque:
+        undoes = "yes"
+    elif up_opaque or dn_opaque:
+        undoes = "unknown"
+    else:
+        undoes = "no"
+    return {
+        "revision": rf.revision,
+        "path": rf.path,
+        "undoes": undoes,
+        "not_undone": missing,
+        "downgrade_drops": sorted(dn_d),
+    }
