@@ -45,6 +45,7 @@ def _revision_finding(
     revision: str | None,
     revisions: Mapping[str, RevisionFile],
     function: str,
+    line: int | None = None,
 ) -> Finding:
     rf = revisions.get(revision or "")
     return Finding(
@@ -52,7 +53,7 @@ def _revision_finding(
         severity=Severity.ERROR,
         message=message,
         path=rf.path if rf else None,
-        line=_def_line(rf, function) if rf else None,
+        line=(line or _def_line(rf, function)) if rf else None,
         check=check,
         help=f"{_DOCS}ops.html",
         data={"revision": revision},
@@ -117,6 +118,7 @@ def _failed_check(
     version: str | None,
 ) -> Check:
     revision = outcome.get("revision")
+    line = outcome.get("line")
     message = str(outcome.get("message", ""))
     if step == "upgrade" or outcome.get("step") == "baseline":
         if outcome.get("step") == "baseline":
@@ -127,12 +129,16 @@ def _failed_check(
         else:
             text = f"upgrade of revision {revision} failed: {message}"
             findings.append(
-                _revision_finding("upgrade-failed", text, name, revision, revisions, "upgrade")
+                _revision_finding(
+                    "upgrade-failed", text, name, revision, revisions, "upgrade", line
+                )
             )
     elif step == "downgrade":
         text = f"downgrade of revision {revision} failed: {message}"
         findings.append(
-            _revision_finding("downgrade-failed", text, name, revision, revisions, "downgrade")
+            _revision_finding(
+                "downgrade-failed", text, name, revision, revisions, "downgrade", line
+            )
         )
     elif step == "reupgrade":
         text = (

@@ -38,11 +38,12 @@ class Refused(Exception):
 
 
 class StepFailed(Exception):
-    """A migration step failed; carries the revision it failed on."""
+    """A migration step failed; carries the revision (and line) it failed on."""
 
-    def __init__(self, message: str, revision: str | None) -> None:
+    def __init__(self, message: str, revision: str | None, line: int | None = None) -> None:
         super().__init__(message)
         self.revision = revision
+        self.line = line
 
 
 class Emitter:
@@ -393,14 +394,29 @@ class Runner:
         except Refused:
             raise
         except Exception as exc:
+            # Every failure is reported with its revision and the line it came from.
             revision = self._next_after(self.watch.applied, order)
-            raise StepFailed(_error_text(exc), revision) from exc
+            raise StepFailed(_error_text(exc), revision, self._line_in(revision, exc)) from exc
         if not self.watch.configured:
             raise Refused(
                 f"env.py never called context.configure() during {what}, so qualgate cannot "
                 "tell which database it used"
             )
         return list(self.watch.applied)
+
+    def _line_in(self, revision: str | None, exc: BaseException) -> int | None:
+        """The line of the revision file the failure came from (deepest frame there)."""
+        if revision is None:
+            return None
+        try:
+            path = os.path.realpath(self.script.get_revision(revision).path)
+        except Exception:  # noqa: BLE001 - no line is better than a crash here
+            return None
+        line = None
+        for frame in traceback.extract_tb(exc.__traceback__):
+            if os.path.realpath(frame.filename) == path:
+                line = frame.lineno
+        return line
 
     def baseline(self) -> None:
         request = self.request
@@ -645,7 +661,9 @@ def main(argv: list[str]) -> int:
     except Refused as exc:
         emitter.emit(event="refused", step=step, message=str(exc))
     except StepFailed as exc:
-        emitter.emit(event="failed", step=step, revision=exc.revision, message=str(exc))
+        emitter.emit(
+            event="failed", step=step, revision=exc.revision, line=exc.line, message=str(exc)
+        )
     except Exception as exc:  # noqa: BLE001 - reported to the parent as a setup/step error
         emitter.emit(
             event="crashed",
