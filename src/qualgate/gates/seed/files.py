@@ -52,6 +52,13 @@ class FileProblem:
     line: int | None = None
 
 
+class _LineList(list[Any]):
+    """A YAML sequence that remembers the line of each item."""
+
+    __slots__ = ("lines",)
+    lines: list[int]
+
+
 class _LineDict(dict[str, Any]):
     """A mapping that remembers the line its YAML node starts on."""
 
@@ -71,7 +78,22 @@ def _make_loader() -> type[yaml.SafeLoader]:
         out.line = node.start_mark.line + 1
         return out
 
+    def _sequence(loader: Any, node: yaml.SequenceNode) -> _LineList:
+        out = _LineList(loader.construct_sequence(node, deep=True))
+        out.lines = [item.start_mark.line + 1 for item in node.value]
+        return out
+
+    def _timestamp(loader: Any, node: yaml.ScalarNode) -> Any:
+        # 2024-02-30 looks like a date but is none: keep the text, so the column's
+        # converter reports it at its row instead of the whole file failing.
+        try:
+            return yaml.constructor.SafeConstructor.construct_yaml_timestamp(loader, node)
+        except ValueError:
+            return loader.construct_scalar(node)
+
     _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)
+    _Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
+    _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _sequence)
     loader: type[yaml.SafeLoader] = _Loader
     return loader
 
@@ -107,6 +129,8 @@ def read_file(path: Path, shown: str) -> tuple[list[SeedDoc], list[FileProblem]]
 def _read_yaml(text: str, shown: str) -> tuple[list[SeedDoc], list[FileProblem]]:
     try:
         documents = list(yaml.load_all(text, Loader=_LOADER))
+    except (ValueError, TypeError) as exc:  # a constructor refusing a value
+        return [], [FileProblem(rule="invalid-file", message=f"invalid YAML: {exc}", path=shown)]
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 1 if mark is not None else None
@@ -127,8 +151,8 @@ def _read_yaml(text: str, shown: str) -> tuple[list[SeedDoc], list[FileProblem]]
 
 
 def _yaml_rows(rows: list[Any], shown: str, doc_line: int) -> Iterator[tuple[Any, int]]:
-    for item in rows:
-        yield item, getattr(item, "line", doc_line)
+    lines = getattr(rows, "lines", None) or [doc_line] * len(rows)
+    yield from zip(rows, lines, strict=True)
 
 
 # ---------------------------------------------------------------------------
