@@ -13,6 +13,7 @@ import json
 import re
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -135,6 +136,7 @@ def parse(text: str, relpath: Callable[[str], str]) -> tuple[list[Finding], list
     """Findings from mypy's JSON lines, and the lines that were not JSON."""
     findings: list[Finding] = []
     other: list[str] = []
+    context: str | None = None
     for raw in text.splitlines():
         if not raw.strip():
             continue
@@ -147,6 +149,14 @@ def parse(text: str, relpath: Callable[[str], str]) -> tuple[list[Finding], list
             other.append(raw.strip())
             continue
         finding = _finding(item, relpath)
+        if finding.severity is Severity.NOTE and finding.line is None:
+            # `show_error_context` notes ("In member ...") have no line: they frame the
+            # next error, they are not findings of their own.
+            context = finding.message
+            continue
+        if context is not None:
+            finding = replace(finding, data={**finding.data, "context": context})
+            context = None
         previous = findings[-1] if findings else None
         if (
             finding.severity is Severity.NOTE
@@ -164,8 +174,6 @@ def parse(text: str, relpath: Callable[[str], str]) -> tuple[list[Finding], list
 
 
 def _with_notes(finding: Finding, notes: list[str]) -> Finding:
-    from dataclasses import replace
-
     return replace(
         finding,
         message=finding.message + "".join(f"\nnote: {n}" for n in notes[-1:]),

@@ -189,10 +189,10 @@ def parse_diff(text: str) -> list[FileDiff]:
                 old = int(match.group(1))
                 old_left = int(match.group(2)) if match.group(2) is not None else 1
                 new_left = int(match.group(4)) if match.group(4) is not None else 1
-                last = old + old_left - 1 if old_left else old
                 # An empty old range (",0") means an insertion after line `old`.
                 if old_left == 0:
                     old += 1
+                last = old + old_left - 1 if old_left else old
             continue
         if raw.startswith("\\"):
             continue

@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib.metadata
 import importlib.util
 import os
+import re
 import shutil
 import sys
 import sysconfig
@@ -77,13 +78,14 @@ def ruff_version(ruff: str, root: Path) -> str | None:
 
 
 def _parse_version(text: str) -> tuple[int, ...]:
+    """``"1.11.2+dev"`` -> (1, 11, 2); a pre-release tail ends the number (2.0rc1 -> (2, 0))."""
     parts: list[int] = []
     for piece in text.split("."):
-        digits = "".join(ch for ch in piece if ch.isdigit())
-        if not digits:
+        match = re.match(r"\d+", piece)
+        if match is None:
             break
-        parts.append(int(digits))
-        if not piece.isdigit():
+        parts.append(int(match.group(0)))
+        if match.end() != len(piece):
             break
     return tuple(parts)
 
