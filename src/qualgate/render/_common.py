@@ -77,7 +77,7 @@ def repo_root(verdict: Verdict) -> RepoRoot:
         if not root.is_dir():
             return RepoRoot()
         root = root.resolve()
-    except OSError:
+    except (OSError, RuntimeError):  # pragma: no cover - unreadable folder, symlink loop
         return RepoRoot()
     for candidate in (root, *root.parents):
         if (candidate / ".git").exists():

@@ -178,8 +178,7 @@ def render(verdict: Verdict) -> str:
             text=_finding_text(f),
             kind=f.rule,
         )
-    if verdict.next_steps or verdict.summary:
-        _element(suite, "system-out", "\n".join((verdict.summary, *verdict.next_steps)))
+    _element(suite, "system-out", "\n".join((verdict.summary, *verdict.next_steps)))
     for node in (suite, root):
         node.set("tests", str(counts.tests))
         node.set("failures", str(counts.failures))

@@ -31,6 +31,8 @@ _SEVERITY_ICON = {Severity.ERROR: "🔴", Severity.WARNING: "🟡", Severity.NOT
 # ASCII punctuation that means something inline in GitHub markdown or HTML.
 _SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~&])")
 _URL = re.compile(r"^https?://\S+$")
+# A single-backtick code span with content: `name`.
+_CODE_SPAN = re.compile(r"(?<!`)`([^`]+)`(?!`)")
 _TRUNCATED = "\n\n> **Truncated:** this summary was cut to stay within GitHub's size limit; "
 
 
@@ -39,15 +41,40 @@ def marker(gate: str) -> str:
     return f"<!-- qualgate:{gate} -->"
 
 
+def _escape_plain(text: str) -> str:
+    return _SPECIAL.sub(r"\\\1", text)
+
+
+def _inline(line: str, *, table: bool = True) -> str:
+    """One line: paired `backtick spans` stay code (inert, so safe), the rest is escaped."""
+    out: list[str] = []
+    pos = 0
+    for match in _CODE_SPAN.finditer(line):
+        out += [_escape_plain(line[pos : match.start()]), code(match.group(1), table=table)]
+        pos = match.end()
+    out.append(_escape_plain(line[pos:]))
+    return "".join(out)
+
+
 def escape(text: str) -> str:
-    """``text`` as literal inline markdown: metacharacters escaped, lines joined by <br>."""
-    lines = [_SPECIAL.sub(r"\\\1", visible_controls(line)) for line in text.splitlines()]
-    return "<br>".join(line for line in lines if line.strip()) or " "
+    """``text`` as literal inline markdown: metacharacters escaped, lines joined by <br>.
+
+    Tools write identifiers in backticks (ruff: "`os` imported but unused"); such spans
+    are kept as code, which GitHub shows without interpreting anything inside.
+    """
+    lines = [_inline(visible_controls(line)) for line in text.splitlines() if line.strip()]
+    return "<br>".join(lines) or " "
 
 
-def code(text: str) -> str:
-    """``text`` as an inline code span that survives backticks and table pipes."""
-    text = visible_controls(" ".join(text.splitlines())).replace("|", "\\|")
+def code(text: str, *, table: bool = True) -> str:
+    """``text`` as an inline code span that survives backticks (and pipes in a table).
+
+    In a GFM table a ``|`` ends the cell even inside a code span unless escaped; outside
+    a table the backslash would show, so it is added only for table cells.
+    """
+    text = visible_controls(" ".join(text.splitlines()))
+    if table:
+        text = text.replace("|", "\\|")
     runs = [len(m) for m in re.findall(r"`+", text)]
     fence = "`" * (max(runs, default=0) + 1)
     pad = " " if text.startswith("`") or text.endswith("`") else ""
@@ -55,14 +82,8 @@ def code(text: str) -> str:
 
 
 def prose(text: str) -> str:
-    """Gate-written text (next steps) where `backtick spans` stay code, the rest escaped."""
-    parts = text.split("`")
-    if len(parts) % 2 == 0:  # an unpaired backtick: treat everything as text
-        return escape(text)
-    return "".join(
-        code(p) if i % 2 else _SPECIAL.sub(r"\\\1", visible_controls(" ".join(p.splitlines())))
-        for i, p in enumerate(parts)
-    )
+    """Gate-written text (a next step) on one line, with its `code` spans kept."""
+    return _inline(visible_controls(" ".join(text.splitlines())), table=False)
 
 
 def _link_url(url: str) -> str:
@@ -146,15 +167,15 @@ def _metric_value(value: Any) -> str:
 def _details(verdict: Verdict, metrics: Mapping[str, Any]) -> list[str]:
     lines = ["<details>", "<summary>Details</summary>", ""]
     if verdict.reproduce:
-        lines.append(f"- Reproduce: {code(verdict.reproduce)}")
+        lines.append(f"- Reproduce: {code(verdict.reproduce, table=False)}")
     project = verdict.project
     if project.commit:
         dirty = " (uncommitted changes)" if project.dirty else ""
-        lines.append(f"- Commit: {code(project.commit[:12])}{dirty}")
+        lines.append(f"- Commit: {code(project.commit[:12], table=False)}{dirty}")
     if project.base:
-        lines.append(f"- Judged against base: {code(project.base)}")
-    version = f" {verdict.tool.version}" if verdict.tool.version else ""
-    lines.append(f"- Duration: {verdict.duration_ms} ms (qualgate{escape(version)})")
+        lines.append(f"- Judged against base: {code(project.base, table=False)}")
+    version = f" (qualgate {escape(verdict.tool.version)})" if verdict.tool.version else ""
+    lines.append(f"- Duration: {verdict.duration_ms} ms{version}")
     if metrics:
         lines += ["", "| Metric | Value |", "| --- | --- |"]
         lines += [f"| {escape(str(k))} | {_metric_value(v)} |" for k, v in metrics.items()]
