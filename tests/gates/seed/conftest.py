@@ -24,3 +24,15 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         url = str(request.getfixturevalue(f"{request.param}_url"))
     create_schema(url)
     return url
+
+
+@pytest.fixture()
+def db_url_mariadb(mariadb_url: str) -> str:
+    create_schema(mariadb_url)
+    return mariadb_url
+
+
+@pytest.fixture()
+def db_url_postgres(postgres_url: str) -> str:
+    create_schema(postgres_url)
+    return postgres_url

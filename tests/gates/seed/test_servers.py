@@ -1,0 +1,85 @@
+"""Behaviour that only real servers show: silent rounding caught by verify, MyISAM refused."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from tests.gates.seed.helpers import (
+    CATEGORIES_YAML,
+    categories,
+    count,
+    make_project,
+    products,
+    seed,
+)
+
+
+@pytest.mark.mariadb
+def test_verify_catches_values_the_database_changed(tmp_path: Path, db_url_mariadb: str) -> None:
+    # DATETIME without fractional seconds drops the microseconds without an error:
+    # the read-back sees it, and the whole load is rolled back.
+    root = make_project(
+        tmp_path / "proj",
+        {
+            "seeds/categories.yaml": CATEGORIES_YAML,
+            "seeds/products.yaml": """\
+table: products
+rows:
+  - {id: 1, sku: A, name: a, price: 1, category_id: 1, created: "2024-01-01T10:00:00.250000"}
+""",
+        },
+    )
+    result = seed(root, "--database-url", db_url_mariadb)
+    assert result.code == 1, result.stdout
+    assert [(f["rule"], f["path"], f["line"]) for f in result.findings] == [
+        ("stored-differs", "seeds/products.yaml", 3)
+    ]
+    assert "created is datetime.datetime(2024, 1, 1, 10, 0)" in result.findings[0]["message"]
+    assert count(db_url_mariadb, categories) == 0
+    assert count(db_url_mariadb, products) == 0
+
+
+@pytest.mark.mariadb
+def test_non_transactional_table_is_refused(tmp_path: Path, db_url_mariadb: str) -> None:
+    engine = create_engine(db_url_mariadb)
+    with engine.begin() as conn:
+        conn.execute(text("ALTER TABLE products DROP FOREIGN KEY products_ibfk_1"))
+        conn.execute(text("ALTER TABLE products ENGINE=MyISAM"))
+    engine.dispose()
+    root = make_project(
+        tmp_path / "proj",
+        {
+            "seeds/products.yaml": "table: products\nrows:\n"
+            "  - {id: 1, sku: A, name: a, price: 1, category_id: 1}\n"
+        },
+    )
+    result = seed(root, "--database-url", db_url_mariadb)
+    assert result.code == 1
+    assert result.rules() == ["non-transactional"]
+    assert count(db_url_mariadb, products) == 0
+
+
+@pytest.mark.postgres
+def test_postgres_check_constraint_is_located(tmp_path: Path, db_url_postgres: str) -> None:
+    engine = create_engine(db_url_postgres)
+    with engine.begin() as conn:
+        conn.execute(text("ALTER TABLE products ADD CONSTRAINT positive CHECK (price > 0)"))
+    engine.dispose()
+    rows = "\n".join(
+        f"  - {{id: {i}, sku: S{i}, name: n, price: {0 if i == 7 else 1}, category_id: 1}}"
+        for i in range(1, 11)
+    )
+    root = make_project(
+        tmp_path / "proj",
+        {
+            "seeds/categories.yaml": CATEGORIES_YAML,
+            "seeds/products.yaml": f"table: products\nrows:\n{rows}\n",
+        },
+    )
+    result = seed(root, "--database-url", db_url_postgres)
+    assert result.code == 1
+    assert [(f["rule"], f["line"]) for f in result.findings] == [("check-violation", 9)]
+    assert count(db_url_postgres, categories) == 0
