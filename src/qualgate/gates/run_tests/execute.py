@@ -122,7 +122,12 @@ def _see(python: str) -> str:
 
 
 def _tail(text: str) -> str:
+    """The line that names the problem, for a human (the verdict's status is not read here)."""
     lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    for marks in ((": error: ",), ("ERROR:", "INTERNALERROR>", "E   ")):
+        for line in lines:
+            if line.startswith(marks) or (marks[0] == ": error: " and marks[0] in line):
+                return line[:300]
     return lines[-1][:300] if lines else ""
 
 

@@ -91,6 +91,7 @@ def build(inputs: Inputs, settings: Settings) -> Verdict:
         "collection_errors": collect_errors,
         "tests_collected": res.collected_total,
         "tests_selected": res.selected,
+        "tests_deselected": res.deselected,
         "integration_tests": res.integration_selected,
         "duration_s": round(inputs.pytest_ms / 1000, 3),
         "slowest": res.slowest(10),
@@ -116,9 +117,9 @@ def build(inputs: Inputs, settings: Settings) -> Verdict:
         pytest_summary = f"shard {settings.shard} holds no tests ({res.collected_total} in all)"
     elif no_tests:
         pytest_status = Status.FAIL
-        pytest_summary = "no tests were collected" + (
-            f" ({res.collected_total} collected, none selected)" if res.collected_total else ""
-        )
+        pytest_summary = "no tests were collected"
+        if res.deselected:
+            pytest_summary = f"no tests ran: all {res.deselected} collected were deselected"
         findings.append(
             Finding(
                 rule="no-tests",

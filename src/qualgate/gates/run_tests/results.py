@@ -44,6 +44,7 @@ class TestResults:
     exitstatus: int | None = None
     collected_total: int | None = None
     selected: int | None = None
+    deselected: int = 0
     partition: str | None = None
     integration_selected: int = 0
     contexts: bool = False
@@ -104,6 +105,7 @@ def parse(events: Iterable[Mapping[str, Any]], relpath: Any) -> TestResults:
         elif kind == "collected":
             info["collected_total"] = int(event.get("total", 0))
             info["selected"] = int(event.get("selected", 0))
+            info["deselected"] = int(event.get("deselected", 0))
             info["partition"] = event.get("partition")
             info["integration_selected"] = int(event.get("integration", 0))
             info["contexts"] = bool(event.get("contexts"))

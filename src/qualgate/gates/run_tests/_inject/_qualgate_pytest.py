@@ -217,6 +217,11 @@ def _read_durations(path: str) -> dict[str, float] | None:
     return {str(k): float(v) for k, v in tests.items() if isinstance(v, (int, float))}
 
 
+def pytest_deselected(items: Sequence[pytest.Item]) -> None:
+    if not _state.get("cutting"):
+        _state["deselected"] = int(_state.get("deselected", 0)) + len(items)
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(
     session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
@@ -243,7 +248,9 @@ def pytest_collection_modifyitems(
         keep = [i for i in items if assignment[i.nodeid.split("::", 1)[0]] == index]
         dropped = [i for i in items if assignment[i.nodeid.split("::", 1)[0]] != index]
         if dropped:
+            _state["cutting"] = True
             config.hook.pytest_deselected(items=dropped)
+            _state["cutting"] = False
         items[:] = keep
     _state["kinds"] = every
     kinds = [every[i.nodeid] for i in items]
@@ -253,6 +260,7 @@ def pytest_collection_modifyitems(
             {
                 "event": "collected",
                 "total": total,
+                "deselected": int(_state.get("deselected", 0)),
                 "selected": len(items),
                 "shard": shard or None,
                 "partition": partition,
