@@ -8,6 +8,8 @@ from pathlib import Path
 
 from tests.support import write_files
 
+V = "migrations/versions"
+
 ALEMBIC_INI = """\
 [alembic]
 script_location = %(here)s/migrations

@@ -46,6 +46,10 @@ class StepFailed(Exception):
         self.line = line
 
 
+class EnvFailed(Exception):
+    """env.py itself failed (import error, bad settings) before any migration ran."""
+
+
 class Emitter:
     """Writes one JSON event per line to the result file, flushed immediately."""
 
@@ -383,19 +387,38 @@ class Runner:
         self.script = ScriptDirectory.from_config(self.config)
         self.order = [s.revision for s in self.script.walk_revisions("base", "heads")][::-1]
 
-    def _next_after(self, applied: list[str], order: list[str]) -> str | None:
-        done = set(applied)
-        return next((r for r in order if r not in done), None)
+    def _ancestors(self, heads: list[str]) -> set[str]:
+        """The revisions a database at ``heads`` has applied."""
+        done: set[str] = set()
+        try:
+            for head in heads:
+                done.update(r.revision for r in self.script.iterate_revisions(head, "base"))
+        except Exception:  # noqa: BLE001 - an unknown version: blame by order alone
+            return done
+        return done
 
-    def _run(self, what: str, fn: Callable[[], None], order: list[str]) -> list[str]:
+    def _failing(self, start: set[str], upgrading: bool) -> str | None:
+        """The revision that was running: the first one the step had not finished."""
+        applied = set(self.watch.applied)
+        if upgrading:
+            todo = [r for r in self.order if r not in start and r not in applied]
+        else:
+            todo = [r for r in self.order[::-1] if r in start and r not in applied]
+        return todo[0] if todo else None
+
+    def _run(self, what: str, fn: Callable[[], None], upgrading: bool = True) -> list[str]:
         self.watch.reset()
+        start = self._ancestors(_version_rows(self.forcer.target) or [])
         try:
             fn()
         except Refused:
             raise
         except Exception as exc:
+            if not self.watch.configured:
+                # env.py failed before handing Alembic a connection: not a revision's fault.
+                raise EnvFailed(_error_text(exc)) from exc
             # Every failure is reported with its revision and the line it came from.
-            revision = self._next_after(self.watch.applied, order)
+            revision = self._failing(start, upgrading)
             raise StepFailed(_error_text(exc), revision, self._line_in(revision, exc)) from exc
         if not self.watch.configured:
             raise Refused(
@@ -439,19 +462,17 @@ class Runner:
         if stamp:
             from alembic import command
 
-            self._run("stamp", lambda: command.stamp(self.config, stamp), [])
+            self._run("stamp", lambda: command.stamp(self.config, stamp))
 
     def upgrade(self, target: str = "heads") -> list[str]:
         from alembic import command
 
-        return self._run("upgrade", lambda: command.upgrade(self.config, target), self.order)
+        return self._run("upgrade", lambda: command.upgrade(self.config, target))
 
     def downgrade(self, target: str) -> list[str]:
         from alembic import command
 
-        return self._run(
-            "downgrade", lambda: command.downgrade(self.config, target), self.order[::-1]
-        )
+        return self._run("downgrade", lambda: command.downgrade(self.config, target), False)
 
     def drift(self) -> dict[str, Any]:
         from alembic import autogenerate
@@ -660,6 +681,8 @@ def main(argv: list[str]) -> int:
         emitter.emit(event="done", verified=runner.watch.verified)
     except Refused as exc:
         emitter.emit(event="refused", step=step, message=str(exc))
+    except EnvFailed as exc:
+        emitter.emit(event="crashed", step=step, message=str(exc))
     except StepFailed as exc:
         emitter.emit(
             event="failed", step=step, revision=exc.revision, line=exc.line, message=str(exc)
