@@ -22,9 +22,7 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     with op.batch_alter_table("products") as batch_op:
-        batch_op.add_column(
-            sa.Column("stock", sa.Integer(), server_default="0", nullable=False)
-        )
+        batch_op.add_column(sa.Column("stock", sa.Integer(), server_default="0", nullable=False))
 
 
 def downgrade() -> None:
