@@ -355,6 +355,8 @@ def test_upgrade_to_head_api(tmp_path: Path, postgres_url: str) -> None:
     root = make_project(tmp_path, good_chain(), env=ENV_SETTINGS)
     assert has_alembic(root)
     assert not has_alembic(root, "missing.ini")
+    with pytest.raises(GateError, match=r"alembic.ini has no \[seed\] section"):
+        upgrade_to_head(root, postgres_url, python=sys.executable, timeout=60, name="seed")
     upgrade_to_head(root, postgres_url, python=sys.executable, timeout=60)
     assert Server(kind="postgres", url=postgres_url).tables() == {"users", "alembic_version"}
     (root / V / "0003_bad.py").write_text(

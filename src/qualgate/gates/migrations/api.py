@@ -179,12 +179,21 @@ def upgrade_to_head(
 ) -> None:
     """Upgrade the database at ``url`` to head by running the project's env.py.
 
+    ``name`` is the alembic.ini section to use (like ``alembic --name``; None: ``[alembic]``).
     Every engine env.py creates is forced onto ``url``. Raises `GateError` naming the
     failing revision and the database's error when a migration fails, and when env.py
     cannot be proven to migrate ``url``.
     """
     from sqlalchemy.engine import make_url
 
+    ini_path = Path(ini) if Path(ini).is_absolute() else root / ini
+    section = name or "alembic"
+    if not project.has_section(ini_path, section):
+        # `name` is the alembic.ini section (like `alembic --name`), not a label.
+        raise GateError(
+            f"{ini_path.name} has no [{section}] section",
+            "pass name=None for [alembic], or the alembic.ini section of this database",
+        )
     parsed = make_url(url)
     secret_values = (str(parsed.password),) if parsed.password else ()
     result = run_worker(
