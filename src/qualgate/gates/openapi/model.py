@@ -79,6 +79,26 @@ class Spec:
         self.resolver = resolver
         self.version = version
         self._operations: list[Operation] | None = None
+        self._schemas: list[tuple[Document, str, dict[str, Any]]] | None = None
+        # Per-run caches rules share (validators, ...), keyed by their owner.
+        self.cache: dict[str, Any] = {}
+
+    def documents(self) -> list[Document]:
+        """The root document, then every document its refs reached."""
+        docs = [self.doc]
+        docs += [d for d in self.resolver.docs.values() if d is not None and d is not self.doc]
+        return docs
+
+    def schemas(self) -> list[tuple[Document, str, dict[str, Any]]]:
+        """Every schema object written in any loaded document (computed once)."""
+        if self._schemas is None:
+            self._schemas = [
+                (doc, pointer, schema)
+                for doc in self.documents()
+                if isinstance(doc.data, dict)
+                for pointer, schema in iter_schemas(doc.data, self.version)
+            ]
+        return self._schemas
 
     @property
     def v2(self) -> bool:

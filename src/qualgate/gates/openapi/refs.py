@@ -72,10 +72,11 @@ class RefSite:
     pointer: str
     ref: str
     target: Target | None
+    holder: dict[str, Any]
 
 
-def iter_refs(data: Any, pointer: str = "") -> Iterator[tuple[str, str]]:
-    """(pointer of the object holding ``$ref``, the ref) for every ref in ``data``."""
+def iter_refs(data: Any, pointer: str = "") -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """(pointer of the object holding ``$ref``, the ref, that object) for every ref."""
     # Iterative walk: specs nest deeply and recursion is slower.
     stack: list[tuple[Any, str, bool]] = [(data, pointer, False)]
     while stack:
@@ -83,7 +84,7 @@ def iter_refs(data: Any, pointer: str = "") -> Iterator[tuple[str, str]]:
         if isinstance(node, dict):
             ref = node.get("$ref")
             if isinstance(ref, str) and not names:
-                yield here, ref
+                yield here, ref, node
             for key, value in node.items():
                 if not isinstance(value, (dict, list)):
                     continue
@@ -120,6 +121,7 @@ class Resolver:
         self.failures: dict[str, str] = {}
         self.issues: list[Issue] = []
         self.sites: list[RefSite] = []
+        self._resolved: dict[tuple[int, str], tuple[Target | None, str | None]] = {}
 
     def _read_file(self, path: Path, rel: str) -> tuple[Document | None, list[loader.LoadProblem]]:
         if not path.is_file():
@@ -134,6 +136,13 @@ class Resolver:
 
     def resolve(self, doc: Document, ref: str) -> tuple[Target | None, str | None]:
         """Where ``ref`` (found in ``doc``) lands, or None and the reason."""
+        key = (id(doc), ref)
+        found = self._resolved.get(key)
+        if found is None:
+            found = self._resolved[key] = self._resolve(doc, ref)
+        return found
+
+    def _resolve(self, doc: Document, ref: str) -> tuple[Target | None, str | None]:
         location, _, fragment = ref.partition("#")
         fragment = urllib.parse.unquote(fragment)
         if location:
@@ -227,9 +236,11 @@ class Resolver:
             if key in seen:
                 continue
             seen.add(key)
-            for pointer, ref in iter_refs(doc.data):
+            for pointer, ref, holder in iter_refs(doc.data):
                 target, why = self.resolve(doc, ref)
-                self.sites.append(RefSite(doc=doc, pointer=pointer, ref=ref, target=target))
+                self.sites.append(
+                    RefSite(doc=doc, pointer=pointer, ref=ref, target=target, holder=holder)
+                )
                 if target is not None:
                     if target.doc is not doc:
                         queue.append(target.doc)
