@@ -67,7 +67,7 @@ def test_clean_project_passes_with_every_check_recorded(clean_run: tuple[Path, A
     assert checks["ruff-format"]["command"][1:] == ["format", "--diff", "."]
     import mypy.version
 
-    assert checks["mypy"]["tool_version"] == mypy.version.__version__.split("+")[0]
+    assert checks["mypy"]["tool_version"] == mypy.version.__version__
     # No mypy `files` in the config: the gate checks the package, never tests/.
     assert checks["mypy"]["command"][-3:] == ["--output", "json", "src/cleanpkg"]
     # Nothing was written into the project but the verdict file and the tools' caches.
@@ -434,6 +434,20 @@ def test_standards_max_function_lines_option(tmp_path: Path) -> None:
     assert run.code == 1
     assert sorted(f["data"]["function"] for f in run.findings) == ["add", "greet", "long_one"]
     assert run_qualgate(*args, "--max-function-lines", "0").code == 2
+
+
+def test_mypy_without_packages_is_skipped_and_said(tmp_path: Path) -> None:
+    write_files(
+        tmp_path,
+        {"pyproject.toml": "[tool.mypy]\nstrict = true\n", "tests/test_x.py": "X = 1\n"},
+    )
+    run = run_qualgate(GATE, str(tmp_path))
+    assert run.code == 0
+    assert by_check(run.verdict)["mypy"]["status"] == "skipped"
+    assert "mypy skipped: no packages to type-check" in run.verdict["summary"]
+    run = run_qualgate(GATE, str(tmp_path), "--checks", "mypy")
+    assert run.verdict["status"] == "skipped"
+    assert run.verdict["summary"].startswith("mypy skipped: no packages to type-check")
 
 
 def test_list_standards() -> None:

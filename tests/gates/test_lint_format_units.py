@@ -285,6 +285,9 @@ def test_standard_paths() -> None:
 def test_every_preset_rule_names_a_standard() -> None:
     assert set(standards.RUFF_RULES) | {standards.LONG_FUNCTION} == set(standards.BY_RULE)
     assert "long-function" not in standards.RUFF_RULES
+    from qualgate.gates.lint_format import STANDARDS_CHECK
+
+    assert standards.STANDARDS_CHECK == STANDARDS_CHECK
 
 
 # ---------------------------------------------------------------------------

@@ -31,10 +31,11 @@ from qualgate.verdict import (
 
 from . import mypy as mypy_check
 from . import ruff as ruff_check
-from . import standards
 from .tools import Outcome, find_mypy, find_ruff, ruff_version
 
 DEFAULT_TIMEOUT = 600.0
+# The check the standards preset adds (its module, which needs `ast`, loads only then).
+STANDARDS_CHECK = "standards"
 CHECK_NAMES = ("ruff", "format", "mypy")
 PRESETS = ("none", "standards")
 
@@ -50,6 +51,8 @@ def _valid_checks(value: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def _describe_standards() -> str:
+    from . import standards
+
     lines = ["The `standards` preset (qualgate lint-format --preset standards):"]
     for s in standards.STANDARDS:
         lines.append(f"  {s.name}: {s.title} [{', '.join(s.rules)}]")
@@ -158,10 +161,8 @@ def run(ctx: GateContext) -> Verdict:
     relpath: Callable[[str], str] = ctx.relpath
 
     ruff: str | None = None
-    version: str | None = None
     if {"ruff", "format"} & set(selected) or use_standards:
         ruff = find_ruff(root, ctx.option("ruff"), python)
-        version = ruff_version(ruff, root)
 
     outcomes: list[Outcome] = []
     changed_files: tuple[str, ...] = ()
@@ -171,7 +172,7 @@ def run(ctx: GateContext) -> Verdict:
         result = ruff_check.apply_fixes(
             ruff,
             root,
-            version=version,
+            version=ruff_version(ruff, root),
             timeout=ctx.remaining,
             relpath=relpath,
             lint="ruff" in selected,
@@ -181,7 +182,7 @@ def run(ctx: GateContext) -> Verdict:
         outcomes.extend(result.outcomes)
         changed_files, outside = result.changed, result.skipped_outside
 
-    outcomes.extend(_run_checks(ctx, selected, ruff, version, python, max_lines, use_standards))
+    outcomes.extend(_run_checks(ctx, selected, ruff, python, max_lines, use_standards))
     outcomes = _dedupe_standards(outcomes)
     if changed is not None:
         outcomes = [_apply_base(o, changed) for o in outcomes]
@@ -192,31 +193,33 @@ def _run_checks(
     ctx: GateContext,
     selected: tuple[str, ...],
     ruff: str | None,
-    version: str | None,
     python: str,
     max_lines: int,
     use_standards: bool,
 ) -> list[Outcome]:
     root, relpath = ctx.root, ctx.relpath
+    # `ruff --version` runs inside the worker threads (cached), alongside mypy.
     jobs: dict[str, Callable[[], Outcome]] = {}
     if ruff is not None and "ruff" in selected:
         jobs[ruff_check.RUFF_CHECK] = lambda: ruff_check.run_check(
-            ruff, root, version=version, timeout=ctx.remaining(), relpath=relpath
+            ruff, root, version=ruff_version(ruff, root), timeout=ctx.remaining(), relpath=relpath
         )
     if ruff is not None and "format" in selected:
         jobs[ruff_check.RUFF_FORMAT] = lambda: ruff_check.run_format(
             ruff,
             root,
-            version=version,
+            version=ruff_version(ruff, root),
             timeout=ctx.remaining(),
             relpath=relpath,
             # ruff-check already reports a file that does not parse.
             report_parse_errors="ruff" not in selected,
         )
     if ruff is not None and use_standards:
-        jobs[standards.STANDARDS_CHECK] = lambda: _run_standards(ctx, ruff, version, max_lines)
+        jobs[STANDARDS_CHECK] = lambda: _run_standards(
+            ctx, ruff, ruff_version(ruff, root), max_lines
+        )
     order = [ruff_check.RUFF_CHECK, ruff_check.RUFF_FORMAT, mypy_check.MYPY]
-    order.append(standards.STANDARDS_CHECK)
+    order.append(STANDARDS_CHECK)
     results: dict[str, Outcome] = {}
     with ThreadPoolExecutor(max_workers=max(1, len(jobs))) as pool:
         futures: dict[str, Future[Outcome]] = {
@@ -251,6 +254,8 @@ def _run_mypy(ctx: GateContext, python: str) -> Outcome:
 
 
 def _run_standards(ctx: GateContext, ruff: str, version: str | None, max_lines: int) -> Outcome:
+    from . import standards
+
     files = [ctx.relpath(str(p)) for p in ruff_check.list_files(ruff, ctx.root, ctx.remaining())]
     selection = ",".join(standards.RUFF_RULES)
     preset_run = ruff_check.run_check(
@@ -260,7 +265,7 @@ def _run_standards(ctx: GateContext, ruff: str, version: str | None, max_lines: 
         timeout=ctx.remaining(),
         relpath=ctx.relpath,
         extra=("--select", selection),
-        name=standards.STANDARDS_CHECK,
+        name=STANDARDS_CHECK,
     )
     return standards.outcome(preset_run, files, ctx.root, max_lines, ctx.relpath)
 
@@ -274,7 +279,7 @@ def _dedupe_standards(outcomes: list[Outcome]) -> list[Outcome]:
     naming the standard it also enforces."""
     by_name = {o.check.name: o for o in outcomes}
     lint = by_name.get(ruff_check.RUFF_CHECK)
-    preset = by_name.get(standards.STANDARDS_CHECK)
+    preset = by_name.get(STANDARDS_CHECK)
     if lint is None or preset is None or not preset.findings:
         return outcomes
     preset_keys = {_key(f): f for f in preset.findings}
@@ -296,7 +301,7 @@ def _dedupe_standards(outcomes: list[Outcome]) -> list[Outcome]:
             status=_status_of(preset.check, kept),
         ),
     )
-    swap = {ruff_check.RUFF_CHECK: new_lint, standards.STANDARDS_CHECK: new_preset}
+    swap = {ruff_check.RUFF_CHECK: new_lint, STANDARDS_CHECK: new_preset}
     return [swap.get(o.check.name, o) for o in outcomes]
 
 
@@ -369,6 +374,11 @@ def _verdict(
     else:
         ran = [c.name for c in checks if c.status is Status.PASS]
         summary = f"no findings ({', '.join(ran)})" if ran else "nothing was checked"
+    for check in checks:
+        if check.status is Status.SKIPPED and status is not Status.SKIPPED:
+            summary += f"; {check.name} skipped: {check.summary}"
+        elif check.status is Status.SKIPPED:
+            summary = f"{check.name} skipped: {check.summary}"
     if existing and not errors:
         summary += f"; {plural(len(existing), 'existing finding')} before {ctx.base}"
     if fix and changed_files:

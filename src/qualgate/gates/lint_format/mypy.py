@@ -8,7 +8,6 @@ packages and modules), never tests, virtual environments or build output.
 
 from __future__ import annotations
 
-import configparser
 import json
 import re
 import sys
@@ -68,6 +67,8 @@ def config_names_files(root: Path) -> bool | None:
             return bool(section.get("files"))
     setup_cfg = root / "setup.cfg"
     if setup_cfg.is_file():
+        import configparser
+
         parser = configparser.ConfigParser(interpolation=None)
         try:
             parser.read(setup_cfg, encoding="utf-8")
@@ -79,6 +80,8 @@ def config_names_files(root: Path) -> bool | None:
 
 
 def _ini_has_files(path: Path) -> bool:
+    import configparser
+
     parser = configparser.ConfigParser(interpolation=None)
     try:
         parser.read(path, encoding="utf-8")

@@ -8,7 +8,6 @@ mypy with ``--python-executable <project python>``.
 
 from __future__ import annotations
 
-import importlib.metadata
 import importlib.util
 import os
 import re
@@ -149,10 +148,10 @@ def find_mypy(root: Path, python: str, timeout: float) -> MypyCommand:
 def _our_mypy_version() -> str | None:
     if importlib.util.find_spec("mypy") is None:
         return None
-    try:
-        return importlib.metadata.version("mypy")
-    except importlib.metadata.PackageNotFoundError:  # pragma: no cover - broken install
-        return None
+    # mypy.version is a one-line module: cheaper than importlib.metadata.
+    from mypy.version import __version__
+
+    return str(__version__)
 
 
 def _first_line(text: str) -> str:

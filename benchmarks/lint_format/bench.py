@@ -1,0 +1,159 @@
+"""lint-format against the tools it wraps, side by side on the same trees.
+
+For each tree: `qualgate lint-format` (a fresh process, as CI runs it) against running
+`ruff check`, `ruff format --check` and `mypy` directly, one after the other, as a user
+would. mypy's cache is warmed first and kept (the usual case); a smaller cold-cache
+round deletes `.mypy_cache` before every run of both sides.
+
+Run: .venv/bin/python benchmarks/lint_format/bench.py [--runs N] [--cold-runs N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+SCRATCH = REPO / "benchmarks" / ".scratch" / "lint_format"
+BIN = Path(sys.executable).parent
+# The larger tree: real library source copied from site-packages into a src layout.
+LARGE_PACKAGES = ("fastapi", "starlette", "httpx")
+
+
+@dataclass(frozen=True)
+class Tree:
+    name: str
+    root: Path
+    mypy_args: tuple[str, ...]
+
+
+def make_large_tree() -> Tree:
+    import importlib.util
+
+    root = SCRATCH / "large"
+    if root.exists():
+        shutil.rmtree(root)
+    (root / "src").mkdir(parents=True)
+    for package in LARGE_PACKAGES:
+        spec = importlib.util.find_spec(package)
+        assert spec is not None and spec.origin is not None, package
+        shutil.copytree(
+            Path(spec.origin).parent,
+            root / "src" / package,
+            ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
+        )
+    (root / "pyproject.toml").write_text(
+        '[project]\nname = "large"\nversion = "0"\n\n[tool.ruff]\nline-length = 100\n',
+        encoding="utf-8",
+    )
+    # No mypy config: the gate picks the packages under src/, as the direct run does.
+    return Tree("large (fastapi+starlette+httpx)", root, tuple(f"src/{p}" for p in LARGE_PACKAGES))
+
+
+def count_lines(root: Path) -> tuple[int, int]:
+    files = [
+        p
+        for p in root.rglob("*.py")
+        if not any(part.startswith(".") or part in ("build",) for part in p.relative_to(root).parts)
+    ]
+    return len(files), sum(len(p.read_bytes().splitlines()) for p in files)
+
+
+def timed(argv: Sequence[str], cwd: Path) -> float:
+    start = time.perf_counter()
+    subprocess.run(list(argv), cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
+def direct(tree: Tree) -> float:
+    ruff = str(BIN / "ruff")
+    total = timed([ruff, "check", "."], tree.root)
+    total += timed([ruff, "format", "--check", "."], tree.root)
+    total += timed([sys.executable, "-m", "mypy", *tree.mypy_args], tree.root)
+    return total
+
+
+def gate(tree: Tree) -> float:
+    return timed([str(BIN / "qualgate"), "lint-format", ".", "--format", "json"], tree.root)
+
+
+def drop_cache(tree: Tree) -> None:
+    shutil.rmtree(tree.root / ".mypy_cache", ignore_errors=True)
+    shutil.rmtree(tree.root / ".ruff_cache", ignore_errors=True)
+
+
+def measure(tree: Tree, runs: int, cold_runs: int) -> dict[str, float]:
+    gate(tree)  # warm mypy's and ruff's caches and the OS file cache
+    direct(tree)
+    direct_times, gate_times = [], []
+    for _ in range(runs):  # interleaved, so drift hits both sides alike
+        direct_times.append(direct(tree))
+        gate_times.append(gate(tree))
+    cold_direct, cold_gate = [], []
+    for _ in range(cold_runs):
+        drop_cache(tree)
+        cold_direct.append(direct(tree))
+        drop_cache(tree)
+        cold_gate.append(gate(tree))
+    return {
+        "direct": statistics.median(direct_times),
+        "gate": statistics.median(gate_times),
+        "cold_direct": statistics.median(cold_direct) if cold_direct else float("nan"),
+        "cold_gate": statistics.median(cold_gate) if cold_gate else float("nan"),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--cold-runs", type=int, default=3)
+    args = parser.parse_args()
+    SCRATCH.mkdir(parents=True, exist_ok=True)
+    repo_copy = SCRATCH / "repo"
+    # A snapshot of this repo, so the numbers do not move with edits made meanwhile.
+    if repo_copy.exists():
+        shutil.rmtree(repo_copy)
+    shutil.copytree(
+        REPO,
+        repo_copy,
+        ignore=shutil.ignore_patterns(
+            ".git", ".venv", ".mypy_cache", ".ruff_cache", ".scratch", "__pycache__", ".qualgate"
+        ),
+    )
+    trees = [Tree("this repo (qualgate)", repo_copy, ()), make_large_tree()]
+    rows = []
+    for tree in trees:
+        files, lines = count_lines(tree.root)
+        print(f"measuring {tree.name}: {files} files, {lines} lines", file=sys.stderr)
+        result = measure(tree, args.runs, args.cold_runs)
+        rows.append((tree, files, lines, result))
+    print(
+        "| tree | files | lines | ruff check + ruff format --check + mypy (s) "
+        "| qualgate lint-format (s) | ratio | cold: direct (s) | cold: gate (s) | cold ratio |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for tree, files, lines, r in rows:
+        print(
+            f"| {tree.name} | {files} | {lines} | {r['direct']:.3f} | {r['gate']:.3f} "
+            f"| {r['gate'] / r['direct']:.2f} | {r['cold_direct']:.2f} | {r['cold_gate']:.2f} "
+            f"| {r['cold_gate'] / r['cold_direct']:.2f} |"
+        )
+    machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    print(
+        f"\nmedians of {args.runs} warm runs (mypy cache kept) and {args.cold_runs} cold runs "
+        f"(.mypy_cache and .ruff_cache deleted); {machine}; "
+        f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
+    )
+
+
+if __name__ == "__main__":
+    main()
