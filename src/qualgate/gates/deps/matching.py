@@ -18,7 +18,8 @@ from packaging.version import InvalidVersion, Version
 
 from qualgate.gates.deps.model import Advisory, Affected, Ecosystem
 
-_ORDER = {"introduced": 0, "fixed": 1, "last_affected": 2}
+# At equal versions a re-introduction wins over a fix: reporting beats missing an issue.
+_ORDER = {"fixed": 0, "last_affected": 1, "introduced": 2}
 
 
 class _Comparable(Protocol):
@@ -77,12 +78,10 @@ def parse_version(text: str, ecosystem: str) -> Version | SemVer | None:
 
 
 @functools.lru_cache(maxsize=8192)
-def _normalized_versions(versions: frozenset[str], ecosystem: str) -> frozenset[str]:
-    out = set()
-    for text in versions:
-        parsed = parse_version(text, ecosystem)
-        out.add(str(parsed) if parsed is not None else text)
-    return frozenset(out)
+def _parsed_versions(versions: frozenset[str], ecosystem: str) -> frozenset[Version | SemVer]:
+    """The versions list as parsed versions, so ``1.0`` equals ``1.0.0`` (PEP 440)."""
+    parsed = (parse_version(text, ecosystem) for text in versions)
+    return frozenset(p for p in parsed if p is not None)
 
 
 def _lowest(ecosystem: str) -> Version | SemVer:
@@ -138,12 +137,13 @@ def affects(affected: Affected, version_text: str, ecosystem: str) -> tuple[bool
             if in_range:
                 hit = True
                 fixed.extend(f for f in fixes if f not in fixed)
+    listed = False
     if not hit and affected.versions:
         if version_text in affected.versions:
-            hit = True
+            listed = True
         elif version is not None:
-            hit = str(version) in _normalized_versions(affected.versions, ecosystem)
-    if hit and not fixed and version is not None:
+            listed = version in _parsed_versions(affected.versions, ecosystem)
+    if listed and version is not None:
         # Matched by the versions list only: name the fixes above the version.
         fixed = [
             text
@@ -151,7 +151,7 @@ def affects(affected: Affected, version_text: str, ecosystem: str) -> tuple[bool
             for kind, text in rng.events
             if kind == "fixed" and _greater(text, version, ecosystem)
         ]
-    return hit, fixed
+    return hit or listed, fixed
 
 
 def _greater(text: str, version: Version | SemVer, ecosystem: str) -> bool:

@@ -45,6 +45,14 @@ def _marker_note(dep: Dependency) -> str:
     return f" (when {dep.marker})" if dep.marker else ""
 
 
+def _where(dep: Dependency) -> dict[str, Any]:
+    """Finding location: files outside the project (an interpreter's site-packages) have
+    no root-relative path, so the location goes in the message's data instead."""
+    if dep.path.startswith("/") or dep.path.startswith("installed:"):
+        return {"path": None, "line": None}
+    return {"path": dep.path, "line": dep.line}
+
+
 @dataclass(kw_only=True)
 class Report:
     """Builds the verdict; also exposes what the SBOM needs (``vulns_by_purl``)."""
@@ -136,8 +144,7 @@ class Report:
                     rule=rule,
                     severity=severity,
                     message=message,
-                    path=dep.path,
-                    line=dep.line,
+                    **_where(dep),
                     check="pins",
                     help=f"{DOCS}#{rule}",
                     data={"package": dep.name, "specifier": dep.specifier, "source": dep.source},
@@ -292,8 +299,7 @@ class Report:
             rule="vulnerable-dependency",
             severity=Severity.ERROR if fails else Severity.WARNING,
             message=message,
-            path=dep.path,
-            line=dep.line,
+            **_where(dep),
             check="vulnerabilities",
             help=match.url or f"{DOCS}#vulnerable-dependency",
             data={
@@ -309,6 +315,7 @@ class Report:
                 "fixed_versions": list(match.fixed),
                 "source": dep.source,
                 "marker": dep.marker,
+                "location": f"{dep.path}:{dep.line}" if dep.line else dep.path,
             },
         )
 
@@ -392,8 +399,7 @@ class Report:
                     rule=rule,
                     severity=severity,
                     message=text,
-                    path=dep.path,
-                    line=dep.line,
+                    **_where(dep),
                     check="licenses",
                     help=f"{DOCS}#{rule}",
                     data={

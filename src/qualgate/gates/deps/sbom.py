@@ -14,7 +14,10 @@ def render(
     project: str, dependencies: Iterable[Dependency], vulns: Mapping[str, Sequence[str]]
 ) -> str:
     """The SBOM text; ``vulns`` maps a component's purl to the advisory ids found for it."""
-    from cyclonedx.factory.license import LicenseFactory
+    try:
+        from cyclonedx.contrib.license.factories import LicenseFactory
+    except ImportError:  # pragma: no cover - cyclonedx-python-lib before 11.x
+        from cyclonedx.factory.license import LicenseFactory
     from cyclonedx.model import Property
     from cyclonedx.model.bom import Bom
     from cyclonedx.model.component import Component, ComponentType

@@ -64,7 +64,10 @@ def load_toml(text: str) -> dict[str, Any]:
         return data
     except tomllib.TOMLDecodeError as exc:
         found = _TOML_LINE.search(str(exc))
-        raise SourceError(f"invalid TOML: {exc}", int(found.group(1)) if found else None) from exc
+        line = int(found.group(1)) if found else None
+        if line is None and "end of document" in str(exc):
+            line = max(1, len(text.splitlines()))
+        raise SourceError(f"invalid TOML: {exc}", line) from exc
 
 
 def load_json(text: str) -> Any:

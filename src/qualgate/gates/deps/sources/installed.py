@@ -18,13 +18,25 @@ from qualgate.gates.deps.model import Dependency, Ecosystem, PinKind
 from qualgate.gates.deps.sources._common import Parsed, Rel
 
 _SCRIPT = r"""
-import json, sys, sysconfig
+import json, os, sys, sysconfig
 from importlib import metadata
+# Without `site`, a virtual environment is not detected: find its pyvenv.cfg ourselves.
+prefixes = [sys.prefix]
+exe_dir = os.path.dirname(os.path.abspath(sys.executable))
+for cand in (os.path.dirname(exe_dir), exe_dir):
+    cfg = os.path.join(cand, "pyvenv.cfg")
+    if os.path.isfile(cfg):
+        with open(cfg, encoding="utf-8") as handle:
+            text = handle.read().lower().replace(" ", "")
+        prefixes = [cand] + ([sys.prefix] if "include-system-site-packages=true" in text else [])
+        break
 paths = []
-for key in ("purelib", "platlib"):
-    p = sysconfig.get_paths().get(key)
-    if p and p not in paths:
-        paths.append(p)
+for prefix in prefixes:
+    found = sysconfig.get_paths(vars={"base": prefix, "platbase": prefix})
+    for key in ("purelib", "platlib"):
+        p = found.get(key)
+        if p and p not in paths and os.path.isdir(p):
+            paths.append(p)
 seen = set()
 out = []
 for dist in metadata.distributions(path=paths):
