@@ -88,6 +88,15 @@ OPTIONS = (
         help="Validate qualgate's verdict files (<verdict-dir>/*.json) against the verdict schema.",
     ),
     Option(
+        name="jobs",
+        kind=Kind.INT,
+        min=0,
+        default=0,
+        metavar="N",
+        help="Worker processes for the Markdown checks (0: one per core when there are "
+        "2,000 files or more; 1: none).",
+    ),
+    Option(
         name="list-types",
         help="Print the built-in artifact types (schema fields and required headings) and exit.",
         action=describe_types,
@@ -117,7 +126,7 @@ def _snapshot_verdicts(directory: Path) -> list[_Snapshot]:
     return out
 
 
-def _markdown_files(folder: Path, exclude: tuple[str, ...]) -> list[Path]:
+def _markdown_files(folder: Path, exclude: tuple[str, ...]) -> list[str]:
     from qualgate.gates.artifacts.documents import MARKDOWN_SUFFIXES
     from qualgate.gates.artifacts.structured import glob_regex
 
@@ -131,7 +140,7 @@ def _markdown_files(folder: Path, exclude: tuple[str, ...]) -> list[Path]:
             if name.lower().endswith(MARKDOWN_SUFFIXES) and not any(
                 p.match(prefix + name) for p in patterns
             ):
-                found.append(Path(current) / name)
+                found.append(os.path.join(current, name))
     return sorted(found)
 
 
@@ -230,12 +239,17 @@ def _markdown_check(ctx: GateContext, metrics: dict[str, Any]) -> tuple[Check, l
         return _skipped("markdown", f"no Markdown files in {shown}/"), []
 
     def work() -> tuple[list[Finding], str]:
-        from qualgate.gates.artifacts.documents import check_artifacts
+        from qualgate.gates.artifacts.batch import check_artifacts
         from qualgate.gates.artifacts.types import TypeSet, resolve_types
 
         types = TypeSet(resolve_types(ctx.option("types"), ctx.root), ctx.root)
         report = check_artifacts(
-            files, root=ctx.root, artifacts_dir=folder, types=types, relpath=ctx.relpath
+            files,
+            root=ctx.root,
+            artifacts_dir=folder,
+            types=types,
+            relpath=ctx.relpath,
+            jobs=ctx.option("jobs"),
         )
         metrics["artifacts"] = report.files
         metrics["artifacts_by_type"] = dict(sorted(report.by_type.items()))

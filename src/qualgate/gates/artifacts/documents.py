@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,8 +18,9 @@ from typing import Any
 from urllib.parse import unquote
 
 from qualgate.gates.artifacts import markdown
+from qualgate.gates.artifacts.fastpath import simple_yaml
 from qualgate.gates.artifacts.locate import Position, Positions, yaml_positions
-from qualgate.gates.artifacts.schemas import jsonable, needs_conversion, problems
+from qualgate.gates.artifacts.schemas import jsonable, needs_conversion
 from qualgate.gates.artifacts.types import TypeSet
 from qualgate.verdict import Finding, Severity
 
@@ -51,14 +53,22 @@ class MarkdownReport:
     findings: list[Finding] = field(default_factory=list)
     files: int = 0
     by_type: dict[str, int] = field(default_factory=dict)
+    # (id, path, front matter text) of every artifact with an id, for the duplicate check.
+    ids: list[tuple[str, str, str]] = field(default_factory=list)
+
+    def merge(self, other: MarkdownReport) -> None:
+        self.findings.extend(other.findings)
+        self.files += other.files
+        for name, count in other.by_type.items():
+            self.by_type[name] = self.by_type.get(name, 0) + count
+        self.ids.extend(other.ids)
 
 
 @dataclass(kw_only=True, slots=True)
 class _Parsed:
-    path: Path
+    path: str
     rel: str
     doc: markdown.Document
-    front_id: str | None = None
 
 
 def _finding(
@@ -106,25 +116,34 @@ def artifact_type_by_folder(rel_parts: tuple[str, ...], types: TypeSet) -> str |
     return None
 
 
-def check_artifacts(
-    files: Iterable[Path],
+def check_files(
+    files: Iterable[str],
     *,
     root: Path,
     artifacts_dir: Path,
     types: TypeSet,
-    relpath: Callable[[Path], str],
+    relpath: Callable[[str], str],
 ) -> MarkdownReport:
-    """Run every Markdown rule on ``files`` (absolute paths under ``artifacts_dir``)."""
+    """Run every per-file Markdown rule on ``files`` (absolute paths under ``artifacts_dir``).
+
+    Links into files outside ``files`` are resolved from disk, so a batch of files can
+    be checked on its own; duplicate ids across batches are `duplicate_ids`' job.
+    """
     report = MarkdownReport()
-    parsed: dict[Path, _Parsed] = {}
-    ids: dict[str, list[_Parsed]] = {}
+    parsed: dict[str, _Parsed] = {}
+    root_prefix = os.path.normpath(str(root)) + os.sep
+    artifacts_prefix = os.path.normpath(str(artifacts_dir)) + os.sep
     loader = _loader()
     yaml = _yaml()
     for path in files:
         report.files += 1
-        rel = relpath(path)
+        # Plain string slicing: pathlib costs more than the checks on 10,000 files.
+        rel = path[len(root_prefix) :] if path.startswith(root_prefix) else relpath(path)
+        if os.sep != "/":  # pragma: no cover - Windows
+            rel = rel.replace(os.sep, "/")
         try:
-            text = path.read_bytes().decode("utf-8")
+            with open(path, "rb") as handle:
+                text = handle.read().decode("utf-8")
         except UnicodeDecodeError as exc:
             line = exc.object[: exc.start].count(b"\n") + 1
             report.findings.append(
@@ -138,17 +157,16 @@ def check_artifacts(
         item = _Parsed(path=path, rel=rel, doc=doc)
         parsed[path] = item
         data = _front_matter(doc, rel, report, yaml, loader)
-        type_name = _type_of(data, doc, path, artifacts_dir, types, rel, report)
+        inside = path[len(artifacts_prefix) :] if path.startswith(artifacts_prefix) else path
+        type_name = _type_of(data, doc, inside, types, rel, report)
         if type_name is not None:
             report.by_type[type_name] = report.by_type.get(type_name, 0) + 1
             if isinstance(data, dict):
                 _validate(data, doc, type_name, types, rel, report)
             _check_headings(doc, types.types[type_name].headings, type_name, rel, report)
-        if isinstance(data, dict) and "id" in data and data["id"] is not None:
-            item.front_id = str(data["id"])
-            ids.setdefault(item.front_id, []).append(item)
+        if isinstance(data, dict) and data.get("id") is not None:
+            report.ids.append((str(data["id"]), rel, doc.front_text))
     _check_links(parsed, root, report)
-    _check_duplicate_ids(ids, report)
     return report
 
 
@@ -173,8 +191,17 @@ def _front_matter(
             )
         )
         return None
+    simple = simple_yaml(doc.front_text)
+    if simple is not None:
+        return simple
     try:
         data = yaml.load(doc.front_text, Loader=loader)
+    except (ValueError, TypeError, OverflowError) as exc:
+        # The constructor's own faults (a date like 2024-13-45, an unhashable key).
+        report.findings.append(
+            _finding("front-matter-syntax", f"invalid YAML value in front matter: {exc}", rel, 2)
+        )
+        return None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 2 if mark is not None else 2
@@ -204,8 +231,7 @@ def _front_matter(
 def _type_of(
     data: Any,
     doc: markdown.Document,
-    path: Path,
-    artifacts_dir: Path,
+    inside: str,
     types: TypeSet,
     rel: str,
     report: MarkdownReport,
@@ -222,7 +248,7 @@ def _type_of(
             )
         )
         return None
-    found = artifact_type_by_folder(path.relative_to(artifacts_dir).parts, types)
+    found = artifact_type_by_folder(tuple(inside.split(os.sep)), types)
     if found is None and data is not None:
         folders = ", ".join(sorted(types.by_folder))
         report.findings.append(
@@ -245,7 +271,7 @@ def _validate(
     report: MarkdownReport,
 ) -> None:
     instance = jsonable(data) if needs_conversion(data) else data
-    found = problems(types.validator(type_name), instance)
+    found = types.validator(type_name).problems(instance)
     if not found:
         return
     positions = _front_positions(doc.front_text)
@@ -296,16 +322,19 @@ def _within(path: str, root: str) -> bool:
     return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
 
 
-def _check_links(parsed: dict[Path, _Parsed], root: Path, report: MarkdownReport) -> None:
+def _check_links(parsed: dict[str, _Parsed], root: Path, report: MarkdownReport) -> None:
     root_text = os.path.normpath(str(root))
     real_root = os.path.realpath(root_text)
-    exists: dict[str, bool] = {}
-    anchors: dict[str, frozenset[str] | None] = {
-        str(p): item.doc.anchors for p, item in parsed.items()
-    }
+    exists: dict[str, str] = {}
+    # Anchors are computed only for files some link points into.
+    anchors: dict[str, frozenset[str] | None] = {}
+    docs = {p: item.doc for p, item in parsed.items()}
+    real_dirs: dict[str, str] = {}
     for item in parsed.values():
         for link in item.doc.links:
-            problem = _link_problem(link, item, root_text, real_root, exists, anchors)
+            problem = _link_problem(
+                link, item, root_text, real_root, exists, anchors, docs, real_dirs
+            )
             if problem is not None:
                 rule, message = problem
                 kind = "image" if link.image else "link"
@@ -326,8 +355,10 @@ def _link_problem(
     item: _Parsed,
     root: str,
     real_root: str,
-    exists: dict[str, bool],
+    exists: dict[str, str],
     anchors: dict[str, frozenset[str] | None],
+    docs: dict[str, markdown.Document],
+    real_dirs: dict[str, str],
 ) -> tuple[str, str] | None:
     target = link.target
     if target.startswith("<") and target.endswith(">"):
@@ -340,32 +371,58 @@ def _link_problem(
     path_part = unquote(path_part.split("?", 1)[0])
     fragment = unquote(fragment)
     if not path_part:
-        if fragment and fragment.lower() not in item.doc.anchors:
+        own = _anchors_of(item.path, anchors, docs)
+        if fragment and own is not None and fragment.lower() not in own:
             return "broken-anchor", f"no heading with anchor #{fragment} in this file"
         return None
     if path_part.startswith("/"):
         candidate = os.path.normpath(os.path.join(root, path_part.lstrip("/")))
     else:
-        candidate = os.path.normpath(os.path.join(os.path.dirname(str(item.path)), path_part))
+        candidate = os.path.normpath(os.path.join(os.path.dirname(item.path), path_part))
     if not _within(candidate, root):
         return "link-escapes-root", "points outside the project root"
-    present = exists.get(candidate)
-    if present is None:
-        present = os.path.exists(candidate)
-        exists[candidate] = present
-    if not present:
+    state = exists.get(candidate)
+    if state is None:
+        state = _target_state(candidate, real_root, real_dirs)
+        exists[candidate] = state
+    if state == "missing":
         return "broken-link", "no such file"
-    if not _within(os.path.realpath(candidate), real_root):
+    if state == "outside":
         return "link-escapes-root", "resolves (through a symlink) outside the project root"
     if fragment and candidate.lower().endswith(MARKDOWN_SUFFIXES):
-        target_anchors = _anchors_of(candidate, anchors)
+        target_anchors = _anchors_of(candidate, anchors, docs)
         if target_anchors is not None and fragment.lower() not in target_anchors:
             shown = os.path.basename(candidate)
             return "broken-anchor", f"no heading with anchor #{fragment} in {shown}"
     return None
 
 
-def _anchors_of(path: str, cache: dict[str, frozenset[str] | None]) -> frozenset[str] | None:
+def _target_state(candidate: str, real_root: str, real_dirs: dict[str, str]) -> str:
+    """ "ok", "missing" or "outside" (a symlink somewhere on the way leads out of the root)."""
+    try:
+        st = os.lstat(candidate)
+    except OSError:
+        return "missing"
+    # realpath of the folder (cached: many links share one) and of the file only when it
+    # is itself a link: one lstat per target instead of one per path component.
+    folder = os.path.dirname(candidate)
+    real_folder = real_dirs.get(folder)
+    if real_folder is None:
+        real_folder = os.path.realpath(folder)
+        real_dirs[folder] = real_folder
+    real = os.path.join(real_folder, os.path.basename(candidate))
+    if stat.S_ISLNK(st.st_mode):
+        if not os.path.exists(candidate):
+            return "missing"
+        real = os.path.realpath(candidate)
+    return "ok" if _within(real, real_root) else "outside"
+
+
+def _anchors_of(
+    path: str, cache: dict[str, frozenset[str] | None], docs: dict[str, markdown.Document]
+) -> frozenset[str] | None:
+    if path not in cache and path in docs:
+        cache[path] = docs[path].anchors
     if path not in cache:
         try:
             with open(path, encoding="utf-8") as handle:
@@ -375,20 +432,27 @@ def _anchors_of(path: str, cache: dict[str, frozenset[str] | None]) -> frozenset
     return cache[path]
 
 
-def _check_duplicate_ids(ids: dict[str, list[_Parsed]], report: MarkdownReport) -> None:
-    for value, items in ids.items():
+def duplicate_ids(ids: Iterable[tuple[str, str, str]]) -> list[Finding]:
+    """One finding per artifact whose id another artifact also uses (each names the others)."""
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for value, rel, front_text in ids:
+        groups.setdefault(value, []).append((rel, front_text))
+    findings = []
+    for value, items in groups.items():
         if len(items) < 2:
             continue
-        lines = {i.rel: _front_positions(i.doc.front_text).find(("id",)).line for i in items}
-        for item in items:
-            others = ", ".join(f"{o.rel}:{lines[o.rel]}" for o in items if o is not item)
-            report.findings.append(
+        lines = {rel: _front_positions(text).find(("id",)).line for rel, text in items}
+        for rel, _text in items:
+            others = [o for o, _t in items if o != rel]
+            shown = ", ".join(f"{o}:{lines[o]}" for o in others)
+            findings.append(
                 _finding(
                     "duplicate-id",
-                    f"id {value!r} is also used by {others}",
-                    item.rel,
-                    lines[item.rel],
+                    f"id {value!r} is also used by {shown}",
+                    rel,
+                    lines[rel],
                     id=value,
-                    others=[o.rel for o in items if o is not item],
+                    others=others,
                 )
             )
+    return findings

@@ -12,6 +12,7 @@ only the line just above its underline.
 from __future__ import annotations
 
 import enum
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -67,43 +68,68 @@ class Document:
     front_end: int  # 1-based line of the closing delimiter (0 when none)
     headings: tuple[Heading, ...]
     links: tuple[Link, ...]
-    anchors: frozenset[str]
+    html_anchors: tuple[str, ...] = ()
+
+    @property
+    def anchors(self) -> frozenset[str]:
+        """The ``#fragment``s this file answers to (lower-case)."""
+        # Computed on demand: most files are never the target of an anchor link.
+        return frozenset(slugs(h.text for h in self.headings)) | {
+            a.lower() for a in self.html_anchors
+        }
 
 
-def split_front_matter(lines: list[str]) -> tuple[FrontMatterState, str, int]:
-    """The YAML front matter: ``---`` on line 1 up to the next ``---`` (or ``...``) line."""
-    if not lines or lines[0].rstrip() != "---":
-        return FrontMatterState.MISSING, "", 0
-    for index in range(1, len(lines)):
-        stripped = lines[index].rstrip()
-        if stripped == "---" or stripped == "...":
-            return FrontMatterState.OK, "\n".join(lines[1:index]) + "\n", index + 1
-    return FrontMatterState.UNCLOSED, "", 0
+_FRONT_CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.M)
+
+
+def split_front_matter(text: str) -> tuple[FrontMatterState, str, int, int]:
+    """The YAML front matter: ``---`` on line 1 up to the next ``---`` (or ``...``) line.
+
+    Returns the state, the YAML text, the closing line's number and the body's offset.
+    """
+    first_end = text.find("\n")
+    first = text if first_end < 0 else text[:first_end]
+    if first.rstrip() != "---" or first_end < 0:
+        return FrontMatterState.MISSING, "", 0, 0
+    close = _FRONT_CLOSE.search(text, first_end + 1)
+    if close is None:
+        return FrontMatterState.UNCLOSED, "", 0, 0
+    yaml_text = text[first_end + 1 : close.start()]
+    closing_line = text.count("\n", 0, close.start()) + 1
+    body = text.find("\n", close.end())
+    return FrontMatterState.OK, yaml_text, closing_line, len(text) if body < 0 else body + 1
 
 
 def parse(text: str) -> Document:
     """Scan a Markdown text (its front matter, then the body)."""
     if text.startswith("\ufeff"):
         text = text[1:]
-    lines = text.split("\n")
-    state, front_text, front_end = split_front_matter(lines)
+    if "\r" in text:
+        text = text.replace("\r\n", "\n")
+    state, front_text, front_end, body = split_front_matter(text)
     headings: list[Heading] = []
     links: list[Link] = []
     html_anchors: list[str] = []
     fence: str | None = None
     in_comment = False
-    previous_text: tuple[int, str] | None = None  # a paragraph line a setext underline may claim
-    for index in range(front_end, len(lines)):
-        raw = lines[index].rstrip("\r")
-        number = index + 1
+    consumed = 0  # number of the last line that cannot be a setext heading's text
+    # Line numbers are counted incrementally from the body's first line.
+    position, position_line = body, front_end + 1
+    for match in _INTERESTING.finditer(text, body):
+        line_start = match.start()
+        number = position_line + text.count("\n", position, line_start)
+        position, position_line = line_start, number
+        raw = match.group(0)
         if fence is not None:
             stripped = raw.lstrip(" ")
             if stripped.startswith(fence) and not stripped[len(fence) :].strip(fence[0] + " \t"):
                 fence = None
+            consumed = number
             continue
         if in_comment:
             end = raw.find("-->")
             if end < 0:
+                consumed = number
                 continue
             raw = " " * (end + 3) + raw[end + 3 :]
             in_comment = False
@@ -113,7 +139,7 @@ def parse(text: str) -> Document:
             # A backtick fence's info string may not contain backticks.
             if marker[0] == "~" or "`" not in raw[fence_match.end() :]:
                 fence = marker
-                previous_text = None
+                consumed = number
                 continue
         if "<!--" in raw:
             raw = _COMMENT.sub(lambda m: " " * len(m.group(0)), raw)
@@ -122,24 +148,23 @@ def parse(text: str) -> Document:
                 raw = raw[:start]
                 in_comment = True
         if not raw.strip():
-            previous_text = None
             continue
         if "#" in raw:
             atx = _ATX.match(raw)
             if atx:
                 title = _ATX_CLOSE.sub("", atx.group(2) or "").strip()
                 headings.append(Heading(text=title, level=len(atx.group(1)), line=number))
-                previous_text = None
+                consumed = number
                 _scan_links(raw, number, links, html_anchors)
                 continue
-        if previous_text is not None and (raw[-1] == "=" or raw[-1] == "-") and _SETEXT.match(raw):
-            level = 1 if raw.strip()[0] == "=" else 2
-            headings.append(
-                Heading(text=previous_text[1].strip(), level=level, line=previous_text[0])
-            )
-            previous_text = None
-            continue
-        previous_text = None if _NOT_PARAGRAPH.match(raw) else (number, raw)
+        if (raw[-1] == "=" or raw[-1] == "-") and line_start > body and _SETEXT.match(raw):
+            above_start = text.rfind("\n", 0, line_start - 1) + 1
+            above = text[above_start : line_start - 1]
+            if number - 1 > consumed and above_start >= body and _is_paragraph(above):
+                level = 1 if raw.strip()[0] == "=" else 2
+                headings.append(Heading(text=above.strip(), level=level, line=number - 1))
+                consumed = number
+                continue
         _scan_links(raw, number, links, html_anchors)
     return Document(
         front_state=state,
@@ -147,8 +172,16 @@ def parse(text: str) -> Document:
         front_end=front_end,
         headings=tuple(headings),
         links=tuple(links),
-        anchors=frozenset(slugs(h.text for h in headings)) | {a.lower() for a in html_anchors},
+        html_anchors=tuple(html_anchors),
     )
+
+
+# Whole lines that may hold a fence, heading, setext underline, comment, link or anchor.
+_INTERESTING = re.compile(r"^(?:[ \t]*[`~#=<-].*|.*?(?:\]\(|\]:|<|-->).*)$", re.M)
+
+
+def _is_paragraph(line: str) -> bool:
+    return bool(line.strip()) and not _NOT_PARAGRAPH.match(line)
 
 
 def _scan_links(raw: str, number: int, links: list[Link], anchors: list[str]) -> None:
@@ -220,6 +253,7 @@ def slugs(texts: Iterable[str]) -> list[str]:
     return out
 
 
+@functools.lru_cache(maxsize=8192)
 def normalise_heading(text: str) -> str:
     """How required headings are compared: case-insensitive, inline markup and spacing folded."""
     plain = _INLINE_LINK.sub(r"\1", text)

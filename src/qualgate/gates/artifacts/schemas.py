@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -33,6 +33,20 @@ class SchemaProblem:
     # properties): the finding then points at that key rather than its parent object.
     key: str | None = None
     keyword: str = ""
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Schema:
+    """A compiled schema: jsonschema's validator, and a fast predicate when there is one."""
+
+    validator: Validator
+    fast: Callable[[Any], bool] | None = None
+
+    def problems(self, instance: Any) -> list[SchemaProblem]:
+        """Every schema error of ``instance`` (none when the fast predicate says valid)."""
+        if self.fast is not None and self.fast(instance):
+            return []
+        return problems(self.validator, instance)
 
 
 def read_structured(path: Path) -> Any:
@@ -68,7 +82,7 @@ def _draft202012() -> Any:
     return DRAFT202012
 
 
-def build_validator(schema: Mapping[str, Any], *, source: Path | None, label: str) -> Validator:
+def build_validator(schema: Mapping[str, Any], *, source: Path | None, label: str) -> Schema:
     """A validator for ``schema`` (dialect from ``$schema``, default 2020-12).
 
     ``source`` is the schema's file, so relative ``$ref``s find their neighbours.
@@ -95,10 +109,12 @@ def build_validator(schema: Mapping[str, Any], *, source: Path | None, label: st
         document["$id"] = source.resolve().as_uri()
     registry: Registry[Any] = Registry(retrieve=_retrieve)  # type: ignore[call-arg]
     validator: Validator = cls(document, registry=registry)
-    return validator
+    from qualgate.gates.artifacts.fastpath import compile_check
+
+    return Schema(validator=validator, fast=compile_check(schema))
 
 
-def load_schema_file(path: Path, *, label: str) -> Validator:
+def load_schema_file(path: Path, *, label: str) -> Schema:
     """Read a schema file and build its validator; unreadable schemas are a `GateError`."""
     try:
         schema = read_structured(path)

@@ -15,7 +15,7 @@ import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from qualgate.gates.artifacts.locate import (
     Position,
@@ -25,11 +25,8 @@ from qualgate.gates.artifacts.locate import (
     toml_positions,
     yaml_positions,
 )
-from qualgate.gates.artifacts.schemas import jsonable, problems
+from qualgate.gates.artifacts.schemas import Schema, jsonable
 from qualgate.verdict import Finding, Severity
-
-if TYPE_CHECKING:
-    from jsonschema.protocols import Validator
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -217,6 +214,9 @@ def parse_text(text: str, suffix: str) -> _Parsed:
         at = Position(line=mark.line + 1, column=mark.column + 1) if mark else Position(line=1)
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise _ParseError(f"invalid YAML: {problem}", at) from None
+    except (ValueError, TypeError, OverflowError) as exc:
+        # The constructor's own faults (a date like 2024-13-45, an unhashable key).
+        raise _ParseError(f"invalid YAML value: {exc}", Position(line=1)) from None
 
     def positions(index: int) -> Positions:
         nodes = list(yaml.compose_all(text, Loader=loader))
@@ -228,7 +228,7 @@ def parse_text(text: str, suffix: str) -> _Parsed:
 def check_file(
     path: Path,
     rel: str,
-    validator: Validator,
+    schema: Schema,
     *,
     check: str,
     schema_label: str,
@@ -236,7 +236,7 @@ def check_file(
     schema_rule: str = "file-schema",
     text: str | None = None,
 ) -> list[Finding]:
-    """Parse ``path`` by its extension and validate every document against ``validator``."""
+    """Parse ``path`` by its extension and validate every document against ``schema``."""
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED:
         return [
@@ -266,7 +266,7 @@ def check_file(
         return [_finding(syntax_rule, exc.message, rel, exc.at.line, exc.at.column, check)]
     findings = []
     for index, document in enumerate(parsed.documents):
-        found = problems(validator, document)
+        found = schema.problems(document)
         if not found:
             continue
         positions = parsed.positions(index)

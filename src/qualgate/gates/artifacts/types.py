@@ -19,12 +19,9 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from qualgate.gates.artifacts.schemas import load_schema_file
-
-if TYPE_CHECKING:
-    from jsonschema.protocols import Validator
+from qualgate.gates.artifacts.schemas import Schema, load_schema_file
 
 _SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schemas" / "artifacts"
 
@@ -144,13 +141,13 @@ class TypeSet:
     def __init__(self, types: Mapping[str, ArtifactType], root: Path) -> None:
         self.types = dict(types)
         self.root = root
-        self._validators: dict[str, Validator] = {}
+        self._validators: dict[str, Schema] = {}
         self.by_folder: dict[str, str] = {}
         for t in self.types.values():
             for folder in t.folders:
                 self.by_folder.setdefault(folder.lower(), t.name)
 
-    def validator(self, name: str) -> Validator:
+    def validator(self, name: str) -> Schema:
         found = self._validators.get(name)
         if found is None:
             t = self.types[name]
