@@ -78,6 +78,10 @@ def test_driver_rules_and_results_field_by_field(tmp_path: Path) -> None:
         "Project has no type-checker configuration"
     )
     assert rules["E501"]["defaultConfiguration"]["level"] == "note"
+    # A name equal to the id is left out (SARIF1001); others are PascalCase.
+    assert "name" not in rules["E501"]
+    assert "name" not in rules["format"]  # "Format" differs from "format" only in case
+    assert rules["arg-type"]["name"] == "ArgType"
 
     results = run["results"]
     assert len(results) == len(verdict.findings) == 120

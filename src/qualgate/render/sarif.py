@@ -80,13 +80,15 @@ def _rules(findings: Iterable[Finding]) -> tuple[list[dict[str, Any]], dict[str,
         level = min((f.severity for f in group), key=SEVERITY_RANK.__getitem__)
         rule: dict[str, Any] = {
             "id": rule_id,
-            "name": _rule_name(str(data.get("rule_name") or rule_id), help_url),
             "shortDescription": {"text": short[:1024]},
             "fullDescription": {"text": full},
             "help": {"text": help_text},
             "defaultConfiguration": {"level": _LEVEL[level]},
             "properties": {"tags": ["qualgate", *checks]},
         }
+        name = _rule_name(str(data.get("rule_name") or rule_id), help_url)
+        if name.lower() != rule_id.lower():  # SARIF1001: a name equal to the id is left out
+            rule["name"] = name
         if help_url:
             rule["helpUri"] = help_url
             rule["help"]["markdown"] = f"{help_line or short}\n\n[Rule documentation]({help_url})"
@@ -126,6 +128,8 @@ def _result(
 ) -> dict[str, Any]:
     location: dict[str, Any] = {"artifactLocation": {"uri": uri(root.prefix + (f.path or anchor))}}
     location["artifactLocation"]["uriBaseId"] = "%SRCROOT%"
+    # No line: no region. SARIF makes it optional (a file-level result) and an invented
+    # line 1 would point readers at the wrong code.
     region = _region(f) if f.path else None
     if region:
         location["region"] = region
