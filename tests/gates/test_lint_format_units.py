@@ -332,3 +332,88 @@ def test_find_mypy_too_old_and_broken_interpreters(tmp_path: Path) -> None:
         tools.find_mypy(tmp_path, broken, 30)
     with pytest.raises(GateError, match="cannot be run"):
         tools.find_mypy(tmp_path, str(tmp_path / "missing-python"), 30)
+
+
+# ---------------------------------------------------------------------------
+# A ruff that misbehaves (a stand-in executable given with --ruff): never a pass.
+
+
+def _fake_ruff(tmp_path: Path, script: str) -> str:
+    path = tmp_path / "bin" / "ruff"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("#!/bin/sh\n" + script + "\n", encoding="utf-8")
+    path.chmod(0o755)
+    return str(path)
+
+
+@pytest.mark.parametrize(
+    ("script", "reason"),
+    [
+        ('echo "not json"; exit 1', "ruff printed no readable JSON"),
+        ("echo '[]'; echo 'error: lost' >&2; exit 1", "ruff failed: error: lost"),
+        ("echo 'panic: boom' >&2; exit 101", "ruff failed: panic: boom"),
+    ],
+)
+def test_misbehaving_ruff_check_is_an_error(tmp_path: Path, script: str, reason: str) -> None:
+    from tests.support import run_qualgate
+
+    project = write_files(tmp_path / "p", {"m.py": "X = 1\n"})
+    ruff_bin = _fake_ruff(
+        tmp_path, f'case "$1" in --version) echo "ruff 9.9.9";; *) {script};; esac'
+    )
+    run = run_qualgate("lint-format", str(project), "--ruff", ruff_bin, "--checks", "ruff")
+    assert run.code == 2
+    assert reason in run.verdict["summary"]
+    (check,) = run.verdict["checks"]
+    assert (check["status"], check["tool_version"]) == ("error", "9.9.9")
+
+
+def test_misbehaving_ruff_format_and_fix_are_errors(tmp_path: Path) -> None:
+    from tests.support import run_qualgate
+
+    project = write_files(tmp_path / "p", {"m.py": "X = 1\n"})
+    # "would reformat" without a diff, and an error that is not a parse failure.
+    ruff_bin = _fake_ruff(
+        tmp_path,
+        'case "$1" in --version) echo "ruff 9.9.9";;\n'
+        'format) [ "$2" = "--diff" ] && exit 1; echo "error: disk on fire" >&2; exit 2;;\n'
+        'check) [ "$2" = "--show-files" ] && echo "$PWD/m.py"; echo "[]";;\n'
+        "esac",
+    )
+    run = run_qualgate("lint-format", str(project), "--ruff", ruff_bin, "--checks", "format")
+    assert run.code == 2
+    assert "reported changes but printed no diff" in run.verdict["summary"]
+    run = run_qualgate(
+        "lint-format", str(project), "--ruff", ruff_bin, "--checks", "ruff,format", "--fix"
+    )
+    assert run.code == 2
+    checks = {c["name"]: c["status"] for c in run.verdict["checks"]}
+    assert checks["ruff-format-fix"] == "error"
+    assert checks["ruff-fix"] == "pass"
+    assert "ruff-format-fix: ruff failed: error: disk on fire" in run.verdict["summary"]
+
+
+def test_fix_when_ruff_cannot_list_files(tmp_path: Path) -> None:
+    from tests.support import run_qualgate
+
+    project = write_files(tmp_path / "p", {"m.py": "X = 1\n"})
+    ruff_bin = _fake_ruff(
+        tmp_path, 'echo "ruff failed" >&2; echo "  Cause: bad config" >&2; exit 2'
+    )
+    run = run_qualgate("lint-format", str(project), "--ruff", ruff_bin, "--fix", "--checks", "ruff")
+    assert run.code == 2
+    assert run.verdict["summary"] == "ruff failed: Cause: bad config"
+    run = run_qualgate(
+        "lint-format", str(project), "--ruff", ruff_bin, "--preset", "standards", "--checks", "ruff"
+    )
+    assert run.code == 2
+    assert {c["name"]: c["status"] for c in run.verdict["checks"]} == {
+        "ruff-check": "error",
+        "standards": "error",
+    }
+
+
+def test_recorded_fix_command_summarises_long_file_lists() -> None:
+    argv = ("ruff", "format", "--force-exclude", "--", *(f"f{i}.py" for i in range(21)))
+    assert ruff._short(argv, 21) == ("ruff", "format", "--force-exclude", "--", "<21 files>")
+    assert ruff._short(argv[:6], 2) == argv[:6]

@@ -42,7 +42,8 @@ def crash_reason(tool: str, stderr: str, stdout: str = "") -> str:
     ]
     if not lines:
         return f"{tool} failed without a message"
-    return ": ".join(lines[:3])
+    text = ": ".join(lines[:3])
+    return text if text.startswith(f"{tool} failed") else f"{tool} failed: {text}"
 
 
 def _loc(value: Any) -> tuple[int | None, int | None]:
