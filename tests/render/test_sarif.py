@@ -78,9 +78,9 @@ def test_driver_rules_and_results_field_by_field(tmp_path: Path) -> None:
         "Project has no type-checker configuration"
     )
     assert rules["E501"]["defaultConfiguration"]["level"] == "note"
-    # A name equal to the id is left out (SARIF1001); others are PascalCase.
-    assert "name" not in rules["E501"]
-    assert "name" not in rules["format"]  # "Format" differs from "format" only in case
+    # Names are PascalCase and never just repeat the id (SARIF1001).
+    assert rules["E501"]["name"] == "MypyE501"
+    assert rules["format"]["name"] == "MypyFormat"
     assert rules["arg-type"]["name"] == "ArgType"
 
     results = run["results"]
@@ -233,11 +233,13 @@ def test_start_time_without_fraction_and_unparsable_start_time() -> None:
         ("https://docs.astral.sh/ruff/rules/unused-import/", "UnusedImport"),
         ("https://example.com/rules/no_bare_except.html", "NoBareExcept"),
         ("https://example.com/r?x=1", "R"),
-        (None, "F401"),
+        (None, "QualgateF401"),
     ],
 )
 def test_rule_names(help_url: str | None, name: str) -> None:
     assert sarif._rule_name("F401", help_url) == name
+    assert sarif._rule_name("no-config", None, "mypy") == "NoConfig"
+    assert sarif._rule_name("f401", None, "ruff-check") == "RuffCheckF401"
 
 
 def test_uri_encoding() -> None:

@@ -49,15 +49,24 @@ def uri(path: str) -> str:
     return quote(path, safe="/!$&'()*+,;=:@-._~")
 
 
-def _rule_name(rule: str, help_text: str | None) -> str:
-    """A readable PascalCase name, from the help URL's last segment when there is one."""
+def _pascal(text: str) -> str:
+    return "".join(w[:1].upper() + w[1:] for w in re.split(r"[^0-9A-Za-z]+", text) if w)
+
+
+def _rule_name(rule: str, help_text: str | None, origin: str = "") -> str:
+    """A readable PascalCase name, from the help URL's last segment when there is one.
+
+    SARIF wants the name to differ from the id (SARIF1001): a name that would only
+    repeat the id (``E501``) is prefixed with where the rule comes from (``RuffCheckE501``).
+    """
     source = rule
     if help_text and _URL.match(help_text):
         slug = help_text.rstrip("/").rsplit("/", 1)[-1].split("#")[0].split("?")[0]
         source = re.sub(r"\.(html?|md)$", "", slug) or rule
-    words = re.split(r"[^0-9A-Za-z]+", source)
-    name = "".join(w[:1].upper() + w[1:] for w in words if w)
-    return name or "Rule"
+    name = _pascal(source) or "Rule"
+    if name.lower() == rule.lower():
+        name = _pascal(f"{origin or 'qualgate'} {name}")
+    return name
 
 
 def _rules(findings: Iterable[Finding]) -> tuple[list[dict[str, Any]], dict[str, int]]:
@@ -80,15 +89,13 @@ def _rules(findings: Iterable[Finding]) -> tuple[list[dict[str, Any]], dict[str,
         level = min((f.severity for f in group), key=SEVERITY_RANK.__getitem__)
         rule: dict[str, Any] = {
             "id": rule_id,
+            "name": _rule_name(str(data.get("rule_name") or rule_id), help_url, first.check or ""),
             "shortDescription": {"text": short[:1024]},
             "fullDescription": {"text": full},
             "help": {"text": help_text},
             "defaultConfiguration": {"level": _LEVEL[level]},
             "properties": {"tags": ["qualgate", *checks]},
         }
-        name = _rule_name(str(data.get("rule_name") or rule_id), help_url)
-        if name.lower() != rule_id.lower():  # SARIF1001: a name equal to the id is left out
-            rule["name"] = name
         if help_url:
             rule["helpUri"] = help_url
             rule["help"]["markdown"] = f"{help_line or short}\n\n[Rule documentation]({help_url})"
