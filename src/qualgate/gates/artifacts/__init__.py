@@ -13,6 +13,7 @@ Four checks, each skipped when it has nothing to look at:
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import time
 from collections.abc import Callable
@@ -182,13 +183,20 @@ def run(ctx: GateContext) -> Verdict:
 
     changed = ctx.changed_lines()
     if changed is not None:
-        import dataclasses
-
+        # With --base, findings outside the change are reported but decide nothing.
         findings = [
             f
             if f.path is None or f.line is None or changed.contains(f.path, f.line)
             else dataclasses.replace(f, existing=True)
             for f in findings
+        ]
+        checks = [
+            c
+            if c.status is Status.SKIPPED
+            else dataclasses.replace(
+                c, status=derive_status(findings=[f for f in findings if f.check == c.name])
+            )
+            for c in checks
         ]
     findings.sort(key=lambda f: (f.path or "", f.line or 0, f.column or 0, f.rule))
     status = derive_status(checks, findings)
