@@ -122,7 +122,7 @@ def test_unformatted_file_is_reported_at_its_first_changed_line(
 
 
 def test_type_error_is_a_mypy_finding_at_file_and_line(defects_run: tuple[Path, Any]) -> None:
-    _, run = defects_run
+    project, run = defects_run
     f = only(run.findings, check="mypy")
     assert (f["rule"], f["path"], f["line"], f["column"]) == (
         "return-value",
@@ -136,7 +136,9 @@ def test_type_error_is_a_mypy_finding_at_file_and_line(defects_run: tuple[Path, 
     assert verdict["status"] == "fail"
     assert verdict["summary"].startswith("3 errors in 3 files (2 fixable with --fix)")
     assert verdict["metrics"]["blocking"] == 3
-    assert any("--fix" in step for step in verdict["next_steps"])
+    assert verdict["next_steps"][0] == (
+        f"run `qualgate lint-format {project} --fix` to apply 2 safe fixes"
+    )
 
 
 def test_checks_option_selects(defects_run: tuple[Path, Any]) -> None:
@@ -326,7 +328,9 @@ def test_base_judges_only_changed_lines(tmp_path: Path) -> None:
     assert old["existing"] is True
     assert old["severity"] == "note"
     assert old["data"]["severity"] == "error"
-    assert "1 existing finding before HEAD" in run.verdict["summary"]
+    assert run.verdict["summary"] == (
+        "no findings on changed lines (ruff-check); 1 existing finding before HEAD"
+    )
 
     # A new defect on a changed line of a tracked file, and one in an untracked file.
     with (project / "src/cleanpkg/old.py").open("a", encoding="utf-8") as handle:

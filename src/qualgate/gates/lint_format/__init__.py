@@ -345,6 +345,14 @@ def _apply_base(outcome: Outcome, changed: git.ChangedLines) -> Outcome:
     return dataclasses.replace(outcome, findings=findings, check=check)
 
 
+def _fix_command(ctx: GateContext) -> str:
+    """The command that fixes this project, runnable from where the gate was run."""
+    shown = os.path.relpath(ctx.root)
+    target = "" if shown == "." else f" {shown if not shown.startswith('..') else ctx.root}"
+    base = f" --base {ctx.base}" if ctx.base else ""
+    return f"qualgate lint-format{target} --fix{base}"
+
+
 def _verdict(
     ctx: GateContext,
     outcomes: Sequence[Outcome],
@@ -373,7 +381,8 @@ def _verdict(
             summary += f" ({len(fixable)} fixable with --fix)"
     else:
         ran = [c.name for c in checks if c.status is Status.PASS]
-        summary = f"no findings ({', '.join(ran)})" if ran else "nothing was checked"
+        what = "no findings on changed lines" if existing else "no findings"
+        summary = f"{what} ({', '.join(ran)})" if ran else "nothing was checked"
     for check in checks:
         if check.status is Status.SKIPPED and status is not Status.SKIPPED:
             summary += f"; {check.name} skipped: {check.summary}"
@@ -385,7 +394,7 @@ def _verdict(
         summary += f"; --fix changed {plural(len(changed_files), 'file')}"
     if fixable and not errors:
         fixes = plural(len(fixable), "safe fix", "safe fixes")
-        next_steps.append(f"run `qualgate lint-format --fix` to apply {fixes}")
+        next_steps.append(f"run `{_fix_command(ctx)}` to apply {fixes}")
     for f in blocking:
         if f.check == mypy_check.MYPY:
             next_steps.append("fix the type errors mypy reports (they have no automatic fix)")
