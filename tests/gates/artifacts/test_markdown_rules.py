@@ -404,7 +404,9 @@ def test_parallel_worker_gate_error_becomes_an_error_verdict(tmp_path: Path) -> 
     write_files(
         tmp_path,
         {
-            "pyproject.toml": '[tool.qualgate.artifact-validate]\ntypes = {rfc = {schema = "nope.json"}}\n',
+            "pyproject.toml": (
+                '[tool.qualgate.artifact-validate]\ntypes = {rfc = {schema = "nope.json"}}\n'
+            ),
             "artifacts/rfc/a.md": RFC,
             "artifacts/rfc/b.md": RFC,
         },
