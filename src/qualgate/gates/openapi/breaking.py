@@ -10,6 +10,7 @@ the new document, or at the old one (``data["side"] == "base"``) for removals.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -139,8 +140,8 @@ class Comparison:
     def run(self) -> list[Issue]:
         old_ops = {(_norm(o.path), o.method): o for o in self.old.operations()}
         new_ops = {(_norm(o.path), o.method): o for o in self.new.operations()}
-        old_paths = {_norm(o.path): o.path for o in self.old.operations()}
-        new_paths = {_norm(o.path): o.path for o in self.new.operations()}
+        old_paths = {_norm(p): p for p in _path_keys(self.old)}
+        new_paths = {_norm(p): p for p in _path_keys(self.new)}
         for key, path in old_paths.items():
             if key not in new_paths:
                 self._old(
@@ -540,6 +541,13 @@ class Comparison:
         return out
 
 
+def _path_keys(spec: Spec) -> list[str]:
+    paths = spec.data.get("paths")
+    if not isinstance(paths, dict):
+        return []
+    return [p for p in paths if isinstance(p, str) and not p.startswith("x-")]
+
+
 def _types(schema: dict[str, Any]) -> frozenset[str]:
     value = schema.get("type")
     if isinstance(value, str):
@@ -602,8 +610,10 @@ def compare_for(
     from qualgate.gates.openapi.lint import load_spec, to_findings
 
     if against is not None:
-        old_rel = ctx.relpath(against)
-        old_root = ctx.root if not Path(old_rel).is_absolute() else against.parent
+        # Removals are located in FILE: shown relative to the root ("../old.yaml" when
+        # outside it), as findings never carry absolute paths.
+        old_rel = Path(os.path.relpath(against, ctx.root)).as_posix()
+        old_root = ctx.root if not old_rel.startswith("../") else against.parent
         old_spec, problems, _ = load_spec(against, old_rel, old_root, settings)
         extra = {"against": old_rel}
     else:

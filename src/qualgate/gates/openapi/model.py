@@ -116,6 +116,8 @@ class Spec:
         paths = self.data.get("paths")
         if isinstance(paths, dict):
             for path, raw_item in paths.items():
+                if path.startswith("x-"):
+                    continue
                 node = self.deref(self.doc, join("/paths", path), raw_item)
                 item = node.value
                 if not isinstance(item, dict):
