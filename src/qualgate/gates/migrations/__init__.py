@@ -8,24 +8,13 @@ downgrade, upgrade again.
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
-from typing import Any
 
 from qualgate.context import GateContext
 from qualgate.errors import GateError
-from qualgate.gates.migrations import graph, lint, project, rollback
+from qualgate.gates.migrations import lint, project, rollback, static
 from qualgate.options import Kind, Option
-from qualgate.verdict import (
-    Check,
-    Finding,
-    Severity,
-    Status,
-    Verdict,
-    derive_status,
-    findings_summary,
-    plural,
-)
+from qualgate.verdict import Check, Status, Verdict, derive_status, findings_summary
 
 DEFAULT_TIMEOUT = 600.0
 GATE = "migration-check"
@@ -99,47 +88,8 @@ OPTIONS = (
 )
 
 
-def _dialect(ctx: GateContext, proj: project.AlembicProject, sources: list[str]) -> str | None:
-    chosen = str(ctx.option("dialect"))
-    if chosen != "auto":
-        return chosen
-    for url in (ctx.option("database-url"), proj.url):
-        if url and "://" in url:
-            scheme = url.split("://", 1)[0].split("+", 1)[0].lower()
-            if scheme in ("postgresql", "postgres"):
-                return "postgresql"
-            if scheme in ("mysql", "mariadb", "sqlite"):
-                return "mysql" if scheme == "mariadb" else scheme
-    env_py = proj.script_location / "env.py"
-    texts = [env_py.read_text(encoding="utf-8", errors="replace"), *sources]
-    if any("postgresql" in t or "asyncpg" in t or "psycopg" in t for t in texts):
-        return "postgresql"
-    return None
-
-
-def _new_since_base(ctx: GateContext, rels: list[str]) -> tuple[set[str], set[str]]:
-    """(added, modified) revision files since --base."""
-    from qualgate import git
-
-    if ctx.base is None:
-        return set(rels), set()
-    changed = ctx.changed_lines()
-    files = changed.files if changed is not None else frozenset()
-    added, modified = set(), set()
-    for rel in rels:
-        if rel not in files:
-            continue
-        if git.show_file(ctx.root, ctx.base, rel) is None:
-            added.add(rel)
-        else:
-            modified.add(rel)
-    return added, modified
-
-
 def run(ctx: GateContext) -> Verdict:
     """Lint the revision files, then prove the chain on a scratch database."""
-    from qualgate.gates.migrations.api import has_alembic
-
     ini = str(ctx.option("alembic-ini"))
     ini_path = Path(ini) if Path(ini).is_absolute() else ctx.root / ini
     if not ini_path.is_file():
@@ -149,137 +99,56 @@ def run(ctx: GateContext) -> Verdict:
             summary=f"no Alembic config: {ctx.relpath(ini_path)} does not exist",
             next_steps=("point --alembic-ini at the project's Alembic config",),
         )
-    del has_alembic
     proj = project.load(ctx.root, ini_path, ctx.option("name"))
-    t0 = time.monotonic()
-    files = proj.revision_files()
-    sources: list[str] = []
-    parsed: list[graph.RevisionFile] = []
-    for path in files:
-        text = path.read_text(encoding="utf-8", errors="replace")
-        sources.append(text)
-        parsed.append(graph.parse(text, ctx.relpath(path)))
-    chain = graph.build(parsed)
-    graph_ms = int((time.monotonic() - t0) * 1000)
-    findings: list[Finding] = list(chain.findings)
-    checks: list[Check] = [
-        Check(
-            name=graph.CHECK,
-            status=Status.FAIL if any(f.blocking for f in chain.findings) else Status.PASS,
-            duration_ms=graph_ms,
-            findings=len(chain.findings),
-            summary=f"{plural(len(chain.revisions), 'revision')}, "
-            f"{plural(len(chain.heads), 'head')}",
-        )
-    ]
-    # Lint
-    t1 = time.monotonic()
-    dialect = _dialect(ctx, proj, sources)
-    added, modified = _new_since_base(ctx, [rf.path for rf in parsed])
-    irreversible = Severity(str(ctx.option("irreversible")))
-    disabled = frozenset(ctx.option("disable") or ())
-    unknown = disabled - set(lint.RULES)
-    if unknown:
-        raise GateError(
-            f"--disable: unknown rule {', '.join(sorted(unknown))}",
-            "see `qualgate migration-check --list-rules`",
-        )
-    lint_findings: list[Finding] = []
-    for rf in parsed:
-        if rf.path in added:
-            lint_findings += lint.lint(
-                rf, postgres=dialect == "postgresql", irreversible=irreversible, disabled=disabled
-            )
-    for rel in sorted(modified):
-        rf = next(r for r in parsed if r.path == rel)
-        lint_findings.append(
-            Finding(
-                rule="modified-revision",
-                severity=Severity.WARNING,
-                message=f"revision {rf.revision} existed at {ctx.base} and was edited: "
-                "databases that already ran it will not run it again",
-                path=rel,
-                line=rf.revision_line,
-                check=lint.CHECK,
-                help="add a new revision instead of editing one that may be deployed",
-            )
-        )
-    findings += lint_findings
-    checks.append(
-        Check(
-            name=lint.CHECK,
-            status=Status.FAIL if any(f.blocking for f in lint_findings) else Status.PASS,
-            duration_ms=int((time.monotonic() - t1) * 1000),
-            findings=len(lint_findings),
-            summary=f"{plural(len(added), 'revision')} linted"
-            + (f" (added since {ctx.base})" if ctx.base else "")
-            + f"; target {dialect or 'unknown'}",
-        )
-    )
-    notes = [rollback.note(rf) for rf in parsed if rf.path in added and rf.tree is not None]
-    metrics: dict[str, Any] = {
-        "revisions": len(chain.revisions),
-        "heads": list(chain.heads),
-        "linted": len(added),
-        "dialect": dialect,
-        "rollback": notes,
-    }
-    next_steps: list[str] = []
+    found = static.analyze(ctx, proj)
+    checks, findings, metrics = found.checks, found.findings, found.metrics
     summary_extra = ""
     if ctx.option("static-only"):
         summary_extra = "static checks only"
-    elif chain.broken:
-        for step_name in ("upgrade", "drift", "downgrade", "reupgrade"):
-            from qualgate.gates.migrations.dynamic import CHECK_NAMES
+    elif found.chain.broken:
+        from qualgate.gates.migrations.dynamic import CHECK_NAMES
 
-            checks.append(
-                Check(
-                    name=CHECK_NAMES[step_name],
-                    status=Status.SKIPPED,
-                    summary="skipped: the revision graph is broken, Alembic cannot load it",
-                )
+        checks += [
+            Check(
+                name=name,
+                status=Status.SKIPPED,
+                summary="skipped: the revision graph is broken, Alembic cannot load it",
             )
+            for name in CHECK_NAMES.values()
+        ]
         summary_extra = "migrations not run: the revision graph is broken"
     else:
-        summary_extra, problem = _dynamic(ctx, proj, chain, parsed, checks, findings, metrics)
+        summary_extra, problem = _dynamic(ctx, proj, found)
         if problem is not None:
-            next_steps.append(problem.hint or "")
-            status = Status.ERROR
             return Verdict(
                 gate=GATE,
-                status=status,
+                status=Status.ERROR,
                 summary=problem.reason,
                 checks=tuple(checks),
                 findings=tuple(findings),
                 metrics=metrics,
-                next_steps=tuple(s for s in next_steps if s),
+                next_steps=(problem.hint,) if problem.hint else (),
             )
-    status = derive_status(checks, findings)
     summary = findings_summary(findings) if findings else "no findings"
-    summary = f"{summary}; {summary_extra}" if summary_extra else summary
     return Verdict(
         gate=GATE,
-        status=status,
-        summary=summary,
+        status=derive_status(checks, findings),
+        summary=f"{summary}; {summary_extra}" if summary_extra else summary,
         checks=tuple(checks),
         findings=tuple(findings),
         metrics=metrics,
-        next_steps=tuple(next_steps),
     )
 
 
 def _dynamic(
-    ctx: GateContext,
-    proj: project.AlembicProject,
-    chain: graph.Graph,
-    parsed: list[graph.RevisionFile],
-    checks: list[Check],
-    findings: list[Finding],
-    metrics: dict[str, Any],
+    ctx: GateContext, proj: project.AlembicProject, found: static.Static
 ) -> tuple[str, GateError | None]:
     """Run the chain on a scratch database; returns a summary part and any worker problem."""
     from qualgate.gates.migrations import dynamic, scratch
     from qualgate.gates.migrations.api import run_worker, worker_problem
+
+    chain, parsed = found.chain, found.parsed
+    checks, findings, metrics = found.checks, found.findings, found.metrics
 
     baseline = ctx.option("baseline")
     baseline_sql: Path | None = None

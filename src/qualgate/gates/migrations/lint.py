@@ -7,6 +7,7 @@ has an id, a default severity and a one-line why; findings point at the operatio
 from __future__ import annotations
 
 import ast
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Protocol
@@ -137,7 +138,7 @@ def _callee(call: ast.Call) -> str:
 def _op_names(tree: ast.Module) -> set[str]:
     """Names bound to alembic.op (``from alembic import op as o`` too)."""
     names = {"op"}
-    for stmt in ast.walk(tree):
+    for stmt in tree.body:  # alembic.op is imported at module level
         if isinstance(stmt, ast.ImportFrom) and stmt.module == "alembic":
             names.update(a.asname or a.name for a in stmt.names if a.name == "op")
     return names
@@ -152,9 +153,9 @@ class OpCall:
     table: str | None  # set for batch operations
 
 
-def _op_calls(fn: ast.AST, op_names: set[str]) -> Iterator[OpCall]:
+def _op_calls(fn: ast.AST, op_names: set[str], nodes: list[ast.AST]) -> Iterator[OpCall]:
     batches: dict[str, str | None] = {}
-    for node in ast.walk(fn):
+    for node in nodes:
         if isinstance(node, (ast.With, ast.AsyncWith)):
             for item in node.items:
                 ctx = item.context_expr
@@ -164,7 +165,7 @@ def _op_calls(fn: ast.AST, op_names: set[str]) -> Iterator[OpCall]:
                     and isinstance(item.optional_vars, ast.Name)
                 ):
                     batches[item.optional_vars.id] = _str_arg(ctx, 0, "table_name")
-    for node in ast.walk(fn):
+    for node in nodes:
         if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
             continue
         owner = node.func.value
@@ -199,10 +200,18 @@ def _is_formatted(node: ast.expr, tainted: set[str]) -> bool:
     return False
 
 
-def _tainted_names(fn: ast.AST) -> set[str]:
+@functools.lru_cache(maxsize=4096)
+def walked(fn: ast.AST, op_names: frozenset[str]) -> tuple[tuple[ast.AST, ...], tuple[OpCall, ...]]:
+    """Every node of ``fn`` and its operation calls, computed once per function: lint,
+    rollback notes and the dynamic report all need them, and `ast.walk` is the cost."""
+    nodes = list(ast.walk(fn))
+    return tuple(nodes), tuple(_op_calls(fn, set(op_names), nodes))
+
+
+def _tainted_names(nodes: tuple[ast.AST, ...]) -> set[str]:
     """Local names assigned formatted strings (``sql = f"..."`` then ``op.execute(sql)``)."""
     tainted: set[str] = set()
-    for node in ast.walk(fn):
+    for node in nodes:
         if (
             isinstance(node, ast.Assign)
             and len(node.targets) == 1
@@ -283,19 +292,16 @@ def lint(
     op_names = _op_names(rf.tree)
     upgrade = _function(rf.tree, "upgrade")
     downgrade = _function(rf.tree, "downgrade")
-    if upgrade is not None:
-        created = {
-            _str_arg(c.call, 0, "table_name")
-            for c in _op_calls(upgrade, op_names)
-            if c.name == "create_table"
-        }
-        for oc in _op_calls(upgrade, op_names):
-            _lint_op(oc, created, add)
     for fn in (upgrade, downgrade):
         if fn is None:
             continue
-        tainted = _tainted_names(fn)
-        for node in ast.walk(fn):
+        nodes, calls = walked(fn, frozenset(op_names))
+        if fn is upgrade:
+            created = {_str_arg(c.call, 0, "table_name") for c in calls if c.name == "create_table"}
+            for oc in calls:
+                _lint_op(oc, created, add)
+        tainted = _tainted_names(nodes)
+        for node in nodes:
             if (
                 isinstance(node, ast.Call)
                 and _callee(node) == "execute"

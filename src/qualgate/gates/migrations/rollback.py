@@ -6,7 +6,7 @@ import ast
 from typing import Any
 
 from qualgate.gates.migrations.graph import RevisionFile
-from qualgate.gates.migrations.lint import OpCall, _function, _op_calls, _op_names, _str_arg
+from qualgate.gates.migrations.lint import OpCall, _function, _op_names, _str_arg, walked
 
 _CONSTRAINTS = (
     "create_foreign_key",
@@ -25,7 +25,7 @@ def _effects(fn: ast.AST | None, op_names: set[str]) -> tuple[set[str], set[str]
     opaque = False
     if fn is None:
         return created, dropped, altered, opaque
-    for oc in _op_calls(fn, op_names):
+    for oc in walked(fn, frozenset(op_names))[1]:
         _one(oc, created, dropped, altered)
         if oc.name in ("execute", "bulk_insert") or oc.name.startswith("run_"):
             opaque = opaque or oc.name == "execute"
