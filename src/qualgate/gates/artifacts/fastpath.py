@@ -221,7 +221,7 @@ def compile_check(schema: Any) -> Check | None:
             return None
     try:
         return _compile(schema)
-    except (_Unsupported, re.error, TypeError):
+    except (_Unsupported, re.error, TypeError, KeyError):
         return None
 
 
