@@ -400,7 +400,10 @@ def _read_csv(text: str, table: str, shown: str) -> tuple[list[SeedDoc], list[Fi
                     )
                 )
                 continue
-            values = {c: (v if v != "" else None) for c, v in zip(columns, record, strict=True)}
+            # `or None`: an empty cell is NULL, any other text stays as it is.
+            values: dict[str, str | None] = dict(zip(columns, record, strict=True))
+            if "" in values.values():
+                values = {c: v or None for c, v in values.items()}
             rows.append(SeedRow(values=values, path=shown, line=start, from_csv=True))
     except csv.Error as exc:
         problems.append(

@@ -21,7 +21,7 @@ from sqlalchemy.pool import NullPool
 from sqlalchemy.sql import Executable
 
 from qualgate.errors import GateError
-from qualgate.gates.seed.plan import Change, Row, TablePlan, TableSeeds
+from qualgate.gates.seed.plan import Change, Row, Stored, TablePlan, TableSeeds
 from qualgate.gates.seed.safety import scrub
 
 BATCH = 5_000
@@ -87,7 +87,7 @@ def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
         yield items[i : i + size]
 
 
-def read_existing(conn: Connection, seeds: TableSeeds) -> dict[tuple[Any, ...], dict[str, Any]]:
+def read_existing(conn: Connection, seeds: TableSeeds) -> Stored:
     """The stored rows whose key is seeded, keyed like the seed rows (one bulk read)."""
     table = seeds.table
     columns = list(seeds.key)
@@ -99,23 +99,28 @@ def read_existing(conn: Connection, seeds: TableSeeds) -> dict[tuple[Any, ...], 
             break
     query = sa_select(*(table.c[c] for c in columns))
     width = len(seeds.key)
-    out: dict[tuple[Any, ...], dict[str, Any]] = {}
+    out: dict[tuple[Any, ...], Sequence[Any]] = {}
 
     def collect(statement: Executable) -> None:
-        for record in conn.execute(statement):
-            values = tuple(record)
-            out[values[:width]] = dict(zip(columns, values, strict=True))
+        # Rows stay SQLAlchemy Row objects (indexable, built in C): no per-row dict.
+        if width == 1:
+            for record in conn.execute(statement):
+                out[(record[0],)] = record
+        else:
+            for record in conn.execute(statement):
+                out[tuple(record[:width])] = record
 
     if len(seeds.rows) > FULL_SCAN_ROWS:
         collect(query)
-        return out
-    keys = [r.key for r in seeds.rows]
-    for chunk in _chunks(keys, _IN_CHUNK):
-        if width == 1:
-            collect(query.where(table.c[seeds.key[0]].in_([k[0] for k in chunk])))
-        else:
-            collect(query.where(sa_tuple(*(table.c[c] for c in seeds.key)).in_(list(chunk))))
-    return out
+    else:
+        keys = [r.key for r in seeds.rows]
+        for chunk in _chunks(keys, _IN_CHUNK):
+            if width == 1:
+                collect(query.where(table.c[seeds.key[0]].in_([k[0] for k in chunk])))
+            else:
+                key_columns = sa_tuple(*(table.c[c] for c in seeds.key))
+                collect(query.where(key_columns.in_(list(chunk))))
+    return {c: i for i, c in enumerate(columns)}, out
 
 
 # ---------------------------------------------------------------------------
@@ -165,10 +170,14 @@ def steps_for(
             columns = tuple(change.row.values)
             groups.setdefault(columns, []).append(change)
         for columns, changes in groups.items():
-            params = tuple(
-                {c: (None if c in deferred else ch.row.values[c]) for c in columns}
-                for ch in changes
-            )
+            params: tuple[Mapping[str, Any], ...]
+            if deferred & set(columns):
+                params = tuple(
+                    {c: (None if c in deferred else ch.row.values[c]) for c in columns}
+                    for ch in changes
+                )
+            else:  # the row's own mapping is already the parameter set
+                params = tuple(ch.row.values for ch in changes)
             steps.append(
                 Step(
                     table=plan.name,

@@ -8,16 +8,23 @@ located at the seed file and row line.
 
 from __future__ import annotations
 
+import operator
 from collections import defaultdict, deque
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import MetaData, Table
 from sqlalchemy.schema import ForeignKeyConstraint
 
-from qualgate.gates.seed.convert import ConversionError, converter_for, same
-from qualgate.gates.seed.files import SeedDoc
+from qualgate.gates.seed.convert import (
+    ConversionError,
+    Converter,
+    batch_converter,
+    converter_for,
+    same,
+)
+from qualgate.gates.seed.files import SeedDoc, SeedRow
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -51,6 +58,10 @@ class TableSeeds:
     rows: tuple[Row, ...]
     # Foreign key columns written NULL on insert and set afterwards (to break a cycle).
     deferred: tuple[str, ...] = ()
+
+
+# What the database holds: (column -> position, key -> stored row as a sequence).
+Stored = tuple[Mapping[str, int], Mapping[tuple[Any, ...], Sequence[Any]]]
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -160,63 +171,25 @@ def _table_seeds(
             )
             return None
     converters = {c.name: converter_for(c) for c in table.columns}
-    nullable = {c.name: bool(c.nullable) for c in table.columns}
+    not_null = frozenset(c.name for c in table.columns if not c.nullable)
+    single = len(key) == 1
+    key_of = operator.itemgetter(*key)
     merged: dict[tuple[Any, ...], Row] = {}
     seen_base: dict[tuple[Any, ...], Row] = {}
     seen_overlay: dict[tuple[Any, ...], Row] = {}
     count_before = len(problems)
     for doc, is_overlay in docs:
-        for raw in doc.rows:
-            values: dict[str, Any] = {}
-            bad = False
-            for column, value in raw.values.items():
-                convert = converters.get(column)
-                if convert is None:
-                    problems.append(
-                        Problem(
-                            rule="unknown-column",
-                            message=f"{name!r} has no column {column!r}",
-                            path=raw.path,
-                            line=raw.line,
-                            table=name,
-                            data={"column": column},
-                        )
-                    )
-                    bad = True
+        for raw, values in _convert_doc(doc, converters, not_null):
+            if values is None:
+                values = _convert_row(raw, name, converters, not_null, problems)
+                if values is None:
                     continue
-                if value is None:
-                    if not nullable[column]:
-                        problems.append(
-                            Problem(
-                                rule="not-null",
-                                message=f"{name}.{column} is NOT NULL but the row sets it to null",
-                                path=raw.path,
-                                line=raw.line,
-                                table=name,
-                                data={"column": column},
-                            )
-                        )
-                        bad = True
-                    values[column] = None
-                    continue
-                try:
-                    values[column] = convert(value, raw.from_csv)
-                except ConversionError as exc:
-                    problems.append(
-                        Problem(
-                            rule="bad-value",
-                            message=f"{name}.{column}: {exc}",
-                            path=raw.path,
-                            line=raw.line,
-                            table=name,
-                            data={"column": column},
-                        )
-                    )
-                    bad = True
-            if bad:
-                continue
-            missing = [k for k in key if values.get(k) is None]
-            if missing:
+            try:
+                row_key = (values[key[0]],) if single else key_of(values)
+            except KeyError:
+                row_key = None
+            if row_key is None or None in row_key:
+                missing = [k for k in key if values.get(k) is None]
                 problems.append(
                     Problem(
                         rule="missing-key",
@@ -227,7 +200,6 @@ def _table_seeds(
                     )
                 )
                 continue
-            row_key = tuple(values[k] for k in key)
             layer = seen_overlay if is_overlay else seen_base
             first = layer.get(row_key)
             if first is not None:
@@ -258,6 +230,120 @@ def _table_seeds(
     if len(problems) > count_before:
         return None
     return TableSeeds(table=table, key=key, rows=tuple(merged.values()))
+
+
+def _convert_doc(
+    doc: SeedDoc, converters: Mapping[str, Converter], not_null: frozenset[str]
+) -> Iterator[tuple[SeedRow, dict[str, Any] | None]]:
+    """Each row with its converted values, or None when the row has a problem.
+
+    Runs of rows with the same columns (a whole CSV file, most YAML files) are converted
+    column by column, which is several times faster for large files than cell by cell;
+    a run with any problem falls back to row by row so that each problem gets its line.
+    """
+    rows = doc.rows
+    start = 0
+    while start < len(rows):
+        columns = tuple(rows[start].values)
+        end = start + 1
+        while end < len(rows) and tuple(rows[end].values) == columns:
+            end += 1
+        run = rows[start:end]
+        converted = _convert_run(run, columns, converters, not_null)
+        if converted is None:
+            for raw in run:
+                yield raw, _convert_one(raw, converters, not_null)
+        else:
+            yield from zip(run, converted, strict=True)
+        start = end
+
+
+def _convert_run(
+    run: Sequence[SeedRow],
+    columns: tuple[str, ...],
+    converters: Mapping[str, Converter],
+    not_null: frozenset[str],
+) -> list[dict[str, Any]] | None:
+    if not columns or any(c not in converters for c in columns):
+        return None
+    from_csv = run[0].from_csv
+    cells = list(zip(*(tuple(raw.values.values()) for raw in run), strict=True))
+    converted: list[list[Any]] = []
+    try:
+        for column, values in zip(columns, cells, strict=True):
+            convert = converters[column]
+            fast = batch_converter(convert) if from_csv else None
+            if fast is not None:
+                out = [None if v is None else fast(v) for v in values]
+            else:
+                out = [None if v is None else convert(v, from_csv) for v in values]
+            if column in not_null and None in out:
+                return None
+            converted.append(out)
+    except (ConversionError, ValueError, KeyError, AttributeError):
+        return None
+    return [dict(zip(columns, cell, strict=True)) for cell in zip(*converted, strict=True)]
+
+
+def _convert_one(
+    raw: SeedRow, converters: Mapping[str, Converter], not_null: frozenset[str]
+) -> dict[str, Any] | None:
+    """The converted row, or None when anything is wrong (the slow path then says what)."""
+    from_csv = raw.from_csv
+    try:
+        values = {
+            column: None if value is None else converters[column](value, from_csv)
+            for column, value in raw.values.items()
+        }
+    except (KeyError, ConversionError):
+        return None
+    if None in values.values() and any(values[c] is None for c in not_null & values.keys()):
+        return None
+    return values
+
+
+def _convert_row(
+    raw: SeedRow,
+    name: str,
+    converters: Mapping[str, Converter],
+    not_null: frozenset[str],
+    problems: list[Problem],
+) -> dict[str, Any] | None:
+    """Convert one row, recording every problem in it; None when there was one."""
+    values: dict[str, Any] = {}
+    bad = False
+
+    def problem(rule: str, message: str, column: str) -> None:
+        problems.append(
+            Problem(
+                rule=rule,
+                message=message,
+                path=raw.path,
+                line=raw.line,
+                table=name,
+                data={"column": column},
+            )
+        )
+
+    for column, value in raw.values.items():
+        convert = converters.get(column)
+        if convert is None:
+            problem("unknown-column", f"{name!r} has no column {column!r}", column)
+            bad = True
+        elif value is None:
+            if column in not_null:
+                problem(
+                    "not-null", f"{name}.{column} is NOT NULL but the row sets it to null", column
+                )
+                bad = True
+            values[column] = None
+        else:
+            try:
+                values[column] = convert(value, raw.from_csv)
+            except ConversionError as exc:
+                problem("bad-value", f"{name}.{column}: {exc}", column)
+                bad = True
+    return None if bad else values
 
 
 def _show_key(key: tuple[Any, ...]) -> str:
@@ -406,8 +492,12 @@ def _kahn_stable(edges: Mapping[str, set[str]], count: int) -> list[int] | None:
 # Diffing against what the database holds
 
 
-def diff(seeds: TableSeeds, existing: Mapping[tuple[Any, ...], Mapping[str, Any]]) -> TablePlan:
+def diff(seeds: TableSeeds, stored_rows: Stored) -> TablePlan:
     """Compare each seed row with the stored row of the same key."""
+    index, existing = stored_rows
+    columns = tuple(index)
+    # A row that gives every read column compares as one tuple, in C.
+    pick = operator.itemgetter(*columns) if len(columns) > 1 else None
     inserts: list[Change] = []
     updates: list[Change] = []
     unchanged = 0
@@ -416,10 +506,22 @@ def diff(seeds: TableSeeds, existing: Mapping[tuple[Any, ...], Mapping[str, Any]
         if stored is None:
             inserts.append(Change(row=row, columns=tuple(row.values)))
             continue
-        changed = tuple(c for c, v in row.values.items() if not same(stored.get(c), v))
+        if pick is not None and len(row.values) == len(columns):
+            try:
+                if pick(row.values) == tuple(stored):
+                    unchanged += 1
+                    continue
+            except KeyError:
+                pass
+        changed = tuple(
+            c
+            for c, v in row.values.items()
+            # `==` first: cheap and right for all but floats and naive/aware datetimes.
+            if not (stored[index[c]] == v or same(stored[index[c]], v))
+        )
         if changed:
             updates.append(
-                Change(row=row, columns=changed, before={c: stored.get(c) for c in changed})
+                Change(row=row, columns=changed, before={c: stored[index[c]] for c in changed})
             )
         else:
             unchanged += 1
