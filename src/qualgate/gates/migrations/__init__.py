@@ -195,6 +195,7 @@ def _dynamic(
             baseline_stamp=baseline_stamp,
             snapshots=True,
             secrets=db.secrets,
+            scratch=True,
         )
     problem = worker_problem(result, python)
     if problem is not None:

@@ -75,8 +75,10 @@ def run_worker(
     baseline_stamp: str | None = None,
     snapshots: bool = False,
     secrets: Sequence[str] = (),
+    scratch: bool = False,
 ) -> WorkerResult:
     """Run the worker once for ``steps`` against ``url``; never raises for a step failure."""
+    root = root.resolve()
     ini_path = Path(ini) if Path(ini).is_absolute() else root / ini
     if "/" in python or os.sep in python:
         # The worker runs in the project root: a relative interpreter path must not move.
@@ -92,6 +94,8 @@ def run_worker(
         "baseline_stamp": baseline_stamp,
         "snapshots": snapshots,
         "secrets": list(secrets),
+        # A scratch database is thrown away: the worker may trade durability for speed.
+        "scratch": scratch,
     }
     env = {"DATABASE_URL": url, **{n: url for n in url_env}}
     with tempfile.TemporaryDirectory(prefix="qualgate-worker-") as tmp:
