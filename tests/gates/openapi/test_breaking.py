@@ -96,8 +96,13 @@ CASES = [
         12,
         "new",
     ),
-    ("breaking-request-property-required", 25, "      requestBody:\n        required: true", 25,
-     "new"),
+    (
+        "breaking-request-property-required",
+        25,
+        "      requestBody:\n        required: true",
+        25,
+        "new",
+    ),
     ("breaking-request-property-required", 54, "      required: [name, note]", 58, "new"),
     ("breaking-response-removed", 21, '        "x-400":', 21, "base"),
     ("breaking-success-response-removed", 34, '        "x-200":', 34, "base"),
@@ -105,18 +110,42 @@ CASES = [
     ("breaking-type-changed", 51, "        name: {type: integer}", 51, "new"),
     ("breaking-format-changed", 49, "        id: {type: string, format: uri}", 49, "new"),
     ("breaking-request-enum-changed", 57, "        kind: {type: string, enum: [a]}", 57, "new"),
-    ("breaking-request-enum-changed", 57, "        kind: {type: string, enum: [a, b, c]}", 57,
-     "new"),
-    ("breaking-response-enum-changed", 50,
-     "        status: {type: string, enum: [open, closed, archived]}", 50, "new"),
-    ("breaking-response-enum-changed", 50, "        status: {type: string, enum: [open]}", 50,
-     "new"),
-    ("breaking-constraint-tightened", 56, "        name: {type: string, maxLength: 20}", 56,
-     "new"),
-    ("breaking-constraint-tightened", 12, "          schema: {type: integer, maximum: 50}", 12,
-     "new"),
-    ("breaking-constraint-tightened", 58, "        note: {type: string, pattern: '^[a-z]+$'}",
-     58, "new"),
+    (
+        "breaking-request-enum-changed",
+        57,
+        "        kind: {type: string, enum: [a, b, c]}",
+        57,
+        "new",
+    ),
+    (
+        "breaking-response-enum-changed",
+        50,
+        "        status: {type: string, enum: [open, closed, archived]}",
+        50,
+        "new",
+    ),
+    (
+        "breaking-response-enum-changed",
+        50,
+        "        status: {type: string, enum: [open]}",
+        50,
+        "new",
+    ),
+    ("breaking-constraint-tightened", 56, "        name: {type: string, maxLength: 20}", 56, "new"),
+    (
+        "breaking-constraint-tightened",
+        12,
+        "          schema: {type: integer, maximum: 50}",
+        12,
+        "new",
+    ),
+    (
+        "breaking-constraint-tightened",
+        58,
+        "        note: {type: string, pattern: '^[a-z]+$'}",
+        58,
+        "new",
+    ),
     ("breaking-security-added", 38, "      security: [{key: []}]", 38, "new"),
     ("breaking-media-type-removed", 29, "          text/plain:", 29, "base"),
 ]
@@ -225,9 +254,7 @@ def test_base_ref_with_nothing_changed_passes(tmp_path: Path) -> None:
 
 
 def test_base_ref_follows_relative_refs_at_the_base(tmp_path: Path) -> None:
-    old = OLD.replace(
-        '{$ref: "#/components/schemas/Item"}', '{$ref: "schemas.yaml#/Item"}'
-    )
+    old = OLD.replace('{$ref: "#/components/schemas/Item"}', '{$ref: "schemas.yaml#/Item"}')
     schemas = "Item:\n  type: object\n  properties:\n    id: {type: string}\n"
     write_files(tmp_path, {"openapi.yaml": old, "schemas.yaml": schemas})
     git_init(tmp_path)

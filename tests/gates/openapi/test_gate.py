@@ -94,14 +94,16 @@ def test_rule_severities_from_config(tmp_path: Path) -> None:
 def test_rule_severities_on_the_command_line(tmp_path: Path) -> None:
     text = replace_line(clean("3.1"), 18, "      x-d: One pet.")
     run = lint(tmp_path, text, "--rules", '{"operation-description": "note"}')
-    assert [(f["rule"], f["severity"]) for f in run.findings] == [
-        ("operation-description", "note")
-    ]
+    assert [(f["rule"], f["severity"]) for f in run.findings] == [("operation-description", "note")]
 
 
 def test_bad_rules_config_is_a_usage_error(tmp_path: Path) -> None:
-    for value in ('{"no-such-rule": "off"}', '{"operation-summary": "loud"}', '["x"]',
-                  '{"yaml-syntax": "off"}'):
+    for value in (
+        '{"no-such-rule": "off"}',
+        '{"operation-summary": "loud"}',
+        '["x"]',
+        '{"yaml-syntax": "off"}',
+    ):
         run = lint(tmp_path, clean("3.1"), "--rules", value)
         assert run.code == 2, value
 
@@ -132,8 +134,11 @@ def test_checks_and_summary(tmp_path: Path) -> None:
 
 def test_demo_service_passes(tmp_path: Path) -> None:
     demo = tmp_path / "demo"
-    shutil.copytree(REPO / "examples" / "demo-service", demo,
-                    ignore=shutil.ignore_patterns(".venv", "*.egg-info", "__pycache__"))
+    shutil.copytree(
+        REPO / "examples" / "demo-service",
+        demo,
+        ignore=shutil.ignore_patterns(".venv", "*.egg-info", "__pycache__"),
+    )
     run = run_qualgate("openapi-lint", str(demo), "--require")
     assert run.code == 0, run.findings
     assert run.findings == []

@@ -51,9 +51,7 @@ def test_invalid_yaml_is_a_fail_at_the_error_line(tmp_path: Path) -> None:
 def test_invalid_json_is_a_fail_at_the_error_position(tmp_path: Path) -> None:
     run = lint(tmp_path, '{\n  "openapi": "3.1.0",\n  "info": {,}\n}\n', name="openapi.json")
     assert run.code == 1
-    assert [(f["rule"], f["line"], f["column"]) for f in run.findings] == [
-        ("json-syntax", 3, 12)
-    ]
+    assert [(f["rule"], f["line"], f["column"]) for f in run.findings] == [("json-syntax", 3, 12)]
 
 
 def test_unsafe_tags_are_refused_not_executed(tmp_path: Path) -> None:
@@ -88,8 +86,17 @@ def test_yaml_12_core_schema_scalars() -> None:
         "x.yaml",
     )
     assert problems == [] and doc is not None
-    assert doc.data["a"][:9] == ["yes", "no", "on", "09:00", "2024-01-01", 31, 15, 1000.0,
-                                 float("inf")]
+    assert doc.data["a"][:9] == [
+        "yes",
+        "no",
+        "on",
+        "09:00",
+        "2024-01-01",
+        31,
+        15,
+        1000.0,
+        float("inf"),
+    ]
     assert doc.data["a"][9:] == [None, True, "5", "7"]
 
 
@@ -118,7 +125,7 @@ def test_json_findings_carry_lines(tmp_path: Path) -> None:
         ("/a/1/b~1c", 1, 12),
         ("/a/2/1", 2, 7),
         ("/c", 3, 2),
-        ("/c/d\"e", 3, 8),
+        ('/c/d"e', 3, 8),
         ("/c/f", 3, 22),
     ],
 )

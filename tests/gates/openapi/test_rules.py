@@ -70,8 +70,11 @@ CASES: list[tuple[str, tuple[str, ...], Callable[[str], str], list[int]]] = [
     (
         "parameter-duplicate",
         V3,
-        _insert(24, "        - name: petId\n          in: path\n          required: true\n"
-                "          schema: {type: integer}"),
+        _insert(
+            24,
+            "        - name: petId\n          in: path\n          required: true\n"
+            "          schema: {type: integer}",
+        ),
         [25],
     ),
     (
@@ -104,13 +107,17 @@ CASES: list[tuple[str, tuple[str, ...], Callable[[str], str], list[int]]] = [
     (
         "security-defined",
         V3,
-        lambda v: replace_line(clean(v) + SECURITY_3 + "\n", 19, "      security: [{oauth: [write]}]"),
+        lambda v: replace_line(
+            clean(v) + SECURITY_3 + "\n", 19, "      security: [{oauth: [write]}]"
+        ),
         [19],
     ),
     (
         "security-defined",
         ("2.0",),
-        lambda v: replace_line(CLEAN_2 + SECURITY_2 + "\n", 18, "      security: [{oauth: [write]}]"),
+        lambda v: replace_line(
+            CLEAN_2 + SECURITY_2 + "\n", 18, "      security: [{oauth: [write]}]"
+        ),
         [18],
     ),
     ("servers-defined", V3, _v3(8, "x-servers:"), [1]),
@@ -159,10 +166,18 @@ CASES: list[tuple[str, tuple[str, ...], Callable[[str], str], list[int]]] = [
         _v3(30, '              schema: {$ref: "#/components/schemas/Pet", description: x}'),
         [30],
     ),
-    ("markdown-no-script", VERSIONS, lambda v: replace_line(
-        clean(v), 5, '  description: "hi <script>alert(1)</script>"'), [5]),
-    ("markdown-no-eval", VERSIONS, lambda v: replace_line(
-        clean(v), 5, '  description: "run eval(x) now"'), [5]),
+    (
+        "markdown-no-script",
+        VERSIONS,
+        lambda v: replace_line(clean(v), 5, '  description: "hi <script>alert(1)</script>"'),
+        [5],
+    ),
+    (
+        "markdown-no-eval",
+        VERSIONS,
+        lambda v: replace_line(clean(v), 5, '  description: "run eval(x) now"'),
+        [5],
+    ),
 ]
 
 
@@ -201,7 +216,9 @@ def test_rule_fails_at_line(
 
 
 def test_ref_siblings_are_fine_in_31(tmp_path: Path) -> None:
-    text = _v3(30, '              schema: {$ref: "#/components/schemas/Pet", description: x}')("3.1")
+    text = _v3(30, '              schema: {$ref: "#/components/schemas/Pet", description: x}')(
+        "3.1"
+    )
     assert hits(lint(tmp_path, text), "ref-siblings") == []
 
 

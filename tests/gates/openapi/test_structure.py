@@ -79,7 +79,9 @@ def test_demo_service_contract_passes_reference_and_gate() -> None:
 
 def test_oneof_errors_report_the_branch_meant(tmp_path: Path) -> None:
     target = tmp_path / "openapi.yaml"
-    shutil.copy(FIXTURES / "openapi" / "osv-invalid" / "30-response-without-description.yaml", target)
+    shutil.copy(
+        FIXTURES / "openapi" / "osv-invalid" / "30-response-without-description.yaml", target
+    )
     messages = [f.message for f in validate_document(target, tmp_path) if f.rule == "oas-structure"]
     assert any('"description" is a required property' in m for m in messages), messages
     assert not any("$ref" in m for m in messages), messages
@@ -104,8 +106,6 @@ def test_not_an_openapi_document(tmp_path: Path, text: str, rule: str, pointer: 
 
 
 def test_configured_non_openapi_file_is_an_error(tmp_path: Path) -> None:
-    run = lint(
-        tmp_path, "info: {title: t}\n", "--specs", "api/spec.yaml", name="api/spec.yaml"
-    )
+    run = lint(tmp_path, "info: {title: t}\n", "--specs", "api/spec.yaml", name="api/spec.yaml")
     assert run.code == 1
     assert hits(run, "oas-version") == [("api/spec.yaml", 1)]

@@ -116,6 +116,8 @@ class Comparison:
         self.new = new
         self.issues: list[Issue] = []
         self._seen: set[tuple[Any, ...]] = set()
+        # Components that differ (or reach one that does); None: unknown, compare all.
+        self._dirty: set[str] | None = None
 
     # -- helpers ------------------------------------------------------------------
 
@@ -158,6 +160,7 @@ class Comparison:
                     (self.new.doc, join("/paths", path)),
                     path=path,
                 )
+        unchanged = self._unchanged(old_ops, new_ops)
         for key, old_op in old_ops.items():
             new_op = new_ops.get(key)
             label = f"{old_op.method.upper()} {old_op.path}"
@@ -171,7 +174,10 @@ class Comparison:
                         method=old_op.method,
                     )
                 continue
-            self._operation(old_op, new_op)
+            if key in unchanged:
+                self._security(old_op, new_op, f"{new_op.method.upper()} {new_op.path}")
+            else:
+                self._operation(old_op, new_op)
         for key, new_op in new_ops.items():
             if key not in old_ops and key[0] in old_paths:
                 self._new(
@@ -180,6 +186,60 @@ class Comparison:
                     (new_op.doc, new_op.pointer),
                 )
         return self.issues
+
+    def _unchanged(
+        self, old_ops: dict[tuple[str, str], Operation], new_ops: dict[tuple[str, str], Operation]
+    ) -> set[tuple[str, str]]:
+        """Operations whose text and every component they reach are identical.
+
+        Most operations do not change between two versions; comparing them would walk
+        every schema they use. An operation is skipped when its own subtree (and its
+        path-level parameters) are equal on both sides and none of the components its
+        refs reach, directly or through other components, differ.
+        """
+        specs = (self.old, self.new)
+        if any(len([d for d in s.resolver.docs.values() if d is not None]) > 1 for s in specs):
+            return set()  # multi-file documents: compare everything
+        deps: dict[str, set[str]] = {}
+        op_refs: dict[tuple[int, str], set[str]] = {}
+        for spec in specs:
+            for site in spec.resolver.sites:
+                if site.target is None:
+                    continue
+                target = _component(site.target.pointer)
+                if target is None:
+                    continue
+                source = _component(site.pointer)
+                if source is not None:
+                    deps.setdefault(source, set()).add(target)
+                else:
+                    op_refs.setdefault((id(spec), _operation_prefix(site.pointer)), set()).add(
+                        target
+                    )
+        names = set(deps) | {t for ts in (*deps.values(), *op_refs.values()) for t in ts}
+        dirty = {c for c in names if _get(self.old.data, c) != _get(self.new.data, c)}
+        changed = True
+        while changed:
+            changed = False
+            for source, targets in deps.items():
+                if source not in dirty and targets & dirty:
+                    dirty.add(source)
+                    changed = True
+        self._dirty = dirty
+        out: set[tuple[str, str]] = set()
+        for key, old_op in old_ops.items():
+            new_op = new_ops.get(key)
+            if new_op is None or old_op.path != new_op.path or old_op.op != new_op.op:
+                continue
+            if old_op.item.get("parameters") != new_op.item.get("parameters"):
+                continue
+            reached: set[str] = set()
+            for spec, op in ((self.old, old_op), (self.new, new_op)):
+                reached |= op_refs.get((id(spec), op.pointer), set())
+                reached |= op_refs.get((id(spec), op.item_pointer), set())
+            if not reached & dirty:
+                out.add(key)
+        return out
 
     def _operation(self, old_op: Operation, new_op: Operation) -> None:
         label = f"{new_op.method.upper()} {new_op.path}"
@@ -355,6 +415,13 @@ class Comparison:
         key = (id(old.doc), old.pointer, id(new.doc), new.pointer, direction)
         if key in self._seen or depth > 64:
             return
+        if (
+            self._dirty is not None
+            and old.pointer == new.pointer
+            and _component(new.pointer) == new.pointer
+            and new.pointer not in self._dirty
+        ):
+            return  # the same component, identical on both sides with all it reaches
         self._seen.add(key)
         o, n = old.value, new.value
         if not isinstance(o, dict) or not isinstance(n, dict):
@@ -539,6 +606,34 @@ class Comparison:
                 sub = Node(doc=node.doc, pointer=join(node.pointer, "allOf", index), value=part)
                 out |= self._required(spec, sub, seen)
         return out
+
+
+def _component(pointer: str) -> str | None:
+    """The component (``/components/schemas/X``, ``/definitions/X``) holding a pointer."""
+    parts = pointer.split("/")
+    if len(parts) >= 4 and parts[1] == "components":
+        return "/".join(parts[:4])
+    if len(parts) >= 3 and parts[1] in ("definitions", "parameters", "responses"):
+        return "/".join(parts[:3])
+    return None
+
+
+def _operation_prefix(pointer: str) -> str:
+    """``/paths/X/get/...`` -> ``/paths/X/get``; path-level ``/paths/X/parameters/..``
+    -> ``/paths/X`` (the path item)."""
+    parts = pointer.split("/")
+    if len(parts) >= 4 and parts[1] == "paths":
+        return "/".join(parts[:3] if parts[3] == "parameters" else parts[:4])
+    return pointer
+
+
+def _get(data: Any, pointer: str) -> Any:
+    from qualgate.gates.openapi.loader import get
+
+    try:
+        return get(data, pointer)
+    except (KeyError, IndexError, TypeError, ValueError):
+        return None
 
 
 def _path_keys(spec: Spec) -> list[str]:

@@ -46,7 +46,12 @@ def render() -> str:
         "",
     ]
     for phase, title in _PHASES:
-        out += [f"## {title}", "", "| rule | severity | versions | rationale |", "|---|---|---|---|"]
+        out += [
+            f"## {title}",
+            "",
+            "| rule | severity | versions | rationale |",
+            "|---|---|---|---|",
+        ]
         for rule in RULES.values():
             if rule.phase != phase:
                 continue

@@ -1,0 +1,288 @@
+"""openapi-lint against its peers, side by side on every corpus document.
+
+Tools (each a fresh process, as CI runs it; median wall seconds of ``--runs`` runs and
+the peak RSS of the process tree, from ``os.wait4``):
+
+- ``qualgate openapi-lint --specs DOC`` (load, refs, structure, the whole ruleset);
+- openapi-spec-validator (python, the structure reference; its default backend);
+- Redocly CLI ``lint`` (recommended ruleset), Spectral ``lint`` (``spectral:oas``) and
+  vacuum ``lint``, installed with npm into ``benchmarks/.scratch/node`` (``--install``);
+  a peer that cannot be installed or run is skipped with a note.
+
+Also times the breaking-change comparison of the two real pairs (``--against``).
+
+Run: .venv/bin/python benchmarks/openapi/bench.py [--runs 3] [--install] [--only DOC]
+Writes benchmarks/openapi/RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+CORPUS = REPO.parent / "shared" / "openapi-corpus"
+SCRATCH = REPO / "benchmarks" / ".scratch" / "openapi"
+NODE = REPO / "benchmarks" / ".scratch" / "node"
+BIN = Path(sys.executable).parent
+DOCUMENTS = (
+    "oai-webhook-v3.1.yaml",
+    "oai-petstore-v2.0.json",
+    "oai-petstore-expanded-v3.0.yaml",
+    "redocly-museum-v3.1.yaml",
+    "discord-v3.1.json",
+    "openai-v3.1.yaml",
+    "plaid-v3.0.yaml",
+    "github-v3.0.json",
+    "kubernetes-v2.0.json",
+    "stripe-v3.0.json",
+)
+PAIRS = (
+    ("github-2022-07-14-d4f05e01.json", "github-2022-07-18-58592853.json"),
+    ("stripe-2022-04-07.json", "stripe-2022-04-12.json"),
+)
+NPM_PACKAGES = ("@redocly/cli", "@stoplight/spectral-cli", "@quobix/vacuum")
+PEER_TIMEOUT = 300.0
+
+
+@dataclass
+class Sample:
+    seconds: float
+    rss_mb: float
+    code: int
+
+
+@dataclass
+class Result:
+    tool: str
+    samples: list[Sample] = field(default_factory=list)
+    note: str = ""
+
+    @property
+    def median(self) -> float | None:
+        return statistics.median(s.seconds for s in self.samples) if self.samples else None
+
+    @property
+    def rss(self) -> float | None:
+        return max(s.rss_mb for s in self.samples) if self.samples else None
+
+
+def measure(argv: list[str], cwd: Path, env: dict[str, str] | None = None) -> Sample:
+    """Wall time and peak RSS (largest process of the tree) of one run."""
+    started = time.perf_counter()
+    with open(os.devnull, "wb") as sink:
+        proc = subprocess.Popen(  # noqa: S603 - our own fixed argv
+            argv, cwd=cwd, stdout=sink, stderr=sink, env={**os.environ, **(env or {})}
+        )
+        try:
+            _, status, usage = os.wait4(proc.pid, 0)
+        except KeyboardInterrupt:
+            proc.kill()
+            raise
+    elapsed = time.perf_counter() - started
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return Sample(seconds=elapsed, rss_mb=usage.ru_maxrss / 1024, code=proc.returncode)
+
+
+def install_peers() -> str:
+    NODE.mkdir(parents=True, exist_ok=True)
+    if not (NODE / "package.json").exists():
+        (NODE / "package.json").write_text('{"private": true}\n', encoding="utf-8")
+    notes = []
+    for package in NPM_PACKAGES:
+        done = subprocess.run(  # noqa: S603
+            ["npm", "install", "--no-audit", "--no-fund", package],  # noqa: S607
+            cwd=NODE,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if done.returncode != 0:
+            last = [line for line in done.stderr.splitlines() if line.strip()][-3:]
+            notes.append(f"{package}: npm install failed ({' / '.join(last)[:200]})")
+    return "; ".join(notes)
+
+
+def peers() -> dict[str, tuple[list[str], str]]:
+    """Peer name -> (argv prefix, note when unavailable)."""
+    out: dict[str, tuple[list[str], str]] = {}
+    bins = NODE / "node_modules" / ".bin"
+    ruleset = SCRATCH / "spectral.yaml"
+    ruleset.parent.mkdir(parents=True, exist_ok=True)
+    ruleset.write_text('extends: ["spectral:oas"]\n', encoding="utf-8")
+    out["openapi-spec-validator"] = ([str(BIN / "python"), "-m", "openapi_spec_validator"], "")
+    for name, argv in (
+        ("redocly", [str(bins / "redocly"), "lint", "--format", "json"]),
+        ("spectral", [str(bins / "spectral"), "lint", "-r", str(ruleset), "-f", "json"]),
+        ("vacuum", [str(bins / "vacuum"), "lint", "-d"]),
+    ):
+        missing = (
+            "not installed"
+            if name != "vacuum"
+            else (
+                "not installed: its npm postinstall downloads the binary from GitHub releases, "
+                "which this machine cannot reach"
+            )
+        )
+        out[name] = (argv, "" if Path(argv[0]).exists() else missing)
+    return out
+
+
+def usable(name: str, argv: list[str]) -> str:
+    """Empty when the peer runs on a small document, else why not."""
+    doc = CORPUS / "oai-petstore-v2.0.json"
+    try:
+        done = subprocess.run(  # noqa: S603
+            [*argv, str(doc)], capture_output=True, text=True, timeout=120, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"cannot run: {exc}"
+    text = (done.stdout + done.stderr).strip()
+    if name == "vacuum" and ("vacuum binary" in text.lower() or done.returncode == 127):
+        return "its npm package could not download the vacuum binary here"
+    if done.returncode not in (0, 1) or not text and name != "openapi-spec-validator":
+        return f"exit {done.returncode}: {text[-200:]}"
+    return ""
+
+
+def qualgate_argv(doc: Path, extra: list[str] | None = None) -> list[str]:
+    return [
+        str(BIN / "qualgate"),
+        "openapi-lint",
+        str(doc.parent),
+        "--specs",
+        doc.name,
+        "--format",
+        "json",
+        "--verdict-dir",
+        str(SCRATCH / "verdicts"),
+        *(extra or []),
+    ]
+
+
+def run_tool(argv: list[str], runs: int, cwd: Path) -> Result:
+    result = Result(tool=argv[0])
+    for _ in range(runs):
+        sample = measure(argv, cwd)
+        result.samples.append(sample)
+        if sample.seconds > PEER_TIMEOUT:
+            result.note = "over the time limit; fewer runs"
+            break
+    return result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--install", action="store_true", help="npm install the peers first")
+    parser.add_argument("--only", action="append", default=[], help="limit to these documents")
+    parser.add_argument("--skip", action="append", default=[], help="peers to leave out")
+    parser.add_argument("--no-write", action="store_true", help="do not write RESULTS.md")
+    args = parser.parse_args()
+    if not CORPUS.exists():
+        print(f"{CORPUS} is absent", file=sys.stderr)  # noqa: T201
+        return 2
+    SCRATCH.mkdir(parents=True, exist_ok=True)
+    install_note = install_peers() if args.install else ""
+    tools = peers()
+    notes: dict[str, str] = {}
+    for name, (argv, note) in tools.items():
+        if name in args.skip:
+            notes[name] = "left out (--skip)"
+        elif note:
+            notes[name] = note
+        else:
+            why = usable(name, argv)
+            if why:
+                notes[name] = why
+    active = [n for n in tools if n not in notes]
+    documents = [d for d in DOCUMENTS if not args.only or d in args.only]
+    rows = []
+    for doc_name in documents:
+        doc = CORPUS / doc_name
+        ours = run_tool(qualgate_argv(doc), args.runs, SCRATCH)
+        theirs = {n: run_tool([*tools[n][0], str(doc)], args.runs, SCRATCH) for n in active}
+        rows.append((doc_name, doc.stat().st_size, ours, theirs))
+        line = f"{doc_name}: qualgate {ours.median:.2f}s {ours.rss:.0f}MB | " + " | ".join(
+            f"{n} {r.median:.2f}s {r.rss:.0f}MB" for n, r in theirs.items() if r.median
+        )
+        print(line, flush=True)  # noqa: T201
+    pair_rows = []
+    for old, new in PAIRS:
+        pairs = CORPUS / "pairs"
+        result = run_tool(
+            qualgate_argv(pairs / new, ["--against", str(pairs / old)]), args.runs, SCRATCH
+        )
+        pair_rows.append((f"{old} -> {new}", result))
+        print(f"pair {old}->{new}: {result.median:.2f}s {result.rss:.0f}MB", flush=True)  # noqa: T201
+    if not args.no_write:
+        write_results(rows, pair_rows, active, notes, install_note, args.runs)
+    return 0
+
+
+def write_results(
+    rows: list[tuple[str, int, Result, dict[str, Result]]],
+    pair_rows: list[tuple[str, Result]],
+    active: list[str],
+    notes: dict[str, str],
+    install_note: str,
+    runs: int,
+) -> None:
+    header = ["document", "size", "qualgate s (RSS MB)"] + [f"{n} s (RSS MB)" for n in active]
+    header += ["fastest peer / qualgate"]
+    lines = [
+        "# openapi-lint benchmark",
+        "",
+        f"Median wall seconds of {runs} runs (fresh process each) and peak RSS, measured by",
+        "`benchmarks/openapi/bench.py` on "
+        f"{platform.node() or 'this machine'} ({os.cpu_count()} cores, "
+        f"{platform.python_version()}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}).",
+        "qualgate runs the whole gate (load, refs, structure, every rule); peers run their",
+        "default rulesets (Redocly `recommended`, Spectral `spectral:oas`).",
+        "",
+        "| " + " | ".join(header) + " |",
+        "|" + "---|" * len(header),
+    ]
+    for doc_name, size, ours, theirs in rows:
+        cells = [doc_name, f"{size / 1e6:.2f} MB", _cell(ours)]
+        cells += [_cell(theirs[n]) for n in active]
+        peer_times = [r.median for r in theirs.values() if r.median is not None]
+        best = min(peer_times) if peer_times else None
+        ratio = f"{best / ours.median:.1f}x" if best and ours.median else "-"
+        cells.append(ratio)
+        lines.append("| " + " | ".join(cells) + " |")
+    lines += [
+        "",
+        "Breaking-change comparison (`--against`, the whole gate on the new side too):",
+        "",
+    ]
+    lines += ["| pair | qualgate s (RSS MB) |", "|---|---|"]
+    lines += [f"| {name} | {_cell(result)} |" for name, result in pair_rows]
+    if notes or install_note:
+        lines += ["", "Peers not measured:", ""]
+        lines += [f"- {name}: {why}" for name, why in notes.items()]
+        if install_note:
+            lines.append(f"- install: {install_note}")
+    lines.append("")
+    (REPO / "benchmarks" / "openapi" / "RESULTS.md").write_text("\n".join(lines), encoding="utf-8")
+
+
+def _cell(result: Result) -> str:
+    if result.median is None:
+        return "-"
+    failed = any(s.code not in (0, 1) for s in result.samples)
+    mark = " (exit " + str(result.samples[0].code) + ")" if failed else ""
+    return f"{result.median:.2f} ({result.rss:.0f}){mark}"
+
+
+if __name__ == "__main__":
+    shutil.rmtree(SCRATCH / "verdicts", ignore_errors=True)
+    sys.exit(main())
