@@ -29,6 +29,7 @@ class Behaviour:
     malformed: bool = False
     malformed_shape: bool = False  # valid JSON, wrong number of results
     page_size: int = 0  # >0: paginate vulns lists with next_page_token
+    hidden: set[str] = field(default_factory=set)  # ids listed by querybatch but 404 on GET
     requests: list[str] = field(default_factory=list)
 
 
@@ -80,7 +81,7 @@ class _Handler(BaseHTTPRequestHandler):
         prefix = "/v1/vulns/"
         vuln_id = self.path[len(prefix) :] if self.path.startswith(prefix) else ""
         record = self.server.records.get(vuln_id)
-        if record is None:
+        if record is None or vuln_id in self.server.behaviour.hidden:
             self._send(404, b'{"code": 5, "message": "Bug not found."}')
             return
         self._send(200, json.dumps(record).encode())

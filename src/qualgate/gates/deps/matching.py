@@ -77,19 +77,51 @@ def parse_version(text: str, ecosystem: str) -> Version | SemVer | None:
         return None
 
 
+@functools.lru_cache(maxsize=65536)
+def canonical(text: str, ecosystem: str) -> str:
+    """A version's comparison form: PEP 440 equal versions (``1.0`` and ``1.0.0``) share it.
+
+    Plain dotted numbers, nearly every entry of an OSV ``versions`` list, take a fast path
+    that parses nothing.
+    """
+    if ecosystem == Ecosystem.PYPI.value and text.replace(".", "").isdigit():
+        parts = [str(int(p)) for p in text.split(".") if p]
+        while len(parts) > 1 and parts[-1] == "0":
+            parts.pop()
+        return ".".join(parts)
+    parsed = parse_version(text, ecosystem)
+    if parsed is None:
+        return text
+    if isinstance(parsed, Version):
+        from packaging.utils import canonicalize_version
+
+        return canonicalize_version(parsed, strip_trailing_zero=True)
+    return str(parsed)
+
+
+@functools.lru_cache(maxsize=65536)
+def _release_spellings(text: str, ecosystem: str) -> frozenset[str] | None:
+    """The usual spellings of a plain PyPI release (``1.2`` = ``1.2.0`` = ``1.2.0.0``), so a
+    versions list is searched without parsing it; None for anything else."""
+    if ecosystem != Ecosystem.PYPI.value or not text.replace(".", "").isdigit():
+        return None
+    base = canonical(text, ecosystem)
+    return frozenset({text, base, base + ".0", base + ".0.0", base + ".0.0.0"})
+
+
 @functools.lru_cache(maxsize=8192)
-def _parsed_versions(versions: frozenset[str], ecosystem: str) -> frozenset[Version | SemVer]:
-    """The versions list as parsed versions, so ``1.0`` equals ``1.0.0`` (PEP 440)."""
-    parsed = (parse_version(text, ecosystem) for text in versions)
-    return frozenset(p for p in parsed if p is not None)
+def _canonical_versions(versions: frozenset[str], ecosystem: str) -> frozenset[str]:
+    return frozenset(canonical(text, ecosystem) for text in versions)
 
 
+@functools.lru_cache(maxsize=4)
 def _lowest(ecosystem: str) -> Version | SemVer:
     return SemVer("0.0.0-0") if ecosystem == Ecosystem.NPM.value else Version("0.dev0")
 
 
+@functools.lru_cache(maxsize=16384)
 def _sorted_events(
-    events: Iterable[tuple[str, str]], ecosystem: str
+    events: tuple[tuple[str, str], ...], ecosystem: str
 ) -> list[tuple[Version | SemVer, str, str]]:
     out = []
     for kind, text in events:
@@ -104,7 +136,7 @@ def _sorted_events(
 
 
 def range_hit(
-    version: Version | SemVer, events: Sequence[tuple[str, str]], ecosystem: str
+    version: Version | SemVer, events: tuple[tuple[str, str], ...], ecosystem: str
 ) -> tuple[bool, list[str]]:
     """(affected?, the fixed versions of the interval that contains ``version``)."""
     affected = False
@@ -142,7 +174,13 @@ def affects(affected: Affected, version_text: str, ecosystem: str) -> tuple[bool
         if version_text in affected.versions:
             listed = True
         elif version is not None:
-            listed = version in _parsed_versions(affected.versions, ecosystem)
+            spellings = _release_spellings(version_text, ecosystem)
+            if spellings is not None:
+                listed = not affected.versions.isdisjoint(spellings)
+            else:
+                listed = canonical(version_text, ecosystem) in _canonical_versions(
+                    affected.versions, ecosystem
+                )
     if listed and version is not None:
         # Matched by the versions list only: name the fixes above the version.
         fixed = [

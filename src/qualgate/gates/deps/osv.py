@@ -15,11 +15,7 @@ import hashlib
 import json
 import os
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -160,6 +156,10 @@ class OsvClient:
     # -- HTTP -------------------------------------------------------------
 
     def _request(self, method: str, path: str, body: Any = None) -> Any:
+        # Imported here: offline scans never pay for the HTTP stack.
+        import urllib.error
+        import urllib.request
+
         data = json.dumps(body).encode() if body is not None else None
         request = urllib.request.Request(  # noqa: S310 - osv-url is validated http(s)
             self.base_url + path,
@@ -261,7 +261,9 @@ class OsvClient:
                     return advisory_from_osv(data, "osv cache"), True
             except (OSError, ValueError):
                 pass  # a corrupt cache entry is fetched again
-        data = self._with_retries("GET", f"/v1/vulns/{urllib.parse.quote(vuln_id, safe='')}")
+        from urllib.parse import quote
+
+        data = self._with_retries("GET", f"/v1/vulns/{quote(vuln_id, safe='')}")
         try:
             advisory = advisory_from_osv(data, self.base_url)
         except OsvDataError as exc:
@@ -271,6 +273,8 @@ class OsvClient:
         return advisory, False
 
     def query(self, queries: Sequence[Query]) -> OnlineResult:
+        from concurrent.futures import ThreadPoolExecutor
+
         unique = list(dict.fromkeys(queries))
         ids: dict[Query, list[tuple[str, str]]] = {}
         failures: dict[Query, str] = {}
