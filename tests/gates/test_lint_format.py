@@ -136,9 +136,10 @@ def test_type_error_is_a_mypy_finding_at_file_and_line(defects_run: tuple[Path, 
     assert verdict["status"] == "fail"
     assert verdict["summary"].startswith("3 errors in 3 files (2 fixable with --fix)")
     assert verdict["metrics"]["blocking"] == 3
-    assert verdict["next_steps"][0] == (
-        f"run `qualgate lint-format {project} --fix` to apply 2 safe fixes"
-    )
+    step = verdict["next_steps"][0]
+    prefix, suffix = "run `qualgate lint-format ", " --fix` to apply 2 safe fixes"
+    assert step.startswith(prefix) and step.endswith(suffix), step
+    assert Path(step[len(prefix) : -len(suffix)]).resolve() == project.resolve()
 
 
 def test_checks_option_selects(defects_run: tuple[Path, Any]) -> None:

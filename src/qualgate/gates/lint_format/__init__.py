@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -123,7 +123,7 @@ def _has_python(root: Path) -> bool:
     return False
 
 
-def _guard(name: str, command: Sequence[str] | None, run: Callable[[], Outcome]) -> Outcome:
+def _guard(name: str, run: Callable[[], Outcome]) -> Outcome:
     """Run one check; a GateError (tool missing, timeout) becomes that check's error."""
     try:
         return run()
@@ -132,7 +132,6 @@ def _guard(name: str, command: Sequence[str] | None, run: Callable[[], Outcome])
             check=Check(
                 name=name,
                 status=Status.ERROR,
-                command=tuple(command) if command else None,
                 summary=exc.reason,
             ),
             data={"reason": exc.reason, "hint": exc.hint},
@@ -221,15 +220,30 @@ def _run_checks(
     order = [ruff_check.RUFF_CHECK, ruff_check.RUFF_FORMAT, mypy_check.MYPY]
     order.append(STANDARDS_CHECK)
     results: dict[str, Outcome] = {}
-    with ThreadPoolExecutor(max_workers=max(1, len(jobs))) as pool:
-        futures: dict[str, Future[Outcome]] = {
-            name: pool.submit(_guard, name, None, job) for name, job in jobs.items()
-        }
+    # Plain threads (not concurrent.futures, whose import costs more than the ruff runs
+    # on a small tree); `_guard` returns an Outcome whatever the job raises as GateError.
+    threads: list[threading.Thread] = []
+    failures: list[BaseException] = []
+
+    def work(name: str, job: Callable[[], Outcome]) -> None:
+        try:
+            results[name] = _guard(name, job)
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the calling thread
+            failures.append(exc)
+
+    for name, job in jobs.items():
+        thread = threading.Thread(target=work, args=(name, job), name=f"lint-format-{name}")
+        thread.start()
+        threads.append(thread)
+    try:
         if "mypy" in selected:
             ctx.progress("running mypy")
-            results[mypy_check.MYPY] = _guard(mypy_check.MYPY, None, lambda: _run_mypy(ctx, python))
-        for name, future in futures.items():
-            results[name] = future.result()
+            results[mypy_check.MYPY] = _guard(mypy_check.MYPY, lambda: _run_mypy(ctx, python))
+    finally:
+        for thread in threads:
+            thread.join()
+    if failures:
+        raise failures[0]
     return [results[name] for name in order if name in results]
 
 

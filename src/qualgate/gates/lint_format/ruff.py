@@ -5,7 +5,6 @@ and ``--fix`` (safe fixes and the formatter, on files inside the project only).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -332,6 +331,8 @@ def split_inside(files: Sequence[Path], root: Path) -> tuple[list[Path], list[Pa
 
 
 def _digest(path: Path) -> str | None:
+    import hashlib
+
     try:
         return hashlib.sha256(path.read_bytes()).hexdigest()
     except OSError:
