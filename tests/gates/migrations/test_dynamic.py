@@ -6,6 +6,7 @@ proves afterwards that the marker is all it holds and that the scratch database 
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -321,11 +322,11 @@ def test_timeout_still_drops_the_scratch(tmp_path: Path, postgres_admin_url: str
     )
     root = make_project(tmp_path, revs)
     srv = Server(kind="postgres", url=postgres_admin_url)
-    before = _scratch_databases(srv)
-    run = check(root, srv, "--timeout", "4")
+    run = check(root, srv, "--timeout", "4")  # check() proves the scratch is gone
     assert run.code == 2
-    assert "did not finish within the time limit" in run.verdict["summary"]  # type: ignore[index]
-    assert _scratch_databases(srv) <= before
+    assert run.verdict is not None
+    assert "did not finish within the time limit" in run.verdict["summary"]
+    assert run.verdict["metrics"]["database"].startswith("postgresql+psycopg://postgres@")
 
 
 def _scratch_databases(srv: Server) -> set[str]:
@@ -364,3 +365,45 @@ def test_upgrade_to_head_api(tmp_path: Path, postgres_url: str) -> None:
     )
     with pytest.raises(GateError, match="migration 0003 failed to upgrade"):
         upgrade_to_head(root, postgres_url, python=sys.executable, timeout=60)
+
+
+def test_ctrl_c_still_drops_the_scratch(tmp_path: Path, postgres_admin_url: str) -> None:
+    import signal
+    import subprocess
+    import time
+
+    revs = good_chain()
+    revs[f"{V}/0003_slow.py"] = revision(
+        "0003", "0002", "import time\ntime.sleep(60)", 'op.drop_table("users")'
+    )
+    root = make_project(tmp_path, revs)
+    srv = Server(kind="postgres", url=postgres_admin_url)
+    before = _scratch_databases(srv)
+    qualgate = Path(sys.executable).with_name("qualgate")
+    proc = subprocess.Popen(
+        [str(qualgate), "migration-check", str(root), "--format", "json"],
+        env={**os.environ, "QUALGATE_MIGRATION_CHECK_DATABASE_URL": postgres_admin_url},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not (_scratch_databases(srv) - before) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        appeared = _scratch_databases(srv) - before
+        assert appeared, "the scratch database never appeared"
+        time.sleep(1.5)  # let the worker reach the slow revision
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130
+    assert '"interrupted (Ctrl-C)"' in out
+    # Tests running in parallel may have made scratch databases in the same window:
+    # theirs go away on their own, ours must already be gone.
+    deadline = time.monotonic() + 20
+    while appeared & _scratch_databases(srv) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert not appeared & _scratch_databases(srv)
