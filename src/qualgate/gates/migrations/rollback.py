@@ -6,7 +6,14 @@ import ast
 from typing import Any
 
 from qualgate.gates.migrations.graph import RevisionFile
-from qualgate.gates.migrations.lint import OpCall, _function, _op_names, _str_arg, walked
+from qualgate.gates.migrations.lint import (
+    OpCall,
+    _function,
+    _is_empty,
+    _op_names,
+    _str_arg,
+    walked,
+)
 
 _CONSTRAINTS = (
     "create_foreign_key",
@@ -84,7 +91,7 @@ def note(rf: RevisionFile) -> dict[str, Any]:
     missing = sorted(i for i in up_c if not covered(i))
     missing += sorted(f"re-create {i}" for i in up_d if i not in dn_c)
     missing += sorted(f"revert {i}" for i in up_a if i not in dn_a)
-    if down_fn is None:
+    if down_fn is None or (_is_empty(down_fn) and (up_c or up_d or up_a or up_opaque)):
         undoes = "no"
     elif not missing and not up_opaque:
         undoes = "yes"
