@@ -193,7 +193,7 @@ def _front_matter(
         return None
     simple = simple_yaml(doc.front_text)
     if simple is not None:
-        return simple
+        return simple  # already as JSON sees it (dates as strings)
     try:
         data = yaml.load(doc.front_text, Loader=loader)
     except (ValueError, TypeError, OverflowError) as exc:
@@ -215,6 +215,8 @@ def _front_matter(
         return None
     if data is None:
         return {}
+    if needs_conversion(data):
+        data = jsonable(data)
     if not isinstance(data, dict):
         report.findings.append(
             _finding(
@@ -270,8 +272,7 @@ def _validate(
     rel: str,
     report: MarkdownReport,
 ) -> None:
-    instance = jsonable(data) if needs_conversion(data) else data
-    found = types.validator(type_name).problems(instance)
+    found = types.validator(type_name).problems(data)
     if not found:
         return
     positions = _front_positions(doc.front_text)

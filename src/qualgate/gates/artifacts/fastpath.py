@@ -272,17 +272,33 @@ def _compile(schema: Any) -> Check:
             checks.append(built)
     if len(checks) == 1:
         return checks[0]
-    return lambda v: all(c(v) for c in checks)
+    if not checks:
+        return lambda _v: True
+
+    def every(v: Any) -> bool:
+        # A plain loop: measurably cheaper than all() over a generator on 10,000 files.
+        for check in checks:  # noqa: SIM110
+            if not check(v):
+                return False
+        return True
+
+    return every
 
 
 def _type(value: Any, _schema: Mapping[str, Any]) -> Check:
     names = [value] if isinstance(value, str) else list(value)
     tests = [_TYPES[n] for n in names]
+    if len(tests) == 1:
+        return tests[0]
     return lambda v: any(t(v) for t in tests)
 
 
 def _enum(value: Any, _schema: Mapping[str, Any]) -> Check:
     options = list(value)
+    if all(isinstance(o, str) for o in options):
+        # Only a string can equal a string: a set lookup says the same as `equal`.
+        strings = frozenset(options)
+        return lambda v: isinstance(v, str) and v in strings
     return lambda v: any(equal(v, o) for o in options)
 
 
@@ -292,14 +308,28 @@ def _const(value: Any, _schema: Mapping[str, Any]) -> Check:
 
 def _required(value: Any, _schema: Mapping[str, Any]) -> Check:
     names = list(value)
-    return lambda v: not isinstance(v, dict) or all(n in v for n in names)
+
+    def test(v: Any) -> bool:
+        if isinstance(v, dict):
+            for name in names:
+                if name not in v:
+                    return False
+        return True
+
+    return test
 
 
 def _properties(value: Any, _schema: Mapping[str, Any]) -> Check:
-    compiled = {name: _compile(sub) for name, sub in value.items()}
-    return lambda v: (
-        not isinstance(v, dict) or all(c(v[name]) for name, c in compiled.items() if name in v)
-    )
+    compiled = [(name, _compile(sub)) for name, sub in value.items()]
+
+    def test(v: Any) -> bool:
+        if isinstance(v, dict):
+            for name, check in compiled:
+                if name in v and not check(v[name]):
+                    return False
+        return True
+
+    return test
 
 
 def _pattern_properties(value: Any, _schema: Mapping[str, Any]) -> Check:

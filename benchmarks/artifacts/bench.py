@@ -1,0 +1,165 @@
+"""artifact-validate benchmark: 10,000 Markdown artifacts, and YAML files vs check-jsonschema.
+
+Run: ``.venv/bin/python benchmarks/artifacts/bench.py [--runs 5] [--artifacts 10000] [--yaml 5000]``
+
+Cases (each the whole CLI as a user runs it, startup included; medians of ``--runs``):
+
+1. ``qualgate artifact-validate`` on generated artifacts (RFCs, ADRs, tasks with links and
+   anchors), default jobs (one worker per core), and ``--jobs 1`` (one process);
+2. the same YAML files against the same schema: qualgate's ``schemas`` check vs
+   ``check-jsonschema --schemafile``. check-jsonschema is installed into a scratch venv
+   under ``benchmarks/.scratch`` (never into the project's .venv).
+
+Every tool must accept the generated (valid) input, else the timing would compare
+different work: the script stops when one does not. Writes ``RESULTS.md`` beside itself.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parents[1]
+SCRATCH = REPO / "benchmarks" / ".scratch" / "artifacts"
+CJS_VENV = REPO / "benchmarks" / ".scratch" / "cjs-venv"
+QUALGATE = REPO / ".venv" / "bin" / "qualgate"
+
+sys.path.insert(0, str(HERE))
+import generate  # noqa: E402 - the generator lives beside this script
+
+
+def ensure_check_jsonschema() -> Path:
+    exe = CJS_VENV / "bin" / "check-jsonschema"
+    if not exe.exists():
+        print("installing check-jsonschema into", CJS_VENV, file=sys.stderr)
+        subprocess.run([sys.executable, "-m", "venv", str(CJS_VENV)], check=True)
+        subprocess.run(
+            [str(CJS_VENV / "bin" / "pip"), "install", "-q", "check-jsonschema"], check=True
+        )
+    return exe
+
+
+def tool_version(argv: list[str]) -> str:
+    done = subprocess.run(argv, capture_output=True, text=True, check=False)
+    return (done.stdout or done.stderr).strip().splitlines()[0] if done.returncode == 0 else "?"
+
+
+def timed(argv: list[str], cwd: Path, runs: int) -> tuple[float, float]:
+    """Median and best wall time of ``runs`` runs; a non-zero exit stops the benchmark."""
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        done = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, check=False)
+        times.append(time.perf_counter() - start)
+        if done.returncode != 0:
+            sys.exit(
+                f"{' '.join(argv[:3])} ... exited {done.returncode}:\n"
+                f"{done.stdout[-2000:]}\n{done.stderr[-2000:]}"
+            )
+    return statistics.median(times), min(times)
+
+
+def prepare(artifacts: int, yaml_files: int) -> tuple[Path, Path]:
+    md_root = SCRATCH / f"md-{artifacts}"
+    if not (md_root / ".done").exists():
+        shutil.rmtree(md_root, ignore_errors=True)
+        generate.artifacts(md_root, artifacts)
+        (md_root / ".done").write_text("")
+    yaml_root = SCRATCH / f"yaml-{yaml_files}"
+    if not (yaml_root / ".done").exists():
+        shutil.rmtree(yaml_root, ignore_errors=True)
+        generate.yaml_files(yaml_root, yaml_files)
+        (yaml_root / "pyproject.toml").write_text(
+            "[tool.qualgate.artifact-validate]\n"
+            'schemas = [{glob = "config/*.yaml", schema = "settings.schema.json"}]\n'
+        )
+        (yaml_root / ".done").write_text("")
+    return md_root, yaml_root
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--artifacts", type=int, default=10_000)
+    parser.add_argument("--yaml", type=int, default=5_000)
+    args = parser.parse_args()
+    cjs = ensure_check_jsonschema()
+    md_root, yaml_root = prepare(args.artifacts, args.yaml)
+    common = ["--no-verdict-files", "--format", "json"]
+    rows: list[tuple[str, str, float, float]] = []
+
+    def case(name: str, tool: str, argv: list[str], cwd: Path) -> float:
+        median, best = timed(argv, cwd, args.runs)
+        rows.append((name, tool, median, best))
+        print(f"{name:<34} {tool:<40} median {median:7.3f} s  best {best:7.3f} s", flush=True)
+        return median
+
+    md = f"{args.artifacts:,} Markdown artifacts"
+    md_default = case(md, "qualgate (default jobs)", [str(QUALGATE), GATE, ".", *common], md_root)
+    md_single = case(
+        md, "qualgate --jobs 1", [str(QUALGATE), GATE, ".", *common, "--jobs", "1"], md_root
+    )
+    ymlname = f"{args.yaml:,} YAML files vs schema"
+    files = sorted(str(p.relative_to(yaml_root)) for p in (yaml_root / "config").glob("*.yaml"))
+    ours = case(ymlname, "qualgate (schemas check)", [str(QUALGATE), GATE, ".", *common], yaml_root)
+    theirs = case(
+        ymlname,
+        "check-jsonschema --schemafile",
+        [str(cjs), "--schemafile", "settings.schema.json", *files],
+        yaml_root,
+    )
+    write_results(
+        args, rows, md_default, md_single, ours, theirs, tool_version([str(cjs), "--version"])
+    )
+
+
+GATE = "artifact-validate"
+
+
+def write_results(
+    args: argparse.Namespace,
+    rows: list[tuple[str, str, float, float]],
+    md_default: float,
+    md_single: float,
+    ours: float,
+    theirs: float,
+    cjs_version: str,
+) -> None:
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    lines = [
+        "# artifact-validate benchmark",
+        "",
+        f"`benchmarks/artifacts/bench.py --runs {args.runs} --artifacts {args.artifacts} "
+        f"--yaml {args.yaml}`: wall time of the whole command (startup included), median and "
+        f"best of {args.runs} runs.",
+        "",
+        "| input | tool | median s | best s |",
+        "|---|---|---:|---:|",
+        *(f"| {name} | {tool} | {median:.3f} | {best:.3f} |" for name, tool, median, best in rows),
+        "",
+        f"- {args.artifacts:,} artifacts: {md_default:.2f} s median with default jobs "
+        f"(goal: under 2 s), {md_single:.2f} s in one process.",
+        f"- YAML vs schema: qualgate {ours:.2f} s, check-jsonschema {theirs:.2f} s: "
+        f"qualgate is {theirs / ours:.1f}x faster ({cjs_version}).",
+        "",
+        f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python "
+        f"{platform.python_version()}, {platform.system()}; "
+        f"{dt.date.today().isoformat()}; 1-minute load average at the end {load:.1f} "
+        "(other work on the machine inflates wall times).",
+        "",
+    ]
+    (HERE / "RESULTS.md").write_text("\n".join(lines), encoding="utf-8")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
