@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from qualgate.errors import GateError, ToolMissing
-from qualgate.gates.lint_format import mypy, ruff, standards, tools
+from qualgate.gates.lint_format import fix, mypy, ruff, standards, tools
 from qualgate.verdict import Finding, Severity
 from tests.support import write_files
 
@@ -415,5 +415,5 @@ def test_fix_when_ruff_cannot_list_files(tmp_path: Path) -> None:
 
 def test_recorded_fix_command_summarises_long_file_lists() -> None:
     argv = ("ruff", "format", "--force-exclude", "--", *(f"f{i}.py" for i in range(21)))
-    assert ruff._short(argv, 21) == ("ruff", "format", "--force-exclude", "--", "<21 files>")
-    assert ruff._short(argv[:6], 2) == argv[:6]
+    assert fix._short(argv, 21) == ("ruff", "format", "--force-exclude", "--", "<21 files>")
+    assert fix._short(argv[:6], 2) == argv[:6]

@@ -1,12 +1,10 @@
-"""ruff: lint diagnostics (``ruff check --output-format json``), formatting
-(``ruff format --diff``, a unified diff: the first changed line comes from its hunks)
-and ``--fix`` (safe fixes and the formatter, on files inside the project only).
+"""ruff: lint diagnostics (``ruff check --output-format json``) and formatting
+(``ruff format --diff``, a unified diff: the first changed line comes from its hunks).
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -14,20 +12,17 @@ from pathlib import Path
 from typing import Any
 
 from qualgate import process
-from qualgate.errors import GateError
 from qualgate.verdict import Check, Finding, Severity, Status
 
 from .tools import Outcome, first_line
 
 RUFF_CHECK = "ruff-check"
 RUFF_FORMAT = "ruff-format"
-RUFF_FIX = "ruff-fix"
-FORMAT_FIX = "ruff-format-fix"
 
 Relpath = Callable[[str], str]
 
 _HUNK = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
-_PARSE_ERROR = re.compile(
+PARSE_ERROR = re.compile(
     r"^error: Failed to parse (?P<path>.+?):(?P<line>\d+):(?P<col>\d+): (?P<msg>.*)$"
 )
 
@@ -109,14 +104,14 @@ def run_check(
     argv = (ruff, "check", "--output-format", "json", "--no-fix", *extra, *targets)
     done = process.run(argv, cwd=root, timeout=timeout, install_hint="pip install ruff")
     if done.returncode not in (0, 1):
-        return _crashed(name, argv, version, done.duration_ms, crash_reason("ruff", done.stderr))
+        return crashed(name, argv, version, done.duration_ms, crash_reason("ruff", done.stderr))
     try:
         findings = parse_check_json(done.stdout, relpath, name)
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         reason = f"ruff printed no readable JSON ({exc}): {first_line(done.stderr)}"
-        return _crashed(name, argv, version, done.duration_ms, reason)
+        return crashed(name, argv, version, done.duration_ms, reason)
     if done.returncode == 1 and not findings:
-        return _crashed(name, argv, version, done.duration_ms, crash_reason("ruff", done.stderr))
+        return crashed(name, argv, version, done.duration_ms, crash_reason("ruff", done.stderr))
     return Outcome(
         check=Check(
             name=name,
@@ -130,7 +125,7 @@ def run_check(
     )
 
 
-def _crashed(
+def crashed(
     name: str, argv: Sequence[str], version: str | None, duration_ms: int, reason: str
 ) -> Outcome:
     return Outcome(
@@ -238,7 +233,7 @@ def run_format(
     parse_errors: list[Finding] = []
     other_errors: list[str] = []
     for line in done.stderr.splitlines():
-        match = _PARSE_ERROR.match(line.strip())
+        match = PARSE_ERROR.match(line.strip())
         if match:
             parse_errors.append(
                 Finding(
@@ -253,10 +248,10 @@ def run_format(
             )
         elif line.startswith("error:"):
             other_errors.append(line.strip())
-    crashed = done.returncode not in (0, 1) and (other_errors or not parse_errors)
-    if crashed:
+    broken = done.returncode not in (0, 1) and (other_errors or not parse_errors)
+    if broken:
         reason = "; ".join(other_errors[:2]) if other_errors else crash_reason("ruff", done.stderr)
-        return _crashed(RUFF_FORMAT, argv, version, done.duration_ms, reason)
+        return crashed(RUFF_FORMAT, argv, version, done.duration_ms, reason)
     findings: list[Finding] = []
     for diff in parse_diff(done.stdout):
         path = relpath(diff.path)
@@ -278,7 +273,7 @@ def run_format(
             )
         )
     if done.returncode == 1 and not findings:
-        return _crashed(
+        return crashed(
             RUFF_FORMAT,
             argv,
             version,
@@ -299,128 +294,3 @@ def run_format(
         findings=tuple(findings),
         data={"unparseable": len(parse_errors)},
     )
-
-
-# ---------------------------------------------------------------------------
-# --fix
-
-
-def list_files(ruff: str, root: Path, timeout: float) -> list[Path]:
-    """The files ruff would check (its own include/exclude rules), as absolute paths."""
-    argv = (ruff, "check", "--show-files", ".")
-    done = process.run(argv, cwd=root, timeout=timeout, install_hint="pip install ruff")
-    if done.returncode != 0:
-        raise GateError(crash_reason("ruff", done.stderr), "fix ruff's configuration, then rerun")
-    files = []
-    for line in done.stdout.splitlines():
-        if line.strip():
-            path = Path(line.strip())
-            files.append(path if path.is_absolute() else root / path)
-    return files
-
-
-def split_inside(files: Sequence[Path], root: Path) -> tuple[list[Path], list[Path]]:
-    """(inside, outside): a file is inside when its real path (symlinks resolved) is."""
-    real_root = Path(os.path.realpath(root))
-    inside: list[Path] = []
-    outside: list[Path] = []
-    for path in files:
-        real = Path(os.path.realpath(path))
-        (inside if real.is_relative_to(real_root) else outside).append(path)
-    return inside, outside
-
-
-def _digest(path: Path) -> str | None:
-    import hashlib
-
-    try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
-    except OSError:
-        return None
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class FixResult:
-    outcomes: tuple[Outcome, ...]
-    changed: tuple[str, ...]
-    skipped_outside: tuple[str, ...]
-
-
-def apply_fixes(
-    ruff: str,
-    root: Path,
-    *,
-    version: str | None,
-    timeout: Callable[[], float],
-    relpath: Relpath,
-    lint: bool,
-    fmt: bool,
-    only: frozenset[str] | None,
-) -> FixResult:
-    """Apply ruff's safe fixes and the formatter to files inside the project.
-
-    Files are passed to ruff explicitly (with ``--force-exclude`` so the project's
-    excludes still hold) once ruff's own file list is known: a symlink that leads out of
-    the project is never written through, and with ``--base`` only changed files are
-    touched.
-    """
-    files = list_files(ruff, root, timeout())
-    inside, outside = split_inside(files, root)
-    if only is not None:
-        inside = [p for p in inside if relpath(str(p)) in only]
-    before = {p: _digest(p) for p in inside}
-    outcomes: list[Outcome] = []
-    if inside:
-        targets = ("--force-exclude", "--", *(relpath(str(p)) for p in inside))
-        steps: list[tuple[str, tuple[str, ...]]] = []
-        if lint:
-            steps.append(
-                (
-                    RUFF_FIX,
-                    (
-                        ruff,
-                        "check",
-                        "--fix",
-                        "--no-unsafe-fixes",
-                        "--exit-zero",
-                        "--quiet",
-                        *targets,
-                    ),
-                )
-            )
-        if fmt:
-            steps.append((FORMAT_FIX, (ruff, "format", "--quiet", *targets)))
-        for name, argv in steps:
-            done = process.run(argv, cwd=root, timeout=timeout(), install_hint="pip install ruff")
-            failed = done.returncode != 0 and not all(
-                _PARSE_ERROR.match(line.strip())
-                for line in done.stderr.splitlines()
-                if line.strip()
-            )
-            if failed:
-                reason = crash_reason("ruff", done.stderr)
-                outcomes.append(_crashed(name, argv, version, done.duration_ms, reason))
-                continue
-            outcomes.append(
-                Outcome(
-                    check=Check(
-                        name=name,
-                        status=Status.PASS,
-                        duration_ms=done.duration_ms,
-                        command=_short(argv, len(inside)),
-                        tool_version=version,
-                    )
-                )
-            )
-    changed = sorted(relpath(str(p)) for p in inside if _digest(p) != before[p])
-    return FixResult(
-        outcomes=tuple(outcomes),
-        changed=tuple(changed),
-        skipped_outside=tuple(sorted(relpath(str(p)) for p in outside)),
-    )
-
-
-def _short(argv: tuple[str, ...], count: int) -> tuple[str, ...]:
-    """The recorded command: the file list is summarised, a verdict is not a file dump."""
-    head = argv[: argv.index("--") + 1]
-    return (*head, f"<{count} files>") if count > 20 else argv

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -261,10 +261,8 @@ def outcome(
     files: Sequence[str],
     root: Path,
     max_lines: int,
-    relpath: Callable[[str], str],
 ) -> Outcome:
     """Combine the preset's ruff run with the length check into the ``standards`` check."""
-    del relpath
     if ruff_outcome.check.status is Status.ERROR:
         return ruff_outcome
     sources = Sources(root)
