@@ -9,6 +9,7 @@ exclusions, path remapping) apply exactly as they do for ``coverage report``.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -82,6 +83,24 @@ class CoverageReport:
         return 100.0 if total == 0 else 100.0 * covered / total
 
 
+def clean_env(root: Path) -> dict[str, str]:
+    """Environment overrides so a measuring parent's coverage settings do not leak in.
+
+    A process that runs under coverage (qualgate's own tests, a CI step wrapped in
+    ``coverage run``) exports its start-up hook and its rcfile; the project's run must use
+    the project's configuration. A ``COVERAGE_RCFILE`` inside the project is the user's
+    own choice and is kept.
+    """
+    env = {"COVERAGE_PROCESS_START": "", "COVERAGE_PROCESS_CONFIG": ""}
+    rcfile = os.environ.get("COVERAGE_RCFILE")
+    if rcfile:
+        try:
+            Path(rcfile).resolve().relative_to(root.resolve())
+        except ValueError:
+            env["COVERAGE_RCFILE"] = ""
+    return env
+
+
 def combine_and_report(
     *,
     python: str,
@@ -107,7 +126,7 @@ def combine_and_report(
         argv,
         cwd=root,
         timeout=timeout,
-        env={"COVERAGE_PROCESS_START": "", "COVERAGE_PROCESS_CONFIG": ""},
+        env=clean_env(root),
     )
     status_file = Path(str(out) + ".status")
     try:
@@ -122,7 +141,7 @@ def combine_and_report(
         status_file.unlink(missing_ok=True)
     if not status.get("ok"):
         error = str(status.get("error", "unknown error"))
-        if "NoDataError" in error or "No data to report" in error:
+        if status.get("stage") == "report" and error.startswith("NoDataError"):
             raise GateError(
                 "coverage measured no files: " + error.split(": ", 1)[-1],
                 'set [tool.coverage.run] source = ["<your package>"] so coverage knows '

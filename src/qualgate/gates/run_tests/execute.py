@@ -17,7 +17,7 @@ from pathlib import Path
 from qualgate import process
 from qualgate.errors import GateError, ToolTimeout
 from qualgate.gates.run_tests import results as results_mod
-from qualgate.gates.run_tests.cov import INJECT_DIR
+from qualgate.gates.run_tests.cov import INJECT_DIR, clean_env
 
 PLUGIN = "_qualgate_pytest"
 # pytest's exit codes (pytest.ExitCode).
@@ -68,9 +68,7 @@ def run_pytest(
         "PYTHONPATH": pythonpath,
         "QUALGATE_RT_EVENTS": str(events_file),
         "COVERAGE_FILE": str(workdir / ".coverage"),
-        # Never inherit a measuring parent's start-up hook (e.g. qualgate's own test run).
-        "COVERAGE_PROCESS_START": "",
-        "COVERAGE_PROCESS_CONFIG": "",
+        **clean_env(root),
     }
     try:
         done = process.run(argv, cwd=root, timeout=timeout, env=full_env)

@@ -19,16 +19,19 @@ def main(argv: list[str]) -> int:
     keep = "--keep" in rest
     inputs = [a for a in rest if not a.startswith("--")]
     status: dict[str, object] = {"ok": True}
+    stage = "import"
     try:
         import coverage
 
         cov = coverage.Coverage(data_file=data_file)
+        stage = "combine"
         cov.combine(data_paths=inputs, strict=True, keep=keep)
         cov.save()
+        stage = "report"
         cov.json_report(outfile=out, show_contexts=contexts, ignore_errors=True)
         status["version"] = coverage.__version__
     except Exception as exc:  # noqa: BLE001 - reported to the gate as data
-        status = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
+        status = {"ok": False, "stage": stage, "error": f"{type(exc).__name__}: {exc}"}
     with open(out + ".status", "w", encoding="utf-8") as handle:
         json.dump(status, handle)
     return 0 if status["ok"] else 1
