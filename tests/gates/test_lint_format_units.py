@@ -55,6 +55,20 @@ def test_parse_diff_removed_line_that_looks_like_a_header() -> None:
     assert diff.hunks == 2
 
 
+def test_parse_diff_notebook_cells() -> None:
+    text = (
+        "--- nb.ipynb:cell 2\n+++ nb.ipynb:cell 2\n@@ -1,2 +1,2 @@\n-x=1\n+x = 1\n import os\n"
+        "--- nb.ipynb:cell 5\n+++ nb.ipynb:cell 5\n@@ -1 +1 @@\n-y=2\n+y = 2\n"
+    )
+    assert [(d.path, d.cell, d.first_line) for d in ruff.parse_diff(text)] == [
+        ("nb.ipynb", 2, 1),
+        ("nb.ipynb", 5, 1),
+    ]
+    (finding,) = [ruff._format_finding(p, d) for p, d in ruff._by_file(text)]
+    assert (finding.path, finding.line) == ("nb.ipynb", None)
+    assert finding.data == {"cells": [2, 5], "cell_line": 1, "hunks": 2}
+
+
 def test_parse_diff_empty() -> None:
     assert ruff.parse_diff("") == []
 
@@ -99,7 +113,9 @@ def test_parse_check_json_fields() -> None:
     assert syntax.help is None
     assert unsafe.fixable is False
     assert unsafe.severity is Severity.WARNING
-    assert unsafe.data["cell"] == 3
+    assert (unsafe.path, unsafe.line, unsafe.column) == ("nb.ipynb", None, None)
+    assert (unsafe.data["cell"], unsafe.data["cell_line"], unsafe.data["cell_column"]) == (3, 1, 1)
+    assert unsafe.message.startswith("cell 3, line 1: Local variable")
     assert unsafe.data["fix"] == {"applicability": "unsafe", "message": "Remove assignment"}
     with pytest.raises(ValueError, match="not a list"):
         ruff.parse_check_json("{}", rel, "ruff-check")

@@ -21,6 +21,7 @@ RUFF_FORMAT = "ruff-format"
 
 Relpath = Callable[[str], str]
 
+FORMAT_HELP = "https://docs.astral.sh/ruff/formatter/"
 _HUNK = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
 PARSE_ERROR = re.compile(
     r"^error: Failed to parse (?P<path>.+?):(?P<line>\d+):(?P<col>\d+): (?P<msg>.*)$"
@@ -65,15 +66,20 @@ def parse_check_json(text: str, relpath: Relpath, check: str) -> list[Finding]:
             data["name"] = item["name"]
         if isinstance(fix, dict):
             data["fix"] = {"applicability": applicability, "message": fix.get("message")}
+        message = str(item.get("message", ""))
         if item.get("cell") is not None:
-            data["cell"] = item["cell"]
+            # In a notebook ruff counts rows within a cell: they are not lines of the
+            # .ipynb file, so they go to data and the finding points at the file.
+            data.update(cell=item["cell"], cell_line=line, cell_column=column)
+            message = f"cell {item['cell']}, line {line}: {message}"
+            line = column = end_line = end_column = None
         code = item.get("code") or "syntax-error"
         severity = Severity.WARNING if item.get("severity") == "warning" else Severity.ERROR
         findings.append(
             Finding(
                 rule=str(code),
                 severity=severity,
-                message=str(item.get("message", "")),
+                message=message,
                 path=relpath(str(item["filename"])) if item.get("filename") else None,
                 line=line,
                 column=column,
@@ -149,6 +155,8 @@ class FileDiff:
     first_line: int
     lines: frozenset[int]
     hunks: int
+    # Notebooks are diffed cell by cell ("nb.ipynb:cell 2"); lines are then cell lines.
+    cell: int | None = None
 
 
 def parse_diff(text: str) -> list[FileDiff]:
@@ -166,8 +174,15 @@ def parse_diff(text: str) -> list[FileDiff]:
 
     def flush() -> None:
         if path is not None and lines:
+            name, cell = _split_cell(path)
             out.append(
-                FileDiff(path=path, first_line=min(lines), lines=frozenset(lines), hunks=hunks)
+                FileDiff(
+                    path=name,
+                    first_line=min(lines),
+                    lines=frozenset(lines),
+                    hunks=hunks,
+                    cell=cell,
+                )
             )
 
     block: int | None = None  # the old line where the current run of changes began
@@ -211,10 +226,61 @@ def parse_diff(text: str) -> list[FileDiff]:
     return out
 
 
+_CELL = re.compile(r"^(?P<path>.+\.ipynb):cell (?P<cell>\d+)$")
+
+
+def _split_cell(path: str) -> tuple[str, int | None]:
+    match = _CELL.match(path)
+    return (match["path"], int(match["cell"])) if match else (path, None)
+
+
 def _diff_path(text: str) -> str:
     # Unified diff headers may carry a tab and a timestamp after the name.
     name = text.split("\t", 1)[0].strip()
     return name[2:] if name.startswith(("a/", "b/")) else name
+
+
+def _by_file(text: str) -> list[tuple[str, list[FileDiff]]]:
+    grouped: dict[str, list[FileDiff]] = {}
+    for diff in parse_diff(text):
+        grouped.setdefault(diff.path, []).append(diff)
+    return list(grouped.items())
+
+
+def _format_finding(path: str, diffs: list[FileDiff]) -> Finding:
+    """One finding per file: at the first changed line (notebooks: the file, with cells)."""
+    first = diffs[0]
+    hunks = sum(d.hunks for d in diffs)
+    hunk_text = f"{hunks} {'hunk' if hunks == 1 else 'hunks'}"
+    if first.cell is None:
+        return Finding(
+            rule="format",
+            severity=Severity.ERROR,
+            message=(
+                f"file would be reformatted by `ruff format` "
+                f"(first change at line {first.first_line}, {hunk_text})"
+            ),
+            path=path,
+            line=first.first_line,
+            check=RUFF_FORMAT,
+            fixable=True,
+            help=FORMAT_HELP,
+            data={"changed_lines": sorted(first.lines), "hunks": hunks},
+        )
+    cells = [d.cell for d in diffs]
+    return Finding(
+        rule="format",
+        severity=Severity.ERROR,
+        message=(
+            f"notebook would be reformatted by `ruff format` (first change in cell "
+            f"{first.cell}, line {first.first_line}; {len(cells)} cells, {hunk_text})"
+        ),
+        path=path,
+        check=RUFF_FORMAT,
+        fixable=True,
+        help=FORMAT_HELP,
+        data={"cells": cells, "cell_line": first.first_line, "hunks": hunks},
+    )
 
 
 def run_format(
@@ -252,26 +318,7 @@ def run_format(
     if broken:
         reason = "; ".join(other_errors[:2]) if other_errors else crash_reason("ruff", done.stderr)
         return crashed(RUFF_FORMAT, argv, version, done.duration_ms, reason)
-    findings: list[Finding] = []
-    for diff in parse_diff(done.stdout):
-        path = relpath(diff.path)
-        findings.append(
-            Finding(
-                rule="format",
-                severity=Severity.ERROR,
-                message=(
-                    f"file would be reformatted by `ruff format` "
-                    f"(first change at line {diff.first_line}, "
-                    f"{diff.hunks} {'hunk' if diff.hunks == 1 else 'hunks'})"
-                ),
-                path=path,
-                line=diff.first_line,
-                check=RUFF_FORMAT,
-                fixable=True,
-                help="https://docs.astral.sh/ruff/formatter/",
-                data={"changed_lines": sorted(diff.lines), "hunks": diff.hunks},
-            )
-        )
+    findings = [_format_finding(relpath(path), diffs) for path, diffs in _by_file(done.stdout)]
     if done.returncode == 1 and not findings:
         return crashed(
             RUFF_FORMAT,
