@@ -6,7 +6,7 @@ from qualgate import process
 from qualgate.context import GateContext
 from qualgate.errors import GateError
 from qualgate.options import Kind, Option
-from qualgate.verdict import Check, Finding, Severity, Status, Verdict, derive_status
+from qualgate.verdict import Check, Finding, Severity, Status, Verdict, derive_status, plural
 
 DEFAULT_TIMEOUT = 30.0
 PASSTHROUGH = True
@@ -56,7 +56,7 @@ def run(ctx: GateContext) -> Verdict:
     return Verdict(
         gate=ctx.gate,
         status=derive_status(checks, findings),
-        summary=f"{len(findings)} findings",
+        summary=plural(len(findings), "finding"),
         checks=tuple(checks),
         findings=tuple(findings),
         metrics={

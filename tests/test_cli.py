@@ -97,7 +97,7 @@ def test_reports_and_text_output(fake_gate: str, project: Path, tmp_path: Path) 
     )
     assert run.code == 1
     assert "app.py:2: error [F1] bad thing" in run.stdout
-    assert "FAIL fake: 1 findings" in run.stdout
+    assert "FAIL fake: 1 finding" in run.stdout
     assert json.loads(out.read_text())["status"] == "fail"
 
 
