@@ -259,6 +259,13 @@ def test_parse_error_fails_at_its_line_and_other_files_still_scanned(
     assert by_rule(run, "vulnerable-dependency")
 
 
+def test_a_file_with_only_broken_lines_fails_rather_than_errors(tmp_path: Path) -> None:
+    project = write_files(tmp_path / "p", {"requirements.txt": "-e .\nnot a requirement!!\n"})
+    run = scan(project, "--offline")
+    assert run.code == 1
+    assert [(f["rule"], f["line"]) for f in run.findings] == [("parse-error", 2)]
+
+
 def test_missing_vuln_db_and_empty_db_are_errors(tmp_path: Path) -> None:
     project = write_files(tmp_path / "p", {"requirements.txt": "six==1.16.0\n"})
     run = scan(project, "--vuln-db", str(tmp_path / "nope"))

@@ -132,17 +132,20 @@ def test_url_vcs_path_and_editable_requirements_are_kept_as_unscannable(tmp_path
                 "./vendor/mylib-1.0-py3-none-any.whl\n"
                 "attrs @ https://files.example.com/attrs-23.1.0.tar.gz\n"
                 "https://files.example.com/packages/six-1.16.0.tar.gz\n"
+                "-e ./libs/shared\n"
+                "./\n"
             )
         },
     )
     inputs = read(tmp_path, "requirements.txt")
     got = [(d.name, d.line, d.kind) for d in inputs.dependencies]
+    # `-e .` is the project itself: not a dependency.
     assert got == [
-        (".", 1, PinKind.UNSCANNABLE),
         ("click", 2, PinKind.UNSCANNABLE),
         ("mylib", 3, PinKind.UNSCANNABLE),
         ("attrs", 4, PinKind.UNSCANNABLE),
         ("six", 5, PinKind.UNSCANNABLE),
+        ("shared", 6, PinKind.UNSCANNABLE),
     ]
 
 

@@ -24,7 +24,7 @@ from qualgate.errors import GateError
 from qualgate.gates.deps.model import Advisory, Affected, Range
 from qualgate.gates.deps.osv import OsvDataError, advisory_from_osv
 
-_INDEX_FORMAT = 4
+_INDEX_FORMAT = 5
 _SUFFIXES = (".json", ".yaml", ".yml")
 
 
@@ -38,7 +38,7 @@ def to_row(a: Advisory) -> Row:
             af.ecosystem,
             af.name,
             tuple((r.type, r.events) for r in af.ranges),
-            tuple(sorted(af.versions)),
+            af.versions,
         )
         for af in a.affected
     )
@@ -71,7 +71,7 @@ def from_row(row: Row) -> Advisory:
                 ecosystem=eco,
                 name=name,
                 ranges=tuple(Range(type=t, events=events) for t, events in ranges),
-                versions=frozenset(versions),
+                versions=versions,
             )
             for eco, name, ranges, versions in affected
         ),
@@ -174,13 +174,18 @@ def load_yaml(stream: Any) -> Any:
 def _listing(path: Path) -> list[tuple[str, int, int]]:
     """(relative name, size, mtime_ns) of every record file under ``path``, sorted."""
     out: list[tuple[str, int, int]] = []
-    for folder, dirs, files in os.walk(path):
-        dirs[:] = [d for d in dirs if not d.startswith(".")]
-        for name in files:
-            if name.endswith(_SUFFIXES):
-                full = os.path.join(folder, name)
-                stat = os.stat(full)
-                out.append((os.path.relpath(full, path), stat.st_size, stat.st_mtime_ns))
+    pending = [("", str(path))]
+    while pending:
+        prefix, folder = pending.pop()
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.name.startswith("."):
+                    continue
+                if entry.is_dir():
+                    pending.append((prefix + entry.name + "/", entry.path))
+                elif entry.name.endswith(_SUFFIXES):
+                    stat = entry.stat()
+                    out.append((prefix + entry.name, stat.st_size, stat.st_mtime_ns))
     out.sort()
     return out
 

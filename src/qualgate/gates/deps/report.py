@@ -23,7 +23,21 @@ from qualgate.verdict import (
 )
 
 GATE = "dependency-scan"
-DOCS = "docs/gates/dependency-scan.md"
+# One line of remedy per rule (the finding's `help`).
+HELP = {
+    "parse-error": "fix the file so its own tool (pip, poetry, uv, npm...) can read it",
+    "include-unreadable": "point the include at a file that exists in the project",
+    "include-cycle": "remove one of the includes: the files include each other",
+    "unpinned-dependency": "pin an exact version (name==x.y.z), e.g. with pip-compile or a lock",
+    "unscannable-dependency": "depend on a registry release, or keep it and review it by hand",
+    "vuln-db-unreadable": "repair or remove the record files, or refresh the database",
+    "vulnerable-dependency": "upgrade to a fixed version (see next_steps)",
+    "ignore-expired": "upgrade the dependency, or renew the ignore with a new reason and date",
+    "ignore-unused": "remove the ignore: no scanned dependency is affected any more",
+    "license-denied": "replace the package, or change license-deny if the policy allows it",
+    "license-not-allowed": "replace the package, or add its license to license-allow",
+    "license-unknown": "check the package's license by hand (its metadata declares none we read)",
+}
 # Sources whose pins cover a range requirement of the same package elsewhere.
 _LOCKING_SOURCES = frozenset(
     {
@@ -90,7 +104,7 @@ class Report:
                     path=problem.path,
                     line=problem.line,
                     check="inputs",
-                    help=f"{DOCS}#{problem.rule}",
+                    help=HELP.get(problem.rule),
                 )
             )
         deps = self.inputs.dependencies
@@ -146,7 +160,7 @@ class Report:
                     message=message,
                     **_where(dep),
                     check="pins",
-                    help=f"{DOCS}#{rule}",
+                    help=HELP[rule],
                     data={"package": dep.name, "specifier": dep.specifier, "source": dep.source},
                 )
             )
@@ -174,6 +188,8 @@ class Report:
     def _vulnerabilities(self) -> None:
         pinned = [d for d in self.inputs.dependencies if d.kind is PinKind.PINNED]
         lookup = self.lookup
+        if lookup is None and not self.inputs.dependencies:
+            return  # only unreadable files: their parse errors already fail the gate
         if lookup is None:
             self.checks.append(
                 Check(
@@ -241,8 +257,13 @@ class Report:
             reasons = sorted({lookup.unchecked[dep_key(d)] for d in unchecked})
             summary = (
                 f"{len(unchecked)} of {len(pinned)} pinned dependencies could not be checked "
-                f"({reasons[0]}); " + summary
+                f"({reasons[0]})"
             )
+            if checked:
+                summary += (
+                    f"; {plural(vulns, 'known vulnerability', 'known vulnerabilities')} in the "
+                    f"{checked} checked"
+                )
             self.metrics["unchecked"] = sorted({d.display for d in unchecked})[:50]
             self.next_steps.insert(
                 0,
@@ -272,7 +293,7 @@ class Report:
                     severity=Severity.WARNING,
                     message=note,
                     check="vulnerabilities",
-                    help=f"{DOCS}#vuln-db-unreadable",
+                    help=HELP["vuln-db-unreadable"],
                 )
             )
         self.checks.append(
@@ -301,7 +322,7 @@ class Report:
             message=message,
             **_where(dep),
             check="vulnerabilities",
-            help=match.url or f"{DOCS}#vulnerable-dependency",
+            help=match.url or HELP["vulnerable-dependency"],
             data={
                 "package": dep.name,
                 "version": dep.version,
@@ -334,7 +355,7 @@ class Report:
                         path=path,
                         line=line,
                         check="policy",
-                        help=f"{DOCS}#ignore-expired",
+                        help=HELP["ignore-expired"],
                         data={"id": ignore.id, "until": str(ignore.until)},
                     )
                 )
@@ -348,7 +369,7 @@ class Report:
                         path=path,
                         line=line,
                         check="policy",
-                        help=f"{DOCS}#ignore-unused",
+                        help=HELP["ignore-unused"],
                         data={"id": ignore.id},
                     )
                 )
@@ -401,7 +422,7 @@ class Report:
                     message=text,
                     **_where(dep),
                     check="licenses",
-                    help=f"{DOCS}#{rule}",
+                    help=HELP[rule],
                     data={
                         "package": dep.name,
                         "version": dep.version,

@@ -115,6 +115,13 @@ def toml_package_lines(text: str, table: str = "package") -> list[int | None]:
     return lines
 
 
+# `name==version`, by far the most common line of a lock-like requirement file: read without
+# the full PEP 508 parser, which costs a quarter of a millisecond per line.
+_SIMPLE_PIN = re.compile(
+    r"^([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*==\s*([A-Za-z0-9][A-Za-z0-9.+!_-]*)$"
+)
+
+
 def requirement_dependency(
     text: str,
     *,
@@ -125,6 +132,20 @@ def requirement_dependency(
     dev: bool = False,
 ) -> Dependency:
     """A PEP 508 string as a dependency; raises `SourceError` when it does not parse."""
+    simple = _SIMPLE_PIN.match(text)
+    if simple and "*" not in simple.group(2):
+        return Dependency(
+            name=simple.group(1),
+            ecosystem=Ecosystem.PYPI,
+            path=path,
+            line=line,
+            kind=PinKind.PINNED,
+            version=simple.group(2),
+            specifier=f"=={simple.group(2)}",
+            source=source,
+            application=application,
+            dev=dev,
+        )
     try:
         req = Requirement(text)
     except InvalidRequirement as exc:

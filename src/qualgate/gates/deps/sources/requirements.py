@@ -128,6 +128,8 @@ class RequirementsReader:
             editable = _EDITABLE.match(line)
             if editable:
                 location = editable.group(2).strip()
+                if self._is_project(path, location):
+                    continue  # `-e .`: the project itself, not a dependency
                 parsed.dependencies.append(
                     _unscannable(location, f"editable {location}", rel, number, source)
                 )
@@ -147,6 +149,8 @@ class RequirementsReader:
                 continue
             requirement = _PER_REQUIREMENT.sub("", " " + line).strip()
             if _looks_like_location(requirement):
+                if self._is_project(path, requirement):
+                    continue
                 parsed.dependencies.append(
                     _unscannable(requirement, requirement, rel, number, source)
                 )
@@ -161,6 +165,12 @@ class RequirementsReader:
                 parsed.problems.append(
                     Problem(rule="parse-error", message=exc.message, path=rel, line=number)
                 )
+
+    def _is_project(self, including: Path, location: str) -> bool:
+        """Whether a local path requirement names the project root being scanned."""
+        if not location.startswith((".", "/")) or "[" in location:
+            return False
+        return self.rel((including.parent / location.split("#")[0]).resolve()) == "."
 
     def _include(
         self,
