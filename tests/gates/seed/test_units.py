@@ -195,7 +195,9 @@ def test_csv_edge_cases(tmp_path: Path) -> None:
     docs, problems = _read(tmp_path, "t.csv", 'a,b\n"x\n')
     assert problems[0].rule == "invalid-file"
     docs, problems = _read(tmp_path, "t.csv", '\ufeffid,name\r\n1,"a ""q"""\r\n')
-    assert docs[0].rows[0].values == {"id": "1", "name": 'a "q"'}
+    assert docs[0].size == 1
+    assert docs[0].row(0).values == {"id": "1", "name": 'a "q"'}
+    assert docs[0].row(0).line == 2
     assert docs[0].table == "t"
     (tmp_path / "bin.csv").write_bytes(b"\xff\xfe\x00")
     docs, problems = files.read_file(tmp_path / "bin.csv", "bin.csv")

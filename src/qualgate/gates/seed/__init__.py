@@ -198,7 +198,7 @@ def _run(ctx: GateContext) -> Verdict:
         docs, found = seed_files.read_file(path, ctx.relpath(path))
         overlay_docs.extend(docs)
         problems.extend(found)
-    rows = sum(len(d.rows) for d in (*base_docs, *overlay_docs))
+    rows = sum(d.size for d in (*base_docs, *overlay_docs))
     read_check = Check(
         name="read",
         status=Status.FAIL if problems else Status.PASS,

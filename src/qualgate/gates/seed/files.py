@@ -40,6 +40,25 @@ class SeedDoc:
     rows: tuple[SeedRow, ...]
     path: str
     line: int
+    # CSV files keep their cells as records (no per-row objects: 100,000-row files are
+    # common); `row(i)` builds a `SeedRow` when one is needed to report a problem.
+    columns: tuple[str, ...] = ()
+    records: tuple[tuple[str | None, ...], ...] = ()
+    lines: tuple[int, ...] = ()
+
+    @property
+    def size(self) -> int:
+        return len(self.records) if self.records else len(self.rows)
+
+    def row(self, index: int) -> SeedRow:
+        if not self.records:
+            return self.rows[index]
+        return SeedRow(
+            values=dict(zip(self.columns, self.records[index], strict=True)),
+            path=self.path,
+            line=self.lines[index],
+            from_csv=True,
+        )
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -380,7 +399,8 @@ def _read_csv(text: str, table: str, shown: str) -> tuple[list[SeedDoc], list[Fi
                 line=1,
             )
         ]
-    rows: list[SeedRow] = []
+    records: list[tuple[str | None, ...]] = []
+    lines: list[int] = []
     problems: list[FileProblem] = []
     width = len(columns)
     previous_end = reader.line_num
@@ -401,10 +421,8 @@ def _read_csv(text: str, table: str, shown: str) -> tuple[list[SeedDoc], list[Fi
                 )
                 continue
             # `or None`: an empty cell is NULL, any other text stays as it is.
-            values: dict[str, str | None] = dict(zip(columns, record, strict=True))
-            if "" in values.values():
-                values = {c: v or None for c, v in values.items()}
-            rows.append(SeedRow(values=values, path=shown, line=start, from_csv=True))
+            records.append(tuple(v or None for v in record) if "" in record else tuple(record))
+            lines.append(start)
     except csv.Error as exc:
         problems.append(
             FileProblem(
@@ -412,4 +430,14 @@ def _read_csv(text: str, table: str, shown: str) -> tuple[list[SeedDoc], list[Fi
             )
         )
         return [], problems
-    return [SeedDoc(table=table, key=None, rows=tuple(rows), path=shown, line=1)], problems
+    doc = SeedDoc(
+        table=table,
+        key=None,
+        rows=(),
+        path=shown,
+        line=1,
+        columns=tuple(columns),
+        records=tuple(records),
+        lines=tuple(lines),
+    )
+    return [doc], problems

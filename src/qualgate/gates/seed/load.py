@@ -21,7 +21,7 @@ from sqlalchemy.pool import NullPool
 from sqlalchemy.sql import Executable
 
 from qualgate.errors import GateError
-from qualgate.gates.seed.plan import Change, Row, Stored, TablePlan, TableSeeds
+from qualgate.gates.seed.plan import Row, Stored, TablePlan, TableSeeds
 from qualgate.gates.seed.safety import scrub
 
 BATCH = 5_000
@@ -154,7 +154,7 @@ def _key_where(table: Table, key: Sequence[str]) -> Any:
 
 
 def steps_for(
-    plans: Sequence[TablePlan], ordered_inserts: Mapping[str, list[Change]]
+    plans: Sequence[TablePlan], ordered_inserts: Mapping[str, Sequence[Row]]
 ) -> list[Step]:
     """The writes of a plan, in order: per table (parents first) inserts, then updates;
     then the deferred foreign keys of every table."""
@@ -164,52 +164,48 @@ def steps_for(
         seeds = plan.seeds
         table = seeds.table
         deferred = set(seeds.deferred)
-        groups: dict[tuple[str, ...], list[Change]] = {}
-        for change in ordered_inserts.get(plan.name, list(plan.inserts)):
+        groups: dict[tuple[str, ...], list[Row]] = {}
+        for row in ordered_inserts.get(plan.name, plan.inserts):
             # executemany needs the same columns in every row: group by column set.
-            columns = tuple(change.row.values)
-            groups.setdefault(columns, []).append(change)
-        for columns, changes in groups.items():
+            groups.setdefault(tuple(row.values), []).append(row)
+        for columns, rows in groups.items():
             params: tuple[Mapping[str, Any], ...]
             if deferred & set(columns):
                 params = tuple(
-                    {c: (None if c in deferred else ch.row.values[c]) for c in columns}
-                    for ch in changes
+                    {c: (None if c in deferred else r.values[c]) for c in columns} for r in rows
                 )
             else:  # the row's own mapping is already the parameter set
-                params = tuple(ch.row.values for ch in changes)
+                params = tuple(r.values for r in rows)
             steps.append(
                 Step(
                     table=plan.name,
                     action="insert",
                     statement=table.insert(),
-                    rows=tuple(ch.row for ch in changes),
+                    rows=tuple(rows),
                     params=params,
                 )
             )
-        updates: dict[tuple[str, ...], list[Change]] = {}
+        updates: dict[tuple[str, ...], list[Row]] = {}
         for change in plan.updates:
             columns = tuple(
                 c for c in change.row.values if c not in seeds.key and c not in deferred
             )
             if columns:
-                updates.setdefault(columns, []).append(change)
+                updates.setdefault(columns, []).append(change.row)
         for columns, changes in updates.items():
             steps.append(_update_step(plan, "update", columns, changes))
         if deferred:
-            linked: dict[tuple[str, ...], list[Change]] = {}
-            for change in (*plan.inserts, *plan.updates):
-                columns = tuple(c for c in change.row.values if c in deferred)
+            linked: dict[tuple[str, ...], list[Row]] = {}
+            for row in (*plan.inserts, *(c.row for c in plan.updates)):
+                columns = tuple(c for c in row.values if c in deferred)
                 if columns:
-                    linked.setdefault(columns, []).append(change)
+                    linked.setdefault(columns, []).append(row)
             for columns, changes in linked.items():
                 links.append(_update_step(plan, "link", columns, changes))
     return steps + links
 
 
-def _update_step(
-    plan: TablePlan, action: str, columns: tuple[str, ...], changes: list[Change]
-) -> Step:
+def _update_step(plan: TablePlan, action: str, columns: tuple[str, ...], rows: list[Row]) -> Step:
     seeds = plan.seeds
     table = seeds.table
     statement = (
@@ -219,17 +215,13 @@ def _update_step(
     )
     params = tuple(
         {
-            **{f"_v{i}": ch.row.values[c] for i, c in enumerate(columns)},
-            **{f"_k{i}": k for i, k in enumerate(ch.row.key)},
+            **{f"_v{i}": r.values[c] for i, c in enumerate(columns)},
+            **{f"_k{i}": k for i, k in enumerate(r.key)},
         }
-        for ch in changes
+        for r in rows
     )
     return Step(
-        table=plan.name,
-        action=action,
-        statement=statement,
-        rows=tuple(ch.row for ch in changes),
-        params=params,
+        table=plan.name, action=action, statement=statement, rows=tuple(rows), params=params
     )
 
 

@@ -8,6 +8,7 @@ located at the seed file and row line.
 
 from __future__ import annotations
 
+import itertools
 import operator
 from collections import defaultdict, deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -67,14 +68,14 @@ Stored = tuple[Mapping[str, int], Mapping[tuple[Any, ...], Sequence[Any]]]
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Change:
     row: Row
-    columns: tuple[str, ...]  # the columns whose value differs (all given ones for inserts)
+    columns: tuple[str, ...]  # the columns whose value differs
     before: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class TablePlan:
     seeds: TableSeeds
-    inserts: tuple[Change, ...]
+    inserts: tuple[Row, ...]
     updates: tuple[Change, ...]
     unchanged: int
 
@@ -175,12 +176,14 @@ def _table_seeds(
     single = len(key) == 1
     key_of = operator.itemgetter(*key)
     merged: dict[tuple[Any, ...], Row] = {}
-    seen_base: dict[tuple[Any, ...], Row] = {}
     seen_overlay: dict[tuple[Any, ...], Row] = {}
     count_before = len(problems)
     for doc, is_overlay in docs:
-        for raw, values in _convert_doc(doc, converters, not_null):
+        path = doc.path
+        for line, converted, raw in _convert_doc(doc, converters, not_null):
+            values = converted
             if values is None:
+                assert raw is not None  # noqa: S101 - _convert_doc gives the raw row then
                 values = _convert_row(raw, name, converters, not_null, problems)
                 if values is None:
                     continue
@@ -194,37 +197,38 @@ def _table_seeds(
                     Problem(
                         rule="missing-key",
                         message=f"row has no value for key column(s) {', '.join(missing)}",
-                        path=raw.path,
-                        line=raw.line,
+                        path=path,
+                        line=line,
                         table=name,
                     )
                 )
                 continue
-            layer = seen_overlay if is_overlay else seen_base
-            first = layer.get(row_key)
+            # Base documents come before overlays, so until the first overlay row the
+            # merged rows are exactly the base rows seen so far.
+            first = seen_overlay.get(row_key) if is_overlay else merged.get(row_key)
             if first is not None:
                 problems.append(
                     Problem(
                         rule="duplicate-key",
                         message=f"{name} key ({_show_key(row_key)}) is already seeded at "
                         f"{first.path}:{first.line}",
-                        path=raw.path,
-                        line=raw.line,
+                        path=path,
+                        line=line,
                         table=name,
                     )
                 )
                 continue
-            row = Row(values=values, key=row_key, path=raw.path, line=raw.line)
-            layer[row_key] = row
+            row = Row(values=values, key=row_key, path=path, line=line)
             if is_overlay:
+                seen_overlay[row_key] = row
                 base_row = merged.get(row_key)
                 if base_row is not None:
                     # Overlay columns replace the base row's; the others are kept.
                     row = Row(
                         values={**base_row.values, **values},
                         key=row_key,
-                        path=raw.path,
-                        line=raw.line,
+                        path=path,
+                        line=line,
                     )
             merged[row_key] = row
     if len(problems) > count_before:
@@ -234,13 +238,24 @@ def _table_seeds(
 
 def _convert_doc(
     doc: SeedDoc, converters: Mapping[str, Converter], not_null: frozenset[str]
-) -> Iterator[tuple[SeedRow, dict[str, Any] | None]]:
-    """Each row with its converted values, or None when the row has a problem.
+) -> Iterator[tuple[int, dict[str, Any] | None, SeedRow | None]]:
+    """(line, converted values, raw row) per row; values None when the row has a problem.
 
     Runs of rows with the same columns (a whole CSV file, most YAML files) are converted
     column by column, which is several times faster for large files than cell by cell;
     a run with any problem falls back to row by row so that each problem gets its line.
+    The raw row is only built when it is needed (None for rows that converted).
     """
+    if doc.records:
+        cells = list(zip(*doc.records, strict=True))
+        converted = _convert_cells(doc.columns, cells, True, converters, not_null)
+        if converted is not None:
+            yield from zip(doc.lines, converted, itertools.repeat(None))
+            return
+        for index in range(doc.size):
+            raw = doc.row(index)
+            yield raw.line, _convert_one(raw, converters, not_null), raw
+        return
     rows = doc.rows
     start = 0
     while start < len(rows):
@@ -249,38 +264,40 @@ def _convert_doc(
         while end < len(rows) and tuple(rows[end].values) == columns:
             end += 1
         run = rows[start:end]
-        converted = _convert_run(run, columns, converters, not_null)
-        if converted is None:
+        cells = list(zip(*(tuple(raw.values.values()) for raw in run), strict=True))
+        batch = _convert_cells(columns, cells, run[0].from_csv, converters, not_null)
+        if batch is None:
             for raw in run:
-                yield raw, _convert_one(raw, converters, not_null)
+                yield raw.line, _convert_one(raw, converters, not_null), raw
         else:
-            yield from zip(run, converted, strict=True)
+            for raw, values in zip(run, batch, strict=True):
+                yield raw.line, values, raw
         start = end
 
 
-def _convert_run(
-    run: Sequence[SeedRow],
+def _convert_cells(
     columns: tuple[str, ...],
+    cells: list[tuple[Any, ...]],
+    from_csv: bool,
     converters: Mapping[str, Converter],
     not_null: frozenset[str],
 ) -> list[dict[str, Any]] | None:
+    """Convert a run column by column; None when any cell is wrong."""
     if not columns or any(c not in converters for c in columns):
         return None
-    from_csv = run[0].from_csv
-    cells = list(zip(*(tuple(raw.values.values()) for raw in run), strict=True))
     converted: list[list[Any]] = []
     try:
         for column, values in zip(columns, cells, strict=True):
             convert = converters[column]
             fast = batch_converter(convert) if from_csv else None
             if fast is not None:
-                out = [None if v is None else fast(v) for v in values]
+                out = fast(values)
             else:
                 out = [None if v is None else convert(v, from_csv) for v in values]
             if column in not_null and None in out:
                 return None
             converted.append(out)
-    except (ConversionError, ValueError, KeyError, AttributeError):
+    except (ConversionError, ValueError, KeyError, AttributeError, ArithmeticError):
         return None
     return [dict(zip(columns, cell, strict=True)) for cell in zip(*converted, strict=True)]
 
@@ -428,7 +445,7 @@ def _kahn(edges: Mapping[str, set[str]]) -> list[str]:
     return out
 
 
-def order_rows(seeds: TableSeeds, inserts: list[Change]) -> tuple[list[Change], Problem | None]:
+def order_rows(seeds: TableSeeds, inserts: Sequence[Row]) -> tuple[Sequence[Row], Problem | None]:
     """Order inserts of a self-referencing table so that parent rows come first."""
     table = seeds.table
     self_fks = [fk for fk in _foreign_keys(table) if fk.referred_table is table]
@@ -437,27 +454,27 @@ def order_rows(seeds: TableSeeds, inserts: list[Change]) -> tuple[list[Change], 
     index: dict[tuple[str, tuple[Any, ...]], int] = {}
     for fk in self_fks:
         referred = tuple(e.column.name for e in fk.elements)
-        for i, change in enumerate(inserts):
-            values = change.row.values
+        for i, row in enumerate(inserts):
+            values = row.values
             if all(values.get(c) is not None for c in referred):
                 index[(_fk_id(fk), tuple(values[c] for c in referred))] = i
     edges: dict[str, set[str]] = {str(i): set() for i in range(len(inserts))}
     for fk in self_fks:
         local = tuple(e.parent.name for e in fk.elements)
-        for i, change in enumerate(inserts):
-            values = change.row.values
+        for i, row in enumerate(inserts):
+            values = row.values
             if all(values.get(c) is not None for c in local):
                 parent = index.get((_fk_id(fk), tuple(values[c] for c in local)))
                 if parent is not None and parent != i:
                     edges[str(i)].add(str(parent))
     ordered = _kahn_stable(edges, len(inserts))
     if ordered is None:
-        change = inserts[0]
+        first = inserts[0]
         return inserts, Problem(
             rule="fk-cycle",
             message=f"rows of {table.name} reference each other in a cycle",
-            path=change.row.path,
-            line=change.row.line,
+            path=first.path,
+            line=first.line,
             table=table.name,
         )
     return [inserts[i] for i in ordered], None
@@ -498,13 +515,13 @@ def diff(seeds: TableSeeds, stored_rows: Stored) -> TablePlan:
     columns = tuple(index)
     # A row that gives every read column compares as one tuple, in C.
     pick = operator.itemgetter(*columns) if len(columns) > 1 else None
-    inserts: list[Change] = []
+    inserts: list[Row] = []
     updates: list[Change] = []
     unchanged = 0
     for row in seeds.rows:
         stored = existing.get(row.key)
         if stored is None:
-            inserts.append(Change(row=row, columns=tuple(row.values)))
+            inserts.append(row)
             continue
         if pick is not None and len(row.values) == len(columns):
             try:

@@ -179,12 +179,12 @@ def _seed(
                         )
                     )
             plans: list[plan.TablePlan] = []
-            ordered_inserts: dict[str, list[plan.Change]] = {}
+            ordered_inserts: dict[str, Sequence[plan.Row]] = {}
             if not problems:
                 for s in ordered:
                     table_plan = plan.diff(s, load.read_existing(conn, s))
                     plans.append(table_plan)
-                    rows, problem = plan.order_rows(s, list(table_plan.inserts))
+                    rows, problem = plan.order_rows(s, table_plan.inserts)
                     ordered_inserts[table_plan.name] = rows
                     if problem is not None:
                         problems.append(problem)
@@ -315,13 +315,13 @@ def _key_text(p: plan.TablePlan, row: plan.Row) -> str:
 def _drift_findings(plans: Sequence[plan.TablePlan], *, check: str, stored: bool) -> list[Finding]:
     findings: list[Finding] = []
     for p in plans:
-        for change in p.inserts:
+        for row in p.inserts:
             findings.append(
                 _finding(
                     "missing-row",
-                    f"{p.name} ({_key_text(p, change.row)}) is not in the database",
-                    change.row.path,
-                    change.row.line,
+                    f"{p.name} ({_key_text(p, row)}) is not in the database",
+                    row.path,
+                    row.line,
                     check=check,
                     data={"table": p.name},
                 )
@@ -398,23 +398,24 @@ def _dry_run_verdict(
 ) -> Verdict:
     notes: list[Finding] = []
     for p in plans:
-        for action, changes in (("insert", p.inserts), ("update", p.updates)):
-            for change in changes:
-                if len(notes) >= _NOTES:
-                    break
-                what = ", ".join(change.columns) if action == "update" else ""
-                notes.append(
-                    _finding(
-                        f"would-{action}",
-                        f"would {action} {p.name} ({_key_text(p, change.row)})"
-                        + (f": {what}" if what else ""),
-                        change.row.path,
-                        change.row.line,
-                        check="dry-run",
-                        severity=Severity.NOTE,
-                        data={"table": p.name},
-                    )
+        planned = [("insert", r, "") for r in p.inserts[:_NOTES]] + [
+            ("update", c.row, ", ".join(c.columns)) for c in p.updates[:_NOTES]
+        ]
+        for action, row, what in planned:
+            if len(notes) >= _NOTES:
+                break
+            notes.append(
+                _finding(
+                    f"would-{action}",
+                    f"would {action} {p.name} ({_key_text(p, row)})"
+                    + (f": {what}" if what else ""),
+                    row.path,
+                    row.line,
+                    check="dry-run",
+                    severity=Severity.NOTE,
+                    data={"table": p.name},
                 )
+            )
     checks.append(Check(name="dry-run", status=Status.PASS, summary="nothing written"))
     return Verdict(
         gate="seed",
