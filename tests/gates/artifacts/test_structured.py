@@ -125,6 +125,24 @@ def test_schema_errors_are_located_at_the_key(tmp_path: Path) -> None:
     ]
 
 
+def test_toml_and_yaml_dates_compare_as_strings(tmp_path: Path) -> None:
+    write_files(
+        tmp_path,
+        {
+            "pyproject.toml": (
+                '[tool.qualgate.artifact-validate]\nschemas = [{glob = "d/*", schema = "s.json"}]\n'
+            ),
+            "s.json": json.dumps(
+                {"properties": {"when": {"type": "string", "pattern": "^2024-01-02"}}}
+            ),
+            "d/a.toml": "when = 2024-01-02\n",
+            "d/b.yaml": "when: 2024-01-02\n",
+            "d/c.toml": "when = 2023-01-02T10:00:00Z\n",
+        },
+    )
+    assert located(run(tmp_path)) == [("file-schema", "d/c.toml", 1)]
+
+
 def test_multi_document_yaml_validates_each_document(tmp_path: Path) -> None:
     configure(tmp_path, [{"glob": "config/*.yaml", "schema": "schemas/settings.json"}])
     write_files(
@@ -291,6 +309,23 @@ def test_project_type_with_own_schema_and_folders(tmp_path: Path) -> None:
     ]
     bad = next(f for f in result.findings if f["path"] == "artifacts/ops/bad.md")
     assert "colour" in bad["message"]
+
+
+def test_project_type_claims_a_builtin_folder(tmp_path: Path) -> None:
+    write_files(
+        tmp_path,
+        {
+            "qualgate.toml": (
+                '[artifact-validate]\ntypes = {decision = {headings = ["Why"], '
+                'folders = ["decisions"]}}\n'
+            ),
+            "artifacts/decisions/a.md": "---\ntitle: n\n---\n# Why\n",
+        },
+    )
+    result = run(tmp_path)
+    assert result.code == 0, result.stdout
+    assert result.verdict is not None
+    assert result.verdict["metrics"]["artifacts_by_type"] == {"decision": 1}
 
 
 def test_project_type_without_schema_checks_headings(tmp_path: Path) -> None:

@@ -126,6 +126,11 @@ def test_github_slugs(text: str, slug: str) -> None:
     assert markdown.slug(text) == slug
 
 
+def test_footnotes_are_not_links() -> None:
+    doc = markdown.parse("Text[^1].\n\n[^1]: a footnote, not-a-file.md\n[r]: real.md\n")
+    assert [link.target for link in doc.links] == ["real.md"]
+
+
 def test_duplicate_slugs_get_numbered_like_github() -> None:
     assert markdown.slugs(["Notes", "Notes", "Notes-1", "Notes"]) == [
         "notes",

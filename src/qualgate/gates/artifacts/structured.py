@@ -203,7 +203,8 @@ def parse_text(text: str, suffix: str) -> _Parsed:
         except tomllib.TOMLDecodeError as exc:
             message = re.sub(r"\s*\(at line \d+, column \d+\)$", "", str(exc))
             raise _ParseError(f"invalid TOML: {message}", toml_error_position(exc)) from None
-        return _Parsed(documents=[data], positions=lambda _i: toml_positions(text))
+        # TOML dates and times become their ISO strings, as JSON Schema sees them.
+        return _Parsed(documents=[jsonable(data)], positions=lambda _i: toml_positions(text))
     import yaml
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)

@@ -143,9 +143,11 @@ class TypeSet:
         self.root = root
         self._validators: dict[str, Schema] = {}
         self.by_folder: dict[str, str] = {}
+        # Project types come after the built-in ones, so a folder a project type claims
+        # (e.g. "decisions") is that type's, not the built-in one's.
         for t in self.types.values():
             for folder in t.folders:
-                self.by_folder.setdefault(folder.lower(), t.name)
+                self.by_folder[folder.lower()] = t.name
 
     def validator(self, name: str) -> Schema:
         found = self._validators.get(name)
