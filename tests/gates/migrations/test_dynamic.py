@@ -407,3 +407,23 @@ def test_ctrl_c_still_drops_the_scratch(tmp_path: Path, postgres_admin_url: str)
     while appeared & _scratch_databases(srv) and time.monotonic() < deadline:
         time.sleep(0.5)
     assert not appeared & _scratch_databases(srv)
+
+
+def test_missing_driver_falls_back_to_the_scratch_driver(tmp_path: Path, postgres_url: str) -> None:
+    # env.py asks for psycopg2, which this interpreter lacks: the scratch's psycopg is used.
+    env_py = ENV_SETTINGS.replace("postgresql+psycopg://", "postgresql+psycopg2://")
+    srv = Server(kind="postgres", url=_with_marker(postgres_url))
+    run = check(make_project(tmp_path, good_chain(), env=env_py), srv)
+    assert run.code == 0, run.verdict
+    assert srv.tables() == {"qualgate_marker"}
+
+
+def test_interpreter_without_alembic_is_an_error(tmp_path: Path) -> None:
+    bare = Path("/usr/bin/python3")
+    if not bare.exists():
+        pytest.skip("no system python3 without alembic")
+    run = check(make_project(tmp_path, good_chain()), None, "--python", str(bare))
+    assert run.code == 2
+    assert run.verdict is not None
+    assert "No module named" in run.verdict["summary"]
+    assert f"install alembic and SQLAlchemy in {bare}" in run.verdict["next_steps"][0]

@@ -289,8 +289,11 @@ def test_rollback_notes() -> None:
     assert note["undoes"] == "no"
     assert note["not_undone"] == ["index ix_email", "re-create column other.legacy"]
     assert note["downgrade_drops"] == ["table users"]
-    opaque = graph.parse(revision("s", None, "op.execute('UPDATE t SET a = 1')", "pass"), "s.py")
+    up_sql = "op.execute('UPDATE t SET a = 1')"
+    opaque = graph.parse(revision("s", None, up_sql, "op.execute('UPDATE t SET a = 0')"), "s.py")
     assert rollback.note(opaque)["undoes"] == "unknown"
+    empty = graph.parse(revision("s", None, up_sql, "pass"), "s.py")
+    assert rollback.note(empty)["undoes"] == "no"
 
 
 # ---------------------------------------------------------------------------

@@ -21,6 +21,14 @@ from qualgate.gates.migrations import project
 from qualgate.gates.migrations.scratch import mask
 
 WORKER = Path(__file__).with_name("worker.py")
+# The worker file is run by path, under a module name inside our package: the project's
+# interpreter need not have qualgate, and coverage (measuring by package) still sees it.
+# `-c` put the working directory first on sys.path; Alembic's own CLI does not.
+_BOOT = (
+    "import runpy, sys; del sys.path[0]; "
+    "ns = runpy.run_path(sys.argv[1], run_name='qualgate.gates.migrations.worker'); "
+    "sys.exit(ns['main'](sys.argv[1:]))"
+)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -103,7 +111,7 @@ def run_worker(
         result_path = Path(tmp) / "result.jsonl"
         request_path.write_text(json.dumps(request), encoding="utf-8")
         result_path.touch()
-        argv = (python, str(WORKER), str(request_path), str(result_path))
+        argv = (python, "-c", _BOOT, str(WORKER), str(request_path), str(result_path))
         shown_argv = (python, "-m", "qualgate.gates.migrations.worker", *steps)
         timed_out, stderr, returncode, duration = False, "", 0, 0
         try:

@@ -105,7 +105,11 @@ class Forcer:
             asked = None
         if asked is not None:
             self.requested.append(asked.get_backend_name())
-        if asked is not None and asked.get_backend_name() == target.get_backend_name():
+        if (
+            asked is not None
+            and asked.get_backend_name() == target.get_backend_name()
+            and _driver_installed(asked.drivername)
+        ):
             # Keep the driver env.py chose (psycopg2, asyncpg...): the project has it.
             return target.set(drivername=asked.drivername)
         if is_async:
@@ -198,6 +202,29 @@ class Forcer:
     def owns(self, connection: Any) -> bool:
         engine = getattr(connection, "engine", None)
         return any(engine is e for e in self.engines)
+
+
+# Driver name in a URL -> the module it imports, where the two differ.
+_DRIVER_MODULES = {
+    "pysqlite": "sqlite3",
+    "psycopg_async": "psycopg",
+    "mysqldb": "MySQLdb",
+    "mysqlconnector": "mysql.connector",
+}
+
+
+def _driver_installed(drivername: str) -> bool:
+    """Whether the DBAPI module of ``drivername`` (``postgresql+psycopg2``) is importable."""
+    import importlib.util
+
+    from sqlalchemy.engine import make_url
+
+    try:
+        # The dialect says which driver a bare "postgresql" means in this SQLAlchemy.
+        driver = make_url(f"{drivername}://").get_dialect().driver
+        return importlib.util.find_spec(_DRIVER_MODULES.get(driver, driver)) is not None
+    except Exception:  # noqa: BLE001 - unknown dialect or driver: not usable
+        return False
 
 
 def _current_database(connection: Any) -> str:
@@ -663,12 +690,13 @@ def main(argv: list[str]) -> int:
     # Anything env.py or the app prints must not reach the parent's protocol.
     sys.stdout = sys.stderr
     os.chdir(request["root"])
-    runner = Runner(request, emitter)
     steps: list[str] = request["steps"]
     step = "setup"
     try:
         import alembic
         import sqlalchemy
+
+        runner = Runner(request, emitter)
 
         emitter.emit(
             event="start",
