@@ -466,6 +466,15 @@ def test_sbom_is_cyclonedx_json_of_what_was_scanned(
     assert ("qualgate:location", "requirements.txt:1") in props
     assert "version" not in components["requests"]
     assert not list(out.parent.glob(".*tmp"))
+    lock = {
+        "lockfileVersion": 3,
+        "packages": {"": {}, "node_modules/@babel/core": {"version": "7.24.0", "license": "MIT"}},
+    }
+    npm = write_files(tmp_path / "npm", {"package-lock.json": json.dumps(lock)})
+    scan(npm, "--vuln-db", str(osv_db), "--cache-dir", str(cache_dir), "--sbom", str(out))
+    (component,) = json.loads(out.read_text(encoding="utf-8"))["components"]
+    assert component["purl"] == "pkg:npm/%40babel/core@7.24.0"
+    assert component["licenses"] == [{"license": {"id": "MIT"}}]
 
 
 def test_base_marks_findings_on_unchanged_lines_as_existing(

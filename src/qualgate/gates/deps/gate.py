@@ -59,7 +59,7 @@ def _lookup(ctx: GateContext, pinned: list[Dependency]) -> Lookup:
     if db_path is not None:
         ctx.progress(f"loading the offline database {db_path}")
         db = offline.load(db_path, cache_dir)
-        result = lookup_offline(db, pinned)
+        result = lookup_offline(db, pinned, ctx.relpath(db.path))
         if db.unreadable:
             shown = ", ".join(f"{name} ({why})" for name, why in db.unreadable[:3])
             result.notes.append(
@@ -130,6 +130,6 @@ def scan(ctx: GateContext) -> Verdict:
         from qualgate.gates.deps import sbom
 
         sbom.write(
-            sbom_path, sbom.render(ctx.root.name, inputs.dependencies, builder.vulns_by_purl)
+            sbom_path, sbom.render(ctx.root.name, inputs.dependencies, builder.vulns_by_package)
         )
     return verdict

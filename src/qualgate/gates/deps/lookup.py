@@ -115,9 +115,13 @@ def _severity_rank(level: str) -> int:
     return LEVELS.index(level) + 1 if level in LEVELS else 0
 
 
-def lookup_offline(db: OfflineDb, deps: Sequence[Dependency]) -> Lookup:
+def lookup_offline(db: OfflineDb, deps: Sequence[Dependency], label: str | None = None) -> Lookup:
     start = time.monotonic()
-    result = Lookup(source=f"offline database {db.path}", records=db.records, cached=db.from_cache)
+    result = Lookup(
+        source=f"offline database {label or db.path} ({db.records} records)",
+        records=db.records,
+        cached=db.from_cache,
+    )
     for dep in deps:
         key = dep_key(dep)
         if key in result.matches:

@@ -69,7 +69,7 @@ def _where(dep: Dependency) -> dict[str, Any]:
 
 @dataclass(kw_only=True)
 class Report:
-    """Builds the verdict; also exposes what the SBOM needs (``vulns_by_purl``)."""
+    """Builds the verdict; also exposes what the SBOM needs (``vulns_by_package``)."""
 
     ctx: GateContext
     inputs: Inputs
@@ -86,7 +86,7 @@ class Report:
     checks: list[Check] = field(default_factory=list)
     next_steps: list[str] = field(default_factory=list)
     metrics: dict[str, Any] = field(default_factory=dict)
-    vulns_by_purl: dict[str, list[str]] = field(default_factory=dict)
+    vulns_by_package: dict[str, list[str]] = field(default_factory=dict)
     _used_ignores: set[int] = field(default_factory=set)
 
     # -- phases -------------------------------------------------------------
@@ -233,11 +233,9 @@ class Report:
                 finding = self._vuln_finding(dep, match)
                 blocking += finding.severity is Severity.ERROR
                 self.findings.append(finding)
-                kind = "pypi" if dep.ecosystem is Ecosystem.PYPI else "npm"
-                purl = f"pkg:{kind}/{dep.key}@{dep.version}"
-                self.vulns_by_purl.setdefault(purl, [])
-                if match.id not in self.vulns_by_purl[purl]:
-                    self.vulns_by_purl[purl].append(match.id)
+                ids = self.vulns_by_package.setdefault(package_ref(dep), [])
+                if match.id not in ids:
+                    ids.append(match.id)
             if found:
                 vulnerable_deps += 1
                 where[key].append(dep)
@@ -246,11 +244,15 @@ class Report:
         unchecked = [d for d in pinned if dep_key(d) in lookup.unchecked]
         checked = len(pinned) - len(unchecked)
         vulns = sum(len(m) for m in affected.values())
-        summary = (
-            f"{plural(vulns, 'known vulnerability', 'known vulnerabilities')} in "
-            f"{plural(len(affected), 'package')}; {checked} of {len(pinned)} pinned "
-            f"dependencies checked against {lookup.source}"
-        )
+        if vulns:
+            summary = (
+                f"{plural(vulns, 'known vulnerability', 'known vulnerabilities')} in "
+                f"{plural(len(affected), 'package')}; {checked} of {len(pinned)} pinned "
+                f"dependencies checked against {lookup.source}"
+            )
+        else:
+            what = plural(checked, "pinned dependency", "pinned dependencies")
+            summary = f"no known vulnerabilities in {what}, checked against {lookup.source}"
         status = Status.FAIL if blocking else Status.PASS
         if unchecked:
             status = Status.ERROR
@@ -493,6 +495,11 @@ class Report:
             if rule != "vulnerable-dependency":
                 parts.append(f"{by_rule[rule]} {rule}")
         return "; ".join(parts) or f"{status.value}"
+
+
+def package_ref(dep: Dependency) -> str:
+    """``ecosystem:name@version``: how the SBOM finds a component's advisories."""
+    return f"{dep.ecosystem.value}:{dep.key}@{dep.version}"
 
 
 def matching_name(package: str, dep: Dependency) -> bool:

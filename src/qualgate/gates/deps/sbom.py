@@ -13,7 +13,7 @@ from qualgate.gates.deps.model import Dependency, Ecosystem, PinKind
 def render(
     project: str, dependencies: Iterable[Dependency], vulns: Mapping[str, Sequence[str]]
 ) -> str:
-    """The SBOM text; ``vulns`` maps a component's purl to the advisory ids found for it."""
+    """The SBOM text; ``vulns`` maps ``ecosystem:name@version`` to the advisory ids found."""
     try:
         from cyclonedx.contrib.license.factories import LicenseFactory
     except ImportError:  # pragma: no cover - cyclonedx-python-lib before 11.x
@@ -31,7 +31,11 @@ def render(
     for dep in dependencies:
         purl_type = "pypi" if dep.ecosystem is Ecosystem.PYPI else "npm"
         version = dep.version if dep.kind is PinKind.PINNED else None
-        purl = PackageURL(type=purl_type, name=dep.key, version=version)
+        namespace, _, bare = dep.key.rpartition("/") if dep.key.startswith("@") else ("", "", "")
+        if namespace:  # npm scoped package: @scope/name
+            purl = PackageURL(type=purl_type, namespace=namespace, name=bare, version=version)
+        else:
+            purl = PackageURL(type=purl_type, name=dep.key, version=version)
         ref = str(purl) if version else f"{purl}#{dep.path}:{dep.line}"
         if ref in seen:
             continue
@@ -48,7 +52,7 @@ def render(
         component.properties.add(Property(name="qualgate:location", value=f"{dep.path}:{dep.line}"))
         if dep.kind is not PinKind.PINNED:
             component.properties.add(Property(name="qualgate:pin", value=dep.kind.value))
-        for vuln_id in vulns.get(str(purl), ()):
+        for vuln_id in vulns.get(f"{dep.ecosystem.value}:{dep.key}@{dep.version}", ()):
             component.properties.add(Property(name="qualgate:vulnerability", value=vuln_id))
         bom.components.add(component)
     with warnings.catch_warnings():

@@ -1,4 +1,5 @@
-"""PEP 621 ``[project] dependencies`` / ``optional-dependencies`` and PEP 735 groups.
+"""PEP 621 ``[project] dependencies`` / ``optional-dependencies``, PEP 735 groups, and
+Poetry's ``[tool.poetry.dependencies]`` / ``[tool.poetry.group.*.dependencies]`` tables.
 
 These are library-style requirements: ranges are normal here, so they are not held to
 ``require-pins``; a range is only reported when no lock or requirement file pins it.
@@ -10,6 +11,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from qualgate.gates.deps.model import Dependency, Ecosystem, PinKind, Problem
 from qualgate.gates.deps.sources._common import (
     LineFinder,
     Parsed,
@@ -64,9 +66,68 @@ def parse(path: Path, rel: Rel) -> Parsed:
                     )
                 )
             except SourceError as exc:
-                from qualgate.gates.deps.model import Problem
-
                 parsed.problems.append(
                     Problem(rule="parse-error", message=exc.message, path=relpath, line=line)
                 )
+    tool = data.get("tool")
+    poetry = tool.get("poetry") if isinstance(tool, dict) else None
+    if isinstance(poetry, dict):
+        tables: list[tuple[str, bool, Any]] = [
+            (r"^\[tool\.poetry\.dependencies\]", False, poetry.get("dependencies")),
+            (r"^\[tool\.poetry\.dev-dependencies\]", True, poetry.get("dev-dependencies")),
+        ]
+        for group, body in (poetry.get("group") or {}).items():
+            if isinstance(body, dict):
+                header = rf"^\[tool\.poetry\.group\.{re.escape(group)}\.dependencies\]"
+                tables.append((header, True, body.get("dependencies")))
+        for header, dev, table in tables:
+            if isinstance(table, dict):
+                _poetry_table(table, header, dev, finder, relpath, parsed)
     return parsed
+
+
+_POETRY_EXACT = re.compile(r"^=?=?\s*(\d[0-9A-Za-z.+!-]*)$")
+_POETRY_LOCAL = ("git", "path", "url", "file")
+
+
+def _poetry_table(
+    table: dict[str, Any], header: str, dev: bool, finder: LineFinder, relpath: str, parsed: Parsed
+) -> None:
+    """Poetry constraints: a bare ``1.2.3`` (or ``==1.2.3``) is exact; ``^``/``~``/``*`` ranges."""
+    _, offset = finder.find(header)
+    for name, spec in table.items():
+        if name.lower() == "python":
+            continue  # the interpreter constraint, not a package
+        line, _ = finder.find(rf"^\s*['\"]?{re.escape(name)}['\"]?\s*=", offset)
+        entries = spec if isinstance(spec, list) else [spec]  # multiple-constraint form
+        for entry in entries:
+            version = entry.get("version") if isinstance(entry, dict) else entry
+            local = (
+                next((k for k in _POETRY_LOCAL if k in entry), None)
+                if isinstance(entry, dict)
+                else None
+            )
+            common: dict[str, Any] = {
+                "name": name,
+                "ecosystem": Ecosystem.PYPI,
+                "path": relpath,
+                "line": line,
+                "source": "pyproject",
+                "application": False,
+                "dev": dev,
+            }
+            if local is not None and isinstance(entry, dict):
+                parsed.dependencies.append(
+                    Dependency(**common, kind=PinKind.UNSCANNABLE, detail=f"{local} {entry[local]}")
+                )
+                continue
+            text = str(version or "*").strip()
+            exact = _POETRY_EXACT.match(text)
+            if exact:
+                parsed.dependencies.append(
+                    Dependency(
+                        **common, kind=PinKind.PINNED, version=exact.group(1), specifier=text
+                    )
+                )
+            else:
+                parsed.dependencies.append(Dependency(**common, kind=PinKind.RANGE, specifier=text))
