@@ -635,3 +635,41 @@ def test_dependency_key_normalises_pypi_names_only() -> None:
     common = {"path": "x", "line": 1, "kind": PinKind.PINNED}
     assert Dependency(name="Foo.Bar_baz", ecosystem=Ecosystem.PYPI, **common).key == "foo-bar-baz"
     assert Dependency(name="@Scope/X", ecosystem=Ecosystem.NPM, **common).key == "@Scope/X"
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "message"),
+    [
+        ("poetry.lock", 'package = "x"\n', "not an array"),
+        ("poetry.lock", '[[package]]\nversion = "1"\n', "has no name"),
+        ("uv.lock", 'package = "x"\n', "not an array"),
+        ("uv.lock", '[[package]]\nversion = "1"\n', "has no name"),
+        ("pdm.lock", 'package = "x"\n', "not an array"),
+        ("pdm.lock", '[[package]]\nversion = "1"\n', "has no name"),
+        ("pylock.toml", 'lock-version = "1.0"\npackages = "x"\n', "not an array"),
+        ("pylock.toml", 'lock-version = "1.0"\n[[packages]]\nversion = "1"\n', "has no name"),
+        ("Pipfile.lock", "[]", "not a JSON object"),
+        ("Pipfile.lock", '{"default": []}', "not an object"),
+        ("Pipfile.lock", '{"default": {"x": 1}}', "is not an object"),
+        ("package-lock.json", "[]", "not a JSON object"),
+        ("package-lock.json", '{"dependencies": []}', "not an object"),
+        (
+            "package-lock.json",
+            '{"lockfileVersion": 2, "packages": {"node_modules/x": 1}}',
+            "not an object",
+        ),
+        ("package-lock.json", '{"dependencies": {"x": 1}}', "not an object"),
+        ("pyproject.toml", '[project]\ndependencies = "x"\n', "not an array"),
+        ("requirements.txt", "\udcff", "not UTF-8"),
+    ],
+)
+def test_files_of_the_wrong_shape_are_parse_errors(
+    tmp_path: Path, name: str, text: str, message: str
+) -> None:
+    if text == "\udcff":
+        (tmp_path / name).write_bytes(b"six==1.0\n\xff\xfe\n")
+    else:
+        write_files(tmp_path, {name: text})
+    inputs = read(tmp_path, name)
+    assert [p.rule for p in inputs.problems] == ["parse-error"]
+    assert message in inputs.problems[0].message

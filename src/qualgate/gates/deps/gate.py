@@ -19,8 +19,14 @@ from qualgate.verdict import Check, Status, Verdict
 GATE = "dependency-scan"
 
 
-def default_cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+def default_cache_dir() -> Path | None:
+    """``$XDG_CACHE_HOME/qualgate`` or ``~/.cache/qualgate``; None without a home folder."""
+    base = os.environ.get("XDG_CACHE_HOME")
+    if not base:
+        try:
+            base = str(Path.home() / ".cache")
+        except RuntimeError:  # no HOME and no passwd entry: run without a cache
+            return None
     return Path(base) / "qualgate"
 
 
