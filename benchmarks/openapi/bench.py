@@ -79,7 +79,7 @@ def measure(argv: list[str], cwd: Path, env: dict[str, str] | None = None) -> Sa
     """Wall time and peak RSS (largest process of the tree) of one run."""
     started = time.perf_counter()
     with open(os.devnull, "wb") as sink:
-        proc = subprocess.Popen(  # noqa: S603 - our own fixed argv
+        proc = subprocess.Popen(
             argv, cwd=cwd, stdout=sink, stderr=sink, env={**os.environ, **(env or {})}
         )
         try:
@@ -98,8 +98,8 @@ def install_peers() -> str:
         (NODE / "package.json").write_text('{"private": true}\n', encoding="utf-8")
     notes = []
     for package in NPM_PACKAGES:
-        done = subprocess.run(  # noqa: S603
-            ["npm", "install", "--no-audit", "--no-fund", package],  # noqa: S607
+        done = subprocess.run(
+            ["npm", "install", "--no-audit", "--no-fund", package],
             cwd=NODE,
             capture_output=True,
             text=True,
@@ -140,7 +140,7 @@ def usable(name: str, argv: list[str]) -> str:
     """Empty when the peer runs on a small document, else why not."""
     doc = CORPUS / "oai-petstore-v2.0.json"
     try:
-        done = subprocess.run(  # noqa: S603
+        done = subprocess.run(
             [*argv, str(doc)], capture_output=True, text=True, timeout=120, check=False
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
@@ -148,7 +148,7 @@ def usable(name: str, argv: list[str]) -> str:
     text = (done.stdout + done.stderr).strip()
     if name == "vacuum" and ("vacuum binary" in text.lower() or done.returncode == 127):
         return "its npm package could not download the vacuum binary here"
-    if done.returncode not in (0, 1) or not text and name != "openapi-spec-validator":
+    if done.returncode not in (0, 1) or (not text and name != "openapi-spec-validator"):
         return f"exit {done.returncode}: {text[-200:]}"
     return ""
 
@@ -188,7 +188,7 @@ def main() -> int:
     parser.add_argument("--no-write", action="store_true", help="do not write RESULTS.md")
     args = parser.parse_args()
     if not CORPUS.exists():
-        print(f"{CORPUS} is absent", file=sys.stderr)  # noqa: T201
+        print(f"{CORPUS} is absent", file=sys.stderr)
         return 2
     SCRATCH.mkdir(parents=True, exist_ok=True)
     install_note = install_peers() if args.install else ""
@@ -214,7 +214,7 @@ def main() -> int:
         line = f"{doc_name}: qualgate {ours.median:.2f}s {ours.rss:.0f}MB | " + " | ".join(
             f"{n} {r.median:.2f}s {r.rss:.0f}MB" for n, r in theirs.items() if r.median
         )
-        print(line, flush=True)  # noqa: T201
+        print(line, flush=True)
     pair_rows = []
     for old, new in PAIRS:
         pairs = CORPUS / "pairs"
@@ -222,7 +222,7 @@ def main() -> int:
             qualgate_argv(pairs / new, ["--against", str(pairs / old)]), args.runs, SCRATCH
         )
         pair_rows.append((f"{old} -> {new}", result))
-        print(f"pair {old}->{new}: {result.median:.2f}s {result.rss:.0f}MB", flush=True)  # noqa: T201
+        print(f"pair {old}->{new}: {result.median:.2f}s {result.rss:.0f}MB", flush=True)
     if not args.no_write:
         write_results(rows, pair_rows, active, notes, install_note, args.runs)
     return 0

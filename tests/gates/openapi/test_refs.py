@@ -71,7 +71,7 @@ def test_non_pointer_fragment(tmp_path: Path) -> None:
 class _Handler(http.server.BaseHTTPRequestHandler):
     requests: list[str] = []
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+    def do_GET(self) -> None:
         _Handler.requests.append(self.path)
         if self.path == "/schemas.yaml":
             body = b"Pet:\n  type: object\n  properties:\n    name: {type: string}\n"

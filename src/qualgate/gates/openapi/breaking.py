@@ -161,11 +161,11 @@ class Comparison:
                     path=path,
                 )
         unchanged = self._unchanged(old_ops, new_ops)
-        for key, old_op in old_ops.items():
-            new_op = new_ops.get(key)
+        for op_key, old_op in old_ops.items():
+            new_op = new_ops.get(op_key)
             label = f"{old_op.method.upper()} {old_op.path}"
             if new_op is None:
-                if key[0] in new_paths:
+                if op_key[0] in new_paths:
                     self._old(
                         "breaking-operation-removed",
                         f"operation {label} was removed",
@@ -174,12 +174,12 @@ class Comparison:
                         method=old_op.method,
                     )
                 continue
-            if key in unchanged:
+            if op_key in unchanged:
                 self._security(old_op, new_op, f"{new_op.method.upper()} {new_op.path}")
             else:
                 self._operation(old_op, new_op)
-        for key, new_op in new_ops.items():
-            if key not in old_ops and key[0] in old_paths:
+        for op_key, new_op in new_ops.items():
+            if op_key not in old_ops and op_key[0] in old_paths:
                 self._new(
                     "api-change",
                     f"operation {new_op.method.upper()} {new_op.path} was added",
@@ -442,7 +442,7 @@ class Comparison:
         for keyword in ("oneOf", "anyOf"):
             a, b = o.get(keyword), n.get(keyword)
             if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
-                for index, (x, y) in enumerate(zip(a, b)):
+                for index, (x, y) in enumerate(zip(a, b, strict=True)):
                     self._schema(
                         Node(doc=old.doc, pointer=join(old.pointer, keyword, index), value=x),
                         Node(doc=new.doc, pointer=join(new.pointer, keyword, index), value=y),

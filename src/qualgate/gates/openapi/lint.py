@@ -81,8 +81,7 @@ def load_spec(
     if wrong is not None:
         issues.append(wrong)
         return None, issues, timings
-    version = detect_version(doc.data)
-    assert version is not None
+    version = detect_version(doc.data) or "3.0"  # version_issue vouched for it
     t0 = time.perf_counter()
     resolver = Resolver(
         doc, root, allow_remote=settings.allow_remote, read=read, max_bytes=settings.max_bytes
@@ -141,13 +140,13 @@ def to_findings(
             wanted.setdefault(id(issue.doc), (issue.doc, set()))[1].add(issue.pointer)
     positions: dict[tuple[int, str], loader.Position] = {}
     for key, (doc, pointers) in wanted.items():
-        for pointer, position in doc.locate_many(pointers).items():
-            positions[(key, pointer)] = position
+        for pointer, found in doc.locate_many(pointers).items():
+            positions[(key, pointer)] = found
     findings = []
     for issue, severity in kept:
         line, column = issue.line, issue.column
         if line is None and issue.doc is not None:
-            position = positions.get((id(issue.doc), issue.pointer))
+            position: loader.Position | None = positions.get((id(issue.doc), issue.pointer))
             if position is None:
                 position = _nearest(issue.doc, issue.pointer)
             if position is not None:

@@ -18,16 +18,15 @@ jsonschema-rs's meta-schema validation.
 from __future__ import annotations
 
 import functools
+import importlib.util
 import json
 from collections.abc import Iterator
-import importlib.util
 from pathlib import Path
 from typing import Any
 
 import jsonschema_rs
 
 from qualgate.errors import GateError
-
 from qualgate.gates.openapi.issues import Issue
 from qualgate.gates.openapi.loader import Document, escape
 from qualgate.gates.openapi.model import detect_version, schema_roots

@@ -1,11 +1,13 @@
-"""The built-in ruleset: importing this package registers every rule in `RULES`."""
+"""The built-in ruleset: importing this package registers every rule in `RULES`.
+
+The breaking-change finding ids live with the comparison (`breaking`); importing it
+registers them too, so --list-rules and the config check see one list.
+"""
 
 from __future__ import annotations
 
+from qualgate.gates.openapi import breaking
 from qualgate.gates.openapi.rules import document, operations, schemas
 from qualgate.gates.openapi.rules.registry import RULES, Rule
 
-# The breaking-change finding ids live with the comparison; importing it registers them.
-from qualgate.gates.openapi import breaking  # noqa: E402, I001
-
-__all__ = ["RULES", "Rule", "document", "operations", "schemas"]
+__all__ = ["RULES", "Rule", "breaking", "document", "operations", "schemas"]

@@ -82,7 +82,8 @@ def server_variables(spec: Spec) -> Iterator[Issue]:
                 continue
             here = f"{pointer}/{index}"
             used = _VARIABLE.findall(server["url"])
-            variables = server.get("variables") if isinstance(server.get("variables"), dict) else {}
+            raw = server.get("variables")
+            variables: dict[str, Any] = raw if isinstance(raw, dict) else {}
             for name in used:
                 if name not in variables:
                     yield Issue(

@@ -199,7 +199,7 @@ def path_ambiguous(spec: Spec) -> Iterator[Issue]:
                     continue
                 a_wins = b_wins = False
                 clash = False
-                for x, y in zip(a, b):
+                for x, y in zip(a, b, strict=True):
                     if x == y:
                         continue
                     if x == "{}":

@@ -47,7 +47,7 @@ def _declare(rule: Rule) -> None:
 
 
 def rule(
-    id: str,  # noqa: A002 - the rule's id, as users write it in config
+    id: str,
     severity: Severity,
     rationale: str,
     versions: tuple[str, ...] = ALL_VERSIONS,

@@ -18,7 +18,7 @@ import jsonschema_rs
 
 from qualgate.gates.openapi.issues import Issue
 from qualgate.gates.openapi.loader import Document, escape, join
-from qualgate.gates.openapi.model import Spec, iter_schemas
+from qualgate.gates.openapi.model import Spec
 from qualgate.gates.openapi.rules.registry import E, W, rule
 
 _TYPES: dict[str, tuple[type, ...]] = {
@@ -282,7 +282,6 @@ def _validators(spec: Spec) -> _Values:
     cached = spec.cache.get("values")
     if cached is None:
         cached = spec.cache["values"] = _Values(spec)
-    assert isinstance(cached, _Values)
     return cached
 
 
