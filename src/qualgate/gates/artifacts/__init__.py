@@ -350,11 +350,11 @@ def _verdict_check(
         ), []
 
     def work() -> tuple[list[Finding], str]:
-        from qualgate.gates.artifacts.schemas import build_validator
+        from qualgate.gates.artifacts.schemas import trusted_schema
         from qualgate.gates.artifacts.structured import check_file
-        from qualgate.verdict import load_schema, schema_path
+        from qualgate.verdict import schema_path
 
-        validator = build_validator(load_schema(), source=schema_path(), label="verdict schema")
+        validator = trusted_schema(schema_path(), label="verdict schema")
         found: list[Finding] = []
         for item in snapshot:
             rel = ctx.relpath(item.path)

@@ -35,12 +35,34 @@ class SchemaProblem:
     keyword: str = ""
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
 class Schema:
-    """A compiled schema: jsonschema's validator, and a fast predicate when there is one."""
+    """A compiled schema: jsonschema's validator, and a fast predicate when there is one.
 
-    validator: Validator
-    fast: Callable[[Any], bool] | None = None
+    The validator may be built on first use (``build``): for qualgate's own schemas,
+    which need no checking, a run where every document is valid never imports jsonschema.
+    """
+
+    __slots__ = ("_build", "_validator", "fast")
+
+    def __init__(
+        self,
+        *,
+        validator: Validator | None = None,
+        build: Callable[[], Validator] | None = None,
+        fast: Callable[[Any], bool] | None = None,
+    ) -> None:
+        if validator is None and build is None:
+            raise ValueError("a Schema needs a validator or a way to build one")
+        self._validator = validator
+        self._build = build
+        self.fast = fast
+
+    @property
+    def validator(self) -> Validator:
+        if self._validator is None:
+            assert self._build is not None  # noqa: S101 - guaranteed by __init__
+            self._validator = self._build()
+        return self._validator
 
     def problems(self, instance: Any) -> list[SchemaProblem]:
         """Every schema error of ``instance`` (none when the fast predicate says valid)."""
@@ -83,10 +105,32 @@ def _draft202012() -> Any:
 
 
 def build_validator(schema: Mapping[str, Any], *, source: Path | None, label: str) -> Schema:
-    """A validator for ``schema`` (dialect from ``$schema``, default 2020-12).
+    """A checked validator for ``schema`` (dialect from ``$schema``, default 2020-12).
 
     ``source`` is the schema's file, so relative ``$ref``s find their neighbours.
     """
+    validator = _validator(schema, source=source, label=label, check=True)
+    from qualgate.gates.artifacts.fastpath import compile_check
+
+    return Schema(validator=validator, fast=compile_check(schema))
+
+
+def trusted_schema(path: Path, *, label: str) -> Schema:
+    """One of qualgate's own schemas: the validator is built only when a document fails."""
+    import json
+
+    from qualgate.gates.artifacts.fastpath import compile_check
+
+    schema = json.loads(path.read_text(encoding="utf-8"))
+    return Schema(
+        build=lambda: _validator(schema, source=path, label=label, check=False),
+        fast=compile_check(schema),
+    )
+
+
+def _validator(
+    schema: Mapping[str, Any], *, source: Path | None, label: str, check: bool
+) -> Validator:
     import jsonschema
     from jsonschema.exceptions import SchemaError
     from referencing import Registry
@@ -98,7 +142,8 @@ def build_validator(schema: Mapping[str, Any], *, source: Path | None, label: st
         )
     cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
     try:
-        cls.check_schema(dict(schema))
+        if check:
+            cls.check_schema(dict(schema))
     except SchemaError as exc:
         where = "/".join(str(p) for p in exc.absolute_path) or "<root>"
         raise GateError(
@@ -109,9 +154,7 @@ def build_validator(schema: Mapping[str, Any], *, source: Path | None, label: st
         document["$id"] = source.resolve().as_uri()
     registry: Registry[Any] = Registry(retrieve=_retrieve)  # type: ignore[call-arg]
     validator: Validator = cls(document, registry=registry)
-    from qualgate.gates.artifacts.fastpath import compile_check
-
-    return Schema(validator=validator, fast=compile_check(schema))
+    return validator
 
 
 def load_schema_file(path: Path, *, label: str) -> Schema:

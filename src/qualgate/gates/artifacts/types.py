@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from qualgate.gates.artifacts.schemas import Schema, load_schema_file
+from qualgate.gates.artifacts.schemas import Schema, load_schema_file, trusted_schema
 
 _SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schemas" / "artifacts"
 
@@ -160,7 +160,10 @@ class TypeSet:
                 except ValueError:
                     shown = str(t.schema_path)
                 label += f" (schema {shown})"
-            found = load_schema_file(t.schema_path, label=label)
+            if t.builtin_schema:
+                found = trusted_schema(t.schema_path, label=label)
+            else:
+                found = load_schema_file(t.schema_path, label=label)
             self._validators[name] = found
         return found
 
