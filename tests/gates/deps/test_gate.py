@@ -349,6 +349,27 @@ def test_npm_lock_vulnerabilities_and_license_policy(
     ]
 
 
+def test_an_ecosystem_the_offline_database_lacks_is_unchecked_not_clean(
+    tmp_path: Path, cache_dir: Path
+) -> None:
+    pypi_only = records.write_db(tmp_path / "pypi-only", [records.PYYAML_GHSA])
+    lock = {
+        "lockfileVersion": 3,
+        "packages": {"": {}, "node_modules/lodash": {"version": "4.17.21"}},
+    }
+    project = write_files(
+        tmp_path / "p",
+        {"package-lock.json": json.dumps(lock), "requirements.txt": "pyyaml==6.0.1\n"},
+    )
+    run = scan(project, "--vuln-db", str(pypi_only), "--cache-dir", str(cache_dir))
+    assert run.code == 2
+    assert run.verdict["summary"] == (
+        "1 of 2 pinned dependencies could not be checked "
+        "(the offline database has no npm records); 0 known vulnerabilities in the 1 checked"
+    )
+    assert run.verdict["metrics"]["unchecked"] == ["lodash==4.17.21"]
+
+
 def test_license_policy_without_license_data_is_an_error(
     tmp_path: Path, osv_db: Path, cache_dir: Path
 ) -> None:

@@ -11,6 +11,9 @@ import socket
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from qualgate.gates.deps import osv
 from tests.support import run_qualgate, write_files
 
 from . import records
@@ -72,6 +75,18 @@ def test_online_findings_and_record_cache(tmp_path: Path) -> None:
         assert second.findings == first.findings
         # Unchanged records come from the cache: only the batch query goes out.
         assert behaviour.requests == ["POST /v1/querybatch"]
+
+
+def test_large_scans_are_split_into_batches(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(osv, "BATCH_LIMIT", 3)
+    root = project(tmp_path)
+    with osv_server(records.by_id()) as (url, behaviour):
+        run = scan(root, url, tmp_path / "cache")
+    assert run.code == 1
+    assert len(vuln_ids(run)) == 3
+    assert behaviour.requests.count("POST /v1/querybatch") == 2
 
 
 def test_transient_5xx_is_retried(tmp_path: Path) -> None:

@@ -122,11 +122,16 @@ def lookup_offline(db: OfflineDb, deps: Sequence[Dependency], label: str | None 
         records=db.records,
         cached=db.from_cache,
     )
+    covered = db.ecosystems()
     for dep in deps:
         key = dep_key(dep)
-        if key in result.matches:
+        if key in result.matches or key in result.unchecked:
             continue
         ecosystem, name, version = key
+        if ecosystem not in covered:
+            # A PyPI-only database knows nothing of npm packages: that is not "no advisory".
+            result.unchecked[key] = f"the offline database has no {ecosystem} records"
+            continue
         hits = []
         for advisory in db.lookup(ecosystem, name):
             if advisory.withdrawn:

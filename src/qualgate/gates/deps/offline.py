@@ -107,6 +107,10 @@ class OfflineDb:
     def packages(self) -> list[tuple[str, str]]:
         return sorted(self.index)
 
+    def ecosystems(self) -> frozenset[str]:
+        """The ecosystems the database has records for (it can only vouch for those)."""
+        return frozenset(ecosystem for ecosystem, _ in self.index)
+
 
 _NOTHING = object()
 
