@@ -120,6 +120,8 @@ def test_links_skip_code_comments_and_keep_columns() -> None:
         ("Ünïcödé Straße", "ünïcödé-straße"),
         ("A -- B", "a----b"),
         ("<em>Tag</em>", "tag"),
+        ("Q&amp;A", "qa"),
+        ("The `--base` option", "the---base-option"),
     ],
 )
 def test_github_slugs(text: str, slug: str) -> None:

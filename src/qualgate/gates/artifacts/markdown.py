@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import enum
 import functools
+import html
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -234,6 +235,8 @@ def slug(text: str) -> str:
     plain = _INLINE_LINK.sub(r"\1", text)
     if "<" in plain:
         plain = _TAG.sub("", plain)
+    if "&" in plain:
+        plain = html.unescape(plain)  # slugs are made from the rendered text
     if "_" in plain:
         plain = _EMPHASIS_UNDERSCORE.sub("", plain)
     return _SLUG_DROP.sub("", plain.strip().lower()).replace(" ", "-")
