@@ -427,3 +427,13 @@ def test_interpreter_without_alembic_is_an_error(tmp_path: Path) -> None:
     assert run.verdict is not None
     assert "No module named" in run.verdict["summary"]
     assert f"install alembic and SQLAlchemy in {bare}" in run.verdict["next_steps"][0]
+
+
+def test_sqlite_database_url_is_never_written(tmp_path: Path) -> None:
+    root = make_project(tmp_path, good_chain())
+    mine = tmp_path / "mine.db"
+    run = check(root, None, "--database-url", f"sqlite:///{mine}")
+    assert run.code == 0, run.verdict
+    assert run.verdict is not None
+    assert run.verdict["summary"] == "no findings; database steps on sqlite: 4 pass"
+    assert not mine.exists()

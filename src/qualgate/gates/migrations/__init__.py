@@ -217,5 +217,6 @@ def _dynamic(
     metrics["worker_ms"] = result.duration_ms
     started = result.started or {}
     metrics["alembic_version"] = started.get("alembic")
-    ran = [c for c in outcome.checks if c.status is Status.PASS]
-    return f"{len(ran)} of 4 database steps passed on {db.backend}", None
+    counts = {s: sum(1 for c in outcome.checks if c.status is s) for s in Status}
+    parts = [f"{counts[s]} {s.value}" for s in Status if counts[s]]
+    return f"database steps on {db.backend}: {', '.join(parts)}", None

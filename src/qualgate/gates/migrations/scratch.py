@@ -154,6 +154,9 @@ def drop(server_url: str, scratch: Scratch) -> None:
 @contextlib.contextmanager
 def scratch_database(server_url: str | None) -> Iterator[Scratch]:
     """A scratch database for the body; SQLite in a temp dir when no server is given."""
+    if server_url is not None and parse_server_url(server_url).get_backend_name() == "sqlite":
+        # A SQLite URL names a file the user may care about: work on a fresh one instead.
+        server_url = None
     if server_url is None:
         folder = Path(tempfile.mkdtemp(prefix="qualgate-mig-"))
         name = f"qualgate_{secrets.token_hex(6)}"
