@@ -259,6 +259,20 @@ def test_parse_error_fails_at_its_line_and_other_files_still_scanned(
     assert by_rule(run, "vulnerable-dependency")
 
 
+def test_files_outside_the_project_are_named_in_the_message(
+    tmp_path: Path, osv_db: Path, cache_dir: Path
+) -> None:
+    write_files(tmp_path, {"shared/base.txt": "pyyaml==5.3\nbroken line!!\n"})
+    project = write_files(tmp_path / "p", {"requirements.txt": "-r ../shared/base.txt\n"})
+    run = scan(project, "--vuln-db", str(osv_db), "--cache-dir", str(cache_dir))
+    assert run.code == 1
+    outside = (tmp_path / "shared" / "base.txt").as_posix()
+    assert {(f["rule"], f.get("path"), f["message"].split(": ")[0]) for f in run.findings} == {
+        ("parse-error", None, f"{outside}:2"),
+        ("vulnerable-dependency", None, f"{outside}:1"),
+    }
+
+
 def test_a_file_with_only_broken_lines_fails_rather_than_errors(tmp_path: Path) -> None:
     project = write_files(tmp_path / "p", {"requirements.txt": "-e .\nnot a requirement!!\n"})
     run = scan(project, "--offline")

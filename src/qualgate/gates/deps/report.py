@@ -60,9 +60,8 @@ def _marker_note(dep: Dependency) -> str:
 
 
 def _where(dep: Dependency) -> dict[str, Any]:
-    """Finding location: files outside the project (an interpreter's site-packages) have
-    no root-relative path, so the location goes in the message's data instead."""
-    if dep.path.startswith("/") or dep.path.startswith("installed:"):
+    """Finding location (files outside the project are handled by `_inside_project`)."""
+    if dep.path.startswith("installed:"):
         return {"path": None, "line": None}
     return {"path": dep.path, "line": dep.line}
 
@@ -452,7 +451,7 @@ class Report:
         self._ignore_hygiene()
         self._licenses()
         changed = self.ctx.changed_lines()
-        findings = self.findings
+        findings = [_inside_project(f) for f in self.findings]
         if changed is not None:
             findings = [
                 f
@@ -508,6 +507,17 @@ def matching_name(package: str, dep: Dependency) -> bool:
     if dep.ecosystem is Ecosystem.PYPI:
         return normalize_name(package) == dep.key
     return package == dep.name
+
+
+def _inside_project(f: Finding) -> Finding:
+    """Verdict paths are project-relative: a file outside the project (an include that
+    climbs out, a system site-packages) moves into the message instead."""
+    if f.path is None or not (f.path.startswith("/") or f.path[1:3] == ":/"):
+        return f
+    import dataclasses
+
+    where = f"{f.path}:{f.line}" if f.line else f.path
+    return dataclasses.replace(f, path=None, line=None, message=f"{where}: {f.message}")
 
 
 def _existing(f: Finding) -> Finding:
