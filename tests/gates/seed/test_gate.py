@@ -262,3 +262,39 @@ def test_demo_service_seeds(tmp_path: Path) -> None:
     assert result.verdict is not None
     assert result.verdict["metrics"]["tables"]["categories"]["inserted"] >= 3
     assert result.verdict["metrics"]["tables"]["products"]["inserted"] >= 4
+
+
+def _demo_copy(tmp_path: Path) -> Path:
+    import shutil
+
+    target = tmp_path / "demo"
+    shutil.copytree(
+        REPO / "examples" / "demo-service",
+        target,
+        ignore=shutil.ignore_patterns(".venv", ".qualgate", "__pycache__", "*.egg-info", ".*"),
+    )
+    return target
+
+
+def test_embedded_schema_from_alembic(tmp_path: Path) -> None:
+    demo = _demo_copy(tmp_path)
+    if not (demo / "alembic.ini").is_file():
+        pytest.skip("examples/demo-service has no alembic.ini yet")
+    result = seed(demo)
+    assert result.code == 0, result.stdout
+    assert result.verdict is not None
+    schema = next(c for c in result.verdict["checks"] if c["name"] == "schema")
+    assert schema["summary"].startswith("alembic upgrade head")
+    # A broken migration is an error (no honest answer), never a pass.
+    versions = sorted((demo / "migrations" / "versions").glob("*.py"))
+    last = versions[-1]
+    last.write_text(
+        last.read_text(encoding="utf-8").replace(
+            "def upgrade() -> None:\n", "def upgrade() -> None:\n    raise RuntimeError('boom')\n"
+        ),
+        encoding="utf-8",
+    )
+    broken = seed(demo)
+    assert broken.code == 2, broken.stdout
+    assert broken.verdict is not None
+    assert "boom" in broken.verdict["summary"] or "failed" in broken.verdict["summary"]

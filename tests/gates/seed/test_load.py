@@ -244,3 +244,26 @@ rows:
     assert stored[2]["price"] == Decimal("1.50")
     assert stored[2]["name"] == "Saw, small"  # base columns kept
     assert stored[1]["price"] == Decimal("12.50")  # other environments ignored
+
+
+def test_composite_natural_key_updates_in_place(tmp_path: Path, db_url: str) -> None:
+    # key: [slug, name] is not the primary key: rows are found by it, and `id` is a value.
+    first = "table: categories\nkey: [slug, name]\nrows:\n  - {id: 1, slug: a, name: A}\n"
+    root = make_project(tmp_path / "proj", {"seeds/categories.yaml": first})
+    assert seed(root, "--database-url", db_url).code == 0
+    second = first + "  - {id: 2, slug: b, name: B, parent_id: 1}\n"
+    (root / "seeds" / "categories.yaml").write_text(second, encoding="utf-8")
+    result = seed(root, "--database-url", db_url)
+    assert result.code == 0, result.stdout
+    assert result.verdict is not None
+    assert result.verdict["metrics"]["tables"]["categories"] == {
+        "inserted": 1,
+        "updated": 0,
+        "unchanged": 1,
+    }
+    changed = second.replace("parent_id: 1", "parent_id: null")
+    (root / "seeds" / "categories.yaml").write_text(changed, encoding="utf-8")
+    again = seed(root, "--database-url", db_url)
+    assert again.verdict is not None
+    assert again.verdict["metrics"]["updated"] == 1
+    assert [r["parent_id"] for r in rows(db_url, categories)] == [None, None]

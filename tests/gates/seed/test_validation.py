@@ -206,3 +206,38 @@ rows:
     assert code == 1
     assert found == [("fk-cycle", "seeds/categories.yaml", 3)]
     assert count(url, products) == 0
+
+
+def test_table_cycle_without_nullable_fk_is_reported(tmp_path: Path) -> None:
+    from sqlalchemy import Column, ForeignKey, Integer, MetaData, Table, create_engine
+
+    url = sqlite_url(tmp_path)
+    md = MetaData()
+    Table(
+        "a",
+        md,
+        Column("id", Integer, primary_key=True),
+        Column("b_id", ForeignKey("b.id"), nullable=False),
+    )
+    Table(
+        "b",
+        md,
+        Column("id", Integer, primary_key=True),
+        Column("a_id", ForeignKey("a.id", use_alter=True), nullable=False),
+    )
+    engine = create_engine(url)
+    md.create_all(engine)
+    engine.dispose()
+    root = make_project(
+        tmp_path / "proj",
+        {
+            "seeds/a.yaml": "table: a\nrows:\n  - {id: 1, b_id: 1}\n",
+            "seeds/b.yaml": "table: b\nrows:\n  - {id: 1, a_id: 1}\n",
+        },
+    )
+    result = seed(root, "--database-url", url)
+    assert result.code == 1
+    assert [(f["rule"], f["path"], f["line"]) for f in result.findings] == [
+        ("fk-cycle", "seeds/a.yaml", 3)
+    ]
+    assert "a, b" in result.findings[0]["message"]
