@@ -602,6 +602,7 @@ def test_detection_prefers_compiled_txt_over_in_and_finds_lock_files(tmp_path: P
             "requirements.in": "flask\n",
             "requirements.txt": "flask==2.0.0\n",
             "requirements-dev.in": "pytest\n",
+            "dev-requirements.txt": "pytest==8.0.0\n",
             "requirements/prod.txt": "six==1.16.0\n",
             "uv.lock": "version = 1\n",
             "pylock.prod.toml": 'lock-version = "1.0"\n',
@@ -613,6 +614,7 @@ def test_detection_prefers_compiled_txt_over_in_and_finds_lock_files(tmp_path: P
     )
     found = [p.relative_to(tmp_path).as_posix() for p in sources.detect(tmp_path)]
     assert found == [
+        "dev-requirements.txt",
         "requirements.txt",
         "requirements-dev.in",
         "requirements/prod.txt",

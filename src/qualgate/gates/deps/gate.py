@@ -99,7 +99,7 @@ def scan(ctx: GateContext) -> Verdict:
             return Verdict(
                 gate=GATE,
                 status=Status.SKIPPED,
-                summary="no dependency files found (looked for requirements*.txt, "
+                summary="no dependency files found (looked for *requirements*.txt, "
                 "requirements/*.txt, *.lock files, pylock.toml, package-lock.json, "
                 "pyproject.toml)",
                 checks=(Check(name="inputs", status=Status.SKIPPED, duration_ms=inputs_ms),),

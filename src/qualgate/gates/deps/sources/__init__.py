@@ -46,8 +46,8 @@ _PARSERS: dict[str, Parser] = {
 
 # What auto-detection looks for in the project root (and requirements/ folders).
 DETECTED = (
-    "requirements*.txt",
-    "requirements*.in",
+    "*requirements*.txt",
+    "*requirements*.in",
     "requirements/*.txt",
     "requirements/*.in",
     "poetry.lock",
