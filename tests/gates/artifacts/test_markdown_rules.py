@@ -162,11 +162,13 @@ def test_front_matter_not_a_mapping(tmp_path: Path) -> None:
     assert finding["line"] == 2
 
 
-def test_invalid_date_value_is_a_syntax_finding_not_a_crash(tmp_path: Path) -> None:
-    write_files(tmp_path, {"artifacts/rfc/a.md": RFC.replace("2024-03-01", "2024-13-45")})
+def test_invalid_date_value_is_located_not_a_crash(tmp_path: Path) -> None:
+    write_files(tmp_path, {"artifacts/rfc/a.md": RFC.replace("2024-03-01", "2024-02-30")})
     result = run(tmp_path)
     assert result.code == 1
-    assert findings(result, "front-matter-syntax")
+    [finding] = findings(result, "front-matter-syntax")
+    assert finding["line"] == 6
+    assert "'2024-02-30': day is out of range for month" in finding["message"]
 
 
 def test_schema_errors_point_at_the_offending_key(tmp_path: Path) -> None:

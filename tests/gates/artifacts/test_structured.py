@@ -143,6 +143,15 @@ def test_toml_and_yaml_dates_compare_as_strings(tmp_path: Path) -> None:
     assert located(run(tmp_path)) == [("file-schema", "d/c.toml", 1)]
 
 
+def test_invalid_yaml_date_is_located(tmp_path: Path) -> None:
+    configure(tmp_path, [{"glob": "c.yaml", "schema": "schemas/settings.json"}])
+    write_files(tmp_path, {"c.yaml": "service:\n  name: a\n  since: 2024-02-30\n"})
+    result = run(tmp_path)
+    assert [(f["rule"], f["line"], f["column"]) for f in result.findings] == [
+        ("file-syntax", 3, 10)
+    ]
+
+
 def test_multi_document_yaml_validates_each_document(tmp_path: Path) -> None:
     configure(tmp_path, [{"glob": "config/*.yaml", "schema": "schemas/settings.json"}])
     write_files(

@@ -19,7 +19,7 @@ from urllib.parse import unquote
 
 from qualgate.gates.artifacts import markdown
 from qualgate.gates.artifacts.fastpath import simple_yaml
-from qualgate.gates.artifacts.locate import Position, Positions, yaml_positions
+from qualgate.gates.artifacts.locate import Position, Positions, bad_scalar, yaml_positions
 from qualgate.gates.artifacts.schemas import jsonable, needs_conversion
 from qualgate.gates.artifacts.types import TypeSet
 from qualgate.verdict import Finding, Severity
@@ -197,9 +197,13 @@ def _front_matter(
     try:
         data = yaml.load(doc.front_text, Loader=loader)
     except (ValueError, TypeError, OverflowError) as exc:
-        # The constructor's own faults (a date like 2024-13-45, an unhashable key).
+        # The constructor's own faults (a date like 2024-02-30, an unhashable key).
+        found = bad_scalar(doc.front_text, line_offset=1)
+        at, why = found if found else (Position(line=2), str(exc))
         report.findings.append(
-            _finding("front-matter-syntax", f"invalid YAML value in front matter: {exc}", rel, 2)
+            _finding(
+                "front-matter-syntax", f"invalid YAML value in front matter: {why}", rel, at.line
+            )
         )
         return None
     except yaml.YAMLError as exc:

@@ -86,6 +86,37 @@ def yaml_positions(node: Any, *, line_offset: int = 0) -> Positions:
     return out
 
 
+def bad_scalar(text: str, *, line_offset: int = 0) -> tuple[Position, str] | None:
+    """The first scalar PyYAML cannot construct (``2024-02-30``), and why; None if none.
+
+    ``yaml.load`` raises a bare ValueError without a position for such values; composing
+    keeps the marks, and constructing scalar by scalar finds the culprit.
+    """
+    import yaml
+
+    constructor = yaml.SafeLoader("")
+    try:
+        documents = list(
+            yaml.compose_all(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        )
+    except yaml.YAMLError:
+        return None
+    stack = [d for d in reversed(documents) if d is not None]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, yaml.ScalarNode):
+            try:
+                constructor.construct_object(node)
+            except (ValueError, TypeError, OverflowError, yaml.YAMLError) as exc:
+                return _mark(node.start_mark, line_offset), f"{node.value!r}: {exc}"
+        elif isinstance(node, yaml.MappingNode):
+            for key, value in reversed(node.value):
+                stack.extend((value, key))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(reversed(node.value))
+    return None
+
+
 def _mark(mark: Any, line_offset: int) -> Position:
     return Position(line=mark.line + 1 + line_offset, column=mark.column + 1)
 

@@ -20,6 +20,7 @@ from typing import Any
 from qualgate.gates.artifacts.locate import (
     Position,
     Positions,
+    bad_scalar,
     json_positions,
     toml_error_position,
     toml_positions,
@@ -216,8 +217,10 @@ def parse_text(text: str, suffix: str) -> _Parsed:
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise _ParseError(f"invalid YAML: {problem}", at) from None
     except (ValueError, TypeError, OverflowError) as exc:
-        # The constructor's own faults (a date like 2024-13-45, an unhashable key).
-        raise _ParseError(f"invalid YAML value: {exc}", Position(line=1)) from None
+        # The constructor's own faults (a date like 2024-02-30, an unhashable key).
+        found = bad_scalar(text)
+        at, why = found if found else (Position(line=1), str(exc))
+        raise _ParseError(f"invalid YAML value: {why}", at) from None
 
     def positions(index: int) -> Positions:
         nodes = list(yaml.compose_all(text, Loader=loader))
