@@ -13,7 +13,7 @@ import jsonschema
 import pytest
 import yaml
 
-from qualgate.gates.artifacts import fastpath, markdown
+from qualgate.gates.artifacts import fastschema, fastyaml, markdown
 from qualgate.gates.artifacts.locate import json_positions, toml_error_position, toml_positions
 from qualgate.gates.artifacts.schemas import jsonable
 from qualgate.gates.artifacts.structured import glob_regex
@@ -268,7 +268,7 @@ YAML_SAMPLES = [
 
 @pytest.mark.parametrize("text", YAML_SAMPLES)
 def test_simple_yaml_agrees_with_pyyaml(text: str) -> None:
-    fast = fastpath.simple_yaml(text)
+    fast = fastyaml.simple_yaml(text)
     if fast is None:
         return  # declined: the caller uses PyYAML
     expected = jsonable(yaml.load(text, Loader=yaml.CSafeLoader)) or {}
@@ -278,7 +278,7 @@ def test_simple_yaml_agrees_with_pyyaml(text: str) -> None:
 
 def test_simple_yaml_takes_the_common_front_matter() -> None:
     for text in [*YAML_SAMPLES[:5], "a: C#\nb: http://x.y/z\nc: foo:bar\n"]:
-        assert fastpath.simple_yaml(text) is not None, text
+        assert fastyaml.simple_yaml(text) is not None, text
 
 
 # ---------------------------------------------------------------------------
@@ -350,7 +350,7 @@ INSTANCES: list[Any] = [
 @pytest.mark.parametrize("index", range(len(SCHEMAS)))
 def test_compiled_check_agrees_with_jsonschema(index: int) -> None:
     schema = SCHEMAS[index]
-    check = fastpath.compile_check(schema)
+    check = fastschema.compile_check(schema)
     assert check is not None, "these schemas use only supported keywords"
     validator = jsonschema.Draft202012Validator(schema)
     for instance in INSTANCES:
@@ -373,16 +373,16 @@ def test_compiled_check_agrees_with_jsonschema(index: int) -> None:
     ],
 )
 def test_compiled_check_declines_what_it_does_not_know(schema: Any) -> None:
-    assert fastpath.compile_check(schema) is None
+    assert fastschema.compile_check(schema) is None
 
 
 def test_equal_follows_jsonschema() -> None:
-    assert fastpath.equal(1, 1.0)
-    assert not fastpath.equal(1, True)
-    assert not fastpath.equal(0, False)
-    assert fastpath.equal({"a": [1]}, {"a": [1.0]})
-    assert not fastpath.equal([1], [1, 2])
-    assert not fastpath.equal({"a": 1}, [1])
+    assert fastschema.equal(1, 1.0)
+    assert not fastschema.equal(1, True)
+    assert not fastschema.equal(0, False)
+    assert fastschema.equal({"a": [1]}, {"a": [1.0]})
+    assert not fastschema.equal([1], [1, 2])
+    assert not fastschema.equal({"a": 1}, [1])
 
 
 def test_describe_types_lists_every_builtin() -> None:

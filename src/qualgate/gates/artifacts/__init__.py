@@ -128,7 +128,7 @@ def _snapshot_verdicts(directory: Path) -> list[_Snapshot]:
 
 
 def _markdown_files(folder: Path, exclude: tuple[str, ...]) -> list[str]:
-    from qualgate.gates.artifacts.documents import MARKDOWN_SUFFIXES
+    from qualgate.gates.artifacts.links import MARKDOWN_SUFFIXES
     from qualgate.gates.artifacts.structured import glob_regex
 
     patterns = [glob_regex(p.strip().lstrip("/")) for p in exclude]

@@ -9,24 +9,20 @@ first line, links point at their ``[``.
 from __future__ import annotations
 
 import os
-import re
-import stat
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote
 
 from qualgate.gates.artifacts import markdown
-from qualgate.gates.artifacts.fastpath import simple_yaml
+from qualgate.gates.artifacts.fastyaml import simple_yaml
+from qualgate.gates.artifacts.links import link_problems
 from qualgate.gates.artifacts.locate import Position, Positions, bad_scalar, yaml_positions
 from qualgate.gates.artifacts.schemas import jsonable, needs_conversion
 from qualgate.gates.artifacts.types import TypeSet
 from qualgate.verdict import Finding, Severity
 
 CHECK = "markdown"
-MARKDOWN_SUFFIXES = (".md", ".markdown")
-_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 
 HELP = {
     "front-matter-missing": "start the file with a YAML front matter block between --- lines",
@@ -323,118 +319,20 @@ def _check_headings(
             )
 
 
-def _within(path: str, root: str) -> bool:
-    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
-
-
 def _check_links(parsed: dict[str, _Parsed], root: Path, report: MarkdownReport) -> None:
-    root_text = os.path.normpath(str(root))
-    real_root = os.path.realpath(root_text)
-    exists: dict[str, str] = {}
-    # Anchors are computed only for files some link points into.
-    anchors: dict[str, frozenset[str] | None] = {}
-    docs = {p: item.doc for p, item in parsed.items()}
-    real_dirs: dict[str, str] = {}
-    for item in parsed.values():
-        for link in item.doc.links:
-            problem = _link_problem(
-                link, item, root_text, real_root, exists, anchors, docs, real_dirs
+    docs = {path: item.doc for path, item in parsed.items()}
+    for path, link, rule, message in link_problems(docs, root):
+        kind = "image" if link.image else "link"
+        report.findings.append(
+            _finding(
+                rule,
+                f"{kind} {link.target!r}: {message}",
+                parsed[path].rel,
+                link.line,
+                link.column,
+                target=link.target,
             )
-            if problem is not None:
-                rule, message = problem
-                kind = "image" if link.image else "link"
-                report.findings.append(
-                    _finding(
-                        rule,
-                        f"{kind} {link.target!r}: {message}",
-                        item.rel,
-                        link.line,
-                        link.column,
-                        target=link.target,
-                    )
-                )
-
-
-def _link_problem(
-    link: markdown.Link,
-    item: _Parsed,
-    root: str,
-    real_root: str,
-    exists: dict[str, str],
-    anchors: dict[str, frozenset[str] | None],
-    docs: dict[str, markdown.Document],
-    real_dirs: dict[str, str],
-) -> tuple[str, str] | None:
-    target = link.target
-    if target.startswith("<") and target.endswith(">"):
-        target = target[1:-1].strip()
-    if _SCHEME.match(target) or target.startswith("//"):
-        return None  # external links are not fetched
-    if not target:
-        return "broken-link", "empty link target"
-    path_part, _, fragment = target.partition("#")
-    path_part = unquote(path_part.split("?", 1)[0])
-    fragment = unquote(fragment)
-    if not path_part:
-        own = _anchors_of(item.path, anchors, docs)
-        if fragment and own is not None and fragment.lower() not in own:
-            return "broken-anchor", f"no heading with anchor #{fragment} in this file"
-        return None
-    if path_part.startswith("/"):
-        candidate = os.path.normpath(os.path.join(root, path_part.lstrip("/")))
-    else:
-        candidate = os.path.normpath(os.path.join(os.path.dirname(item.path), path_part))
-    if not _within(candidate, root):
-        return "link-escapes-root", "points outside the project root"
-    state = exists.get(candidate)
-    if state is None:
-        state = _target_state(candidate, real_root, real_dirs)
-        exists[candidate] = state
-    if state == "missing":
-        return "broken-link", "no such file"
-    if state == "outside":
-        return "link-escapes-root", "resolves (through a symlink) outside the project root"
-    if fragment and candidate.lower().endswith(MARKDOWN_SUFFIXES):
-        target_anchors = _anchors_of(candidate, anchors, docs)
-        if target_anchors is not None and fragment.lower() not in target_anchors:
-            shown = os.path.basename(candidate)
-            return "broken-anchor", f"no heading with anchor #{fragment} in {shown}"
-    return None
-
-
-def _target_state(candidate: str, real_root: str, real_dirs: dict[str, str]) -> str:
-    """ "ok", "missing" or "outside" (a symlink somewhere on the way leads out of the root)."""
-    try:
-        st = os.lstat(candidate)
-    except OSError:
-        return "missing"
-    # realpath of the folder (cached: many links share one) and of the file only when it
-    # is itself a link: one lstat per target instead of one per path component.
-    folder = os.path.dirname(candidate)
-    real_folder = real_dirs.get(folder)
-    if real_folder is None:
-        real_folder = os.path.realpath(folder)
-        real_dirs[folder] = real_folder
-    real = os.path.join(real_folder, os.path.basename(candidate))
-    if stat.S_ISLNK(st.st_mode):
-        if not os.path.exists(candidate):
-            return "missing"
-        real = os.path.realpath(candidate)
-    return "ok" if _within(real, real_root) else "outside"
-
-
-def _anchors_of(
-    path: str, cache: dict[str, frozenset[str] | None], docs: dict[str, markdown.Document]
-) -> frozenset[str] | None:
-    if path not in cache and path in docs:
-        cache[path] = docs[path].anchors
-    if path not in cache:
-        try:
-            with open(path, encoding="utf-8") as handle:
-                cache[path] = markdown.parse(handle.read()).anchors
-        except (OSError, UnicodeDecodeError):
-            cache[path] = None  # a directory or an unreadable file: existence is all we check
-    return cache[path]
+        )
 
 
 def duplicate_ids(ids: Iterable[tuple[str, str, str]]) -> list[Finding]:

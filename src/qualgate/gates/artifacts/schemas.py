@@ -110,7 +110,7 @@ def build_validator(schema: Mapping[str, Any], *, source: Path | None, label: st
     ``source`` is the schema's file, so relative ``$ref``s find their neighbours.
     """
     validator = _validator(schema, source=source, label=label, check=True)
-    from qualgate.gates.artifacts.fastpath import compile_check
+    from qualgate.gates.artifacts.fastschema import compile_check
 
     return Schema(validator=validator, fast=compile_check(schema))
 
@@ -119,7 +119,7 @@ def trusted_schema(path: Path, *, label: str) -> Schema:
     """One of qualgate's own schemas: the validator is built only when a document fails."""
     import json
 
-    from qualgate.gates.artifacts.fastpath import compile_check
+    from qualgate.gates.artifacts.fastschema import compile_check
 
     schema = json.loads(path.read_text(encoding="utf-8"))
     return Schema(
