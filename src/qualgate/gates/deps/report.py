@@ -8,10 +8,21 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from qualgate.context import GateContext
-from qualgate.gates.deps import matching
+from qualgate.gates.deps import licenses
+from qualgate.gates.deps.findings import (
+    HELP,
+    config_location,
+    existing,
+    inside_project,
+    marker_note,
+    matching_name,
+    package_ref,
+    upgrade_step,
+    where,
+)
 from qualgate.gates.deps.lookup import Lookup, Match, dep_key
-from qualgate.gates.deps.model import Advisory, Dependency, Ecosystem, Inputs, PinKind
-from qualgate.gates.deps.policy import Ignore, blocks, check_license
+from qualgate.gates.deps.model import Dependency, Inputs, PinKind
+from qualgate.gates.deps.policy import Ignore, blocks
 from qualgate.verdict import (
     Check,
     Finding,
@@ -23,21 +34,6 @@ from qualgate.verdict import (
 )
 
 GATE = "dependency-scan"
-# One line of remedy per rule (the finding's `help`).
-HELP = {
-    "parse-error": "fix the file so its own tool (pip, poetry, uv, npm...) can read it",
-    "include-unreadable": "point the include at a file that exists in the project",
-    "include-cycle": "remove one of the includes: the files include each other",
-    "unpinned-dependency": "pin an exact version (name==x.y.z), e.g. with pip-compile or a lock",
-    "unscannable-dependency": "depend on a registry release, or keep it and review it by hand",
-    "vuln-db-unreadable": "repair or remove the record files, or refresh the database",
-    "vulnerable-dependency": "upgrade to a fixed version (see next_steps)",
-    "ignore-expired": "upgrade the dependency, or renew the ignore with a new reason and date",
-    "ignore-unused": "remove the ignore: no scanned dependency is affected any more",
-    "license-denied": "replace the package, or change license-deny if the policy allows it",
-    "license-not-allowed": "replace the package, or add its license to license-allow",
-    "license-unknown": "check the package's license by hand (its metadata declares none we read)",
-}
 # Sources whose pins cover a range requirement of the same package elsewhere.
 _LOCKING_SOURCES = frozenset(
     {
@@ -51,19 +47,6 @@ _LOCKING_SOURCES = frozenset(
         "installed",
     }
 )
-# Sources that carry license data.
-_LICENSE_SOURCES = frozenset({"installed", "package-lock.json"})
-
-
-def _marker_note(dep: Dependency) -> str:
-    return f" (when {dep.marker})" if dep.marker else ""
-
-
-def _where(dep: Dependency) -> dict[str, Any]:
-    """Finding location (files outside the project are handled by `_inside_project`)."""
-    if dep.path.startswith("installed:"):
-        return {"path": None, "line": None}
-    return {"path": dep.path, "line": dep.line}
 
 
 @dataclass(kw_only=True)
@@ -138,7 +121,7 @@ class Report:
                     severity = pin_severity
                 spec = dep.specifier or "any version"
                 message = (
-                    f"{dep.name} is not pinned ({spec}){_marker_note(dep)}: "
+                    f"{dep.name} is not pinned ({spec}){marker_note(dep)}: "
                     "its installed version cannot be checked for vulnerabilities"
                 )
                 rule = "unpinned-dependency"
@@ -157,7 +140,7 @@ class Report:
                     rule=rule,
                     severity=severity,
                     message=message,
-                    **_where(dep),
+                    **where(dep),
                     check="pins",
                     help=HELP[rule],
                     data={"package": dep.name, "specifier": dep.specifier, "source": dep.source},
@@ -239,7 +222,7 @@ class Report:
                 vulnerable_deps += 1
                 where[key].append(dep)
         for key, matches in affected.items():
-            self.next_steps.append(_upgrade_step(key, matches, where[key]))
+            self.next_steps.append(upgrade_step(key, matches, where[key]))
         unchecked = [d for d in pinned if dep_key(d) in lookup.unchecked]
         checked = len(pinned) - len(unchecked)
         vulns = sum(len(m) for m in affected.values())
@@ -315,13 +298,13 @@ class Report:
         message = (
             f"{dep.name} {dep.version} is affected by {match.id}{aliases}"
             f"{': ' + match.summary if match.summary else ''} "
-            f"[severity {match.severity}{score}; {fixed}]{_marker_note(dep)}"
+            f"[severity {match.severity}{score}; {fixed}]{marker_note(dep)}"
         )
         return Finding(
             rule="vulnerable-dependency",
             severity=Severity.ERROR if fails else Severity.WARNING,
             message=message,
-            **_where(dep),
+            **where(dep),
             check="vulnerabilities",
             help=match.url or HELP["vulnerable-dependency"],
             data={
@@ -344,7 +327,7 @@ class Report:
     def _ignore_hygiene(self) -> None:
         checked_all = self.lookup is not None and not self.lookup.unchecked
         for index, ignore in enumerate(self.ignores):
-            path, line = _config_location(self.ctx, ignore.id)
+            path, line = config_location(self.ctx, ignore.id)
             if ignore.expired(self.today):
                 self.findings.append(
                     Finding(
@@ -376,71 +359,14 @@ class Report:
                 )
 
     def _licenses(self) -> None:
-        if not self.allow and not self.deny:
+        outcome = licenses.check(self.inputs.dependencies, self.allow, self.deny)
+        if outcome is None:
             return
-        bearing = [
-            d for d in self.inputs.dependencies if d.licenses or d.source in _LICENSE_SOURCES
-        ]
-        if not bearing:
-            self.checks.append(
-                Check(
-                    name="licenses",
-                    status=Status.ERROR,
-                    summary="license-allow/license-deny are set but no scanned input carries "
-                    "license data",
-                )
-            )
-            self.next_steps.append(
-                "add --installed (installed metadata) or scan a package-lock.json to check licenses"
-            )
-            return
-        errors = 0
-        for dep in bearing:
-            result = check_license(dep.licenses, self.allow, self.deny)
-            if result.outcome == "ok":
-                continue
-            if result.outcome == "unknown":
-                rule, severity = "license-unknown", Severity.WARNING
-                text = (
-                    f"{dep.name} {dep.version or ''}: license "
-                    f"{result.expression or 'not declared'} cannot be judged against the "
-                    "license policy"
-                )
-            elif result.outcome == "denied":
-                rule, severity = "license-denied", Severity.ERROR
-                text = f"{dep.name} {dep.version or ''} is licensed {result.expression}: denied"
-            else:
-                rule, severity = "license-not-allowed", Severity.ERROR
-                text = (
-                    f"{dep.name} {dep.version or ''} is licensed {result.expression}: "
-                    "not in license-allow"
-                )
-            errors += severity is Severity.ERROR
-            self.findings.append(
-                Finding(
-                    rule=rule,
-                    severity=severity,
-                    message=text,
-                    **_where(dep),
-                    check="licenses",
-                    help=HELP[rule],
-                    data={
-                        "package": dep.name,
-                        "version": dep.version,
-                        "license": result.expression,
-                        "offending": list(result.offending),
-                    },
-                )
-            )
-        self.metrics["licenses_checked"] = len(bearing)
-        self.checks.append(
-            Check(
-                name="licenses",
-                status=Status.FAIL if errors else Status.PASS,
-                findings=errors,
-                summary=f"{plural(len(bearing), 'package')} checked against the license policy",
-            )
-        )
+        self.findings.extend(outcome.findings)
+        self.checks.append(outcome.check)
+        self.next_steps.extend(outcome.next_steps)
+        if outcome.checked:
+            self.metrics["licenses_checked"] = outcome.checked
 
     # -- assembly ------------------------------------------------------------
 
@@ -451,12 +377,12 @@ class Report:
         self._ignore_hygiene()
         self._licenses()
         changed = self.ctx.changed_lines()
-        findings = [_inside_project(f) for f in self.findings]
+        findings = [inside_project(f) for f in self.findings]
         if changed is not None:
             findings = [
                 f
                 if f.path is None or f.line is None or changed.contains(f.path, f.line)
-                else _existing(f)
+                else existing(f)
                 for f in findings
             ]
         deps = self.inputs.dependencies
@@ -494,62 +420,3 @@ class Report:
             if rule != "vulnerable-dependency":
                 parts.append(f"{by_rule[rule]} {rule}")
         return "; ".join(parts) or f"{status.value}"
-
-
-def package_ref(dep: Dependency) -> str:
-    """``ecosystem:name@version``: how the SBOM finds a component's advisories."""
-    return f"{dep.ecosystem.value}:{dep.key}@{dep.version}"
-
-
-def matching_name(package: str, dep: Dependency) -> bool:
-    from qualgate.gates.deps.model import normalize_name
-
-    if dep.ecosystem is Ecosystem.PYPI:
-        return normalize_name(package) == dep.key
-    return package == dep.name
-
-
-def _inside_project(f: Finding) -> Finding:
-    """Verdict paths are project-relative: a file outside the project (an include that
-    climbs out, a system site-packages) moves into the message instead."""
-    if f.path is None or not (f.path.startswith("/") or f.path[1:3] == ":/"):
-        return f
-    import dataclasses
-
-    where = f"{f.path}:{f.line}" if f.line else f.path
-    return dataclasses.replace(f, path=None, line=None, message=f"{where}: {f.message}")
-
-
-def _existing(f: Finding) -> Finding:
-    import dataclasses
-
-    return dataclasses.replace(f, existing=True)
-
-
-def _upgrade_step(key: tuple[str, str, str], matches: list[Match], deps: list[Dependency]) -> str:
-    ecosystem, name, version = key
-    advisories: list[Advisory] = [a for m in matches for a in m.advisories]
-    fix = matching.smallest_fix(advisories, name, version, ecosystem)
-    display = deps[0].name if deps else name
-    places = ", ".join(sorted({f"{d.path}:{d.line}" if d.line else d.path for d in deps}))
-    ids = ", ".join(m.id for m in matches)
-    if fix is None:
-        return (
-            f"{display} {version}: no released version fixes {ids}; replace it, or add an "
-            f"ignore with a reason and an until date ({places})"
-        )
-    return f"upgrade {display} {version} -> {fix} ({places})"
-
-
-def _config_location(ctx: GateContext, vuln_id: str) -> tuple[str | None, int | None]:
-    """The config file and line that names an ignored id (best effort)."""
-    for name in ("pyproject.toml", "qualgate.toml"):
-        path = ctx.root / name
-        try:
-            lines = path.read_text(encoding="utf-8").splitlines()
-        except (OSError, UnicodeDecodeError):
-            continue
-        for number, text in enumerate(lines, start=1):
-            if f'"{vuln_id}"' in text or f"'{vuln_id}'" in text:
-                return name, number
-    return None, None
