@@ -380,3 +380,49 @@ def test_static_lint_is_fast_on_many_files(tmp_path: Path) -> None:
     assert code == 0
     assert verdict["metrics"]["revisions"] == 300  # type: ignore[index]
     assert verdict["duration_ms"] < 3000  # type: ignore[operator]
+
+
+def test_package_script_location_and_unreadable_ini(tmp_path: Path) -> None:
+    ini = "[alembic]\nscript_location = myapp:migrations\n"
+    make_project(tmp_path, {}, extra={"alembic.ini": ini, "src/myapp/migrations/env.py": ""})
+    proj = project.load(tmp_path, "alembic.ini", None)
+    assert proj.script_location == tmp_path / "src" / "myapp" / "migrations"
+    assert proj.revision_files() == []  # no versions folder yet
+    assert project.has_section(tmp_path / "alembic.ini")
+    (tmp_path / "bad.ini").write_bytes(b"\xff\xfe[alembic")
+    assert project.has_section(tmp_path / "bad.ini")  # let the loader report the real error
+
+
+def test_rollback_notes_pair_inverse_operations() -> None:
+    up = """
+    op.rename_table("a", "b")
+    op.alter_column("b", "x", type_=sa.BigInteger())
+    op.create_index("ix_b_x", "b", ["x"])
+    op.create_unique_constraint("uq_b_x", "b", ["x"])
+    with op.batch_alter_table("b") as batch_op:
+        batch_op.add_column(sa.Column("y", sa.Integer()))
+    """
+    down = """
+    with op.batch_alter_table("b") as batch_op:
+        batch_op.drop_column("y")
+    op.drop_constraint("uq_b_x", "b")
+    op.drop_index("ix_b_x", table_name="b")
+    op.alter_column("b", "x", type_=sa.Integer())
+    op.rename_table("b", "a")
+    """
+    note = rollback.note(graph.parse(revision("r", None, up, down), "r.py"))
+    assert note["undoes"] == "yes", note
+    assert note["downgrade_drops"] == [
+        "column b.y",
+        "constraint uq_b_x",
+        "index ix_b_x",
+        "table b",
+    ]
+    half = rollback.note(graph.parse(revision("r", None, up, 'op.rename_table("b", "a")'), "r.py"))
+    assert half["undoes"] == "no"
+    assert half["not_undone"] == [
+        "column b.y",
+        "constraint uq_b_x",
+        "index ix_b_x",
+        "revert column b.x",
+    ]

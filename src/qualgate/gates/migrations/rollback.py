@@ -79,8 +79,13 @@ def note(rf: RevisionFile) -> dict[str, Any]:
     up_c, up_d, up_a, up_opaque = _effects(_function(rf.tree, "upgrade"), op_names)
     down_fn = _function(rf.tree, "downgrade")
     dn_c, dn_d, dn_a, dn_opaque = _effects(down_fn, op_names)
-    # Dropping a table also drops its columns, indexes and constraints.
-    dropped_tables = {d.split(" ", 1)[1] for d in dn_d if d.startswith("table ")}
+    # Dropping a table (not renaming it) also drops its columns.
+    down_calls = walked(down_fn, frozenset(op_names))[1] if down_fn is not None else ()
+    dropped_tables = {
+        oc.table or _str_arg(oc.call, 0, "table_name")
+        for oc in down_calls
+        if oc.name == "drop_table"
+    }
 
     def covered(item: str) -> bool:
         if item in dn_d:

@@ -596,10 +596,10 @@ def _split_sql(script: str) -> list[str]:
             continue
         current.append(line)
         if line.rstrip().endswith(";"):
-            statements.append("\n".join(current).rstrip().rstrip(";"))
+            statements.append("\n".join(current).strip().rstrip(";"))
             current = []
     if "".join(current).strip():
-        statements.append("\n".join(current))
+        statements.append("\n".join(current).strip())
     return [s for s in statements if s.strip()]
 
 
