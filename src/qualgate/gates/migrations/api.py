@@ -112,7 +112,9 @@ def run_worker(
         request_path.write_text(json.dumps(request), encoding="utf-8")
         result_path.touch()
         argv = (python, "-c", _BOOT, str(WORKER), str(request_path), str(result_path))
-        shown_argv = (python, "-m", "qualgate.gates.migrations.worker", *steps)
+        # What checks show: the interpreter, the worker file and the steps it ran (the
+        # request and result files are temporary).
+        shown_argv = (python, str(WORKER), *steps)
         timed_out, stderr, returncode, duration = False, "", 0, 0
         try:
             done = process.run(
