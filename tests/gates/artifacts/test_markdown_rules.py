@@ -448,3 +448,19 @@ def test_list_types(option: str) -> None:
         "Summary, Motivation, Design",
     ):
         assert expected in text
+
+
+def test_anchors_into_files_outside_the_artifacts(tmp_path: Path) -> None:
+    links = (
+        "\n[a](../../docs/guide.md#install) [b](../../docs/guide.md#nope) "
+        "[c](../../docs#x) [d](dangling.txt) [e](<>) [f](#acceptance-criteria)\n"
+    )
+    write_files(
+        tmp_path,
+        {"artifacts/tasks/t.md": TASK + links, "docs/guide.md": "# Guide\n\n## Install\n"},
+    )
+    os.symlink(tmp_path / "nowhere.txt", tmp_path / "artifacts" / "tasks" / "dangling.txt")
+    result = run(tmp_path)
+    got = [(f["rule"], f["line"], f.get("column")) for f in result.findings]
+    assert got == [("broken-anchor", 12, 34), ("broken-link", 12, 82), ("broken-link", 12, 100)]
+    assert result.findings[2]["message"] == "link '<>': empty link target"
