@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, MetaData, Table, bindparam, create_engine, event
 from sqlalchemy import select as sa_select
 from sqlalchemy import tuple_ as sa_tuple
-from sqlalchemy.engine import URL
+from sqlalchemy.engine import URL, Dialect
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.pool import NullPool
 from sqlalchemy.sql import Executable
@@ -111,7 +111,8 @@ def read_existing(conn: Connection, seeds: TableSeeds) -> Stored:
                 out[tuple(record[:width])] = record
 
     if len(seeds.rows) > FULL_SCAN_ROWS:
-        collect(query)
+        if not _driver_scan(conn, query, columns, width, out):
+            collect(query)
     else:
         keys = [r.key for r in seeds.rows]
         for chunk in _chunks(keys, _IN_CHUNK):
@@ -121,6 +122,47 @@ def read_existing(conn: Connection, seeds: TableSeeds) -> Stored:
                 key_columns = sa_tuple(*(table.c[c] for c in seeds.key))
                 collect(query.where(key_columns.in_(list(chunk))))
     return {c: i for i, c in enumerate(columns)}, out
+
+
+def _driver_scan(
+    conn: Connection,
+    query: Any,
+    columns: list[str],
+    width: int,
+    out: dict[tuple[Any, ...], Sequence[Any]],
+) -> bool:
+    """Read a whole table through the driver's cursor, converting column by column.
+
+    The same SELECT and the same result processors SQLAlchemy would apply, but run once per
+    column over plain tuples instead of once per cell while building a Row per record:
+    several times faster on 100,000 rows. Only for positional-parameter drivers (SQLite);
+    False means "use the usual path".
+    """
+    dialect = conn.dialect
+    if not dialect.positional:
+        return False
+    compiled = query.compile(dialect=dialect)
+    if compiled.positiontup:
+        return False
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(compiled.string)
+        types = [d[1] for d in cursor.description]
+        records = cursor.fetchall()
+    finally:
+        cursor.close()
+    if not records:
+        return True
+    cells = list(zip(*records, strict=True))
+    table_columns = query.selected_columns
+    for i, column in enumerate(table_columns):
+        process = column.type.dialect_impl(dialect).result_processor(dialect, types[i])
+        if process is not None:
+            cells[i] = tuple(map(process, cells[i]))
+    rows = list(zip(*cells, strict=True))
+    keys = zip(*cells[:width], strict=True)
+    out.update(zip(keys, rows, strict=True))
+    return True
 
 
 # ---------------------------------------------------------------------------
@@ -135,7 +177,15 @@ class Step:
     action: str  # insert | update | link (a deferred foreign key set after the inserts)
     statement: Executable
     rows: tuple[Row, ...]
-    params: tuple[Mapping[str, Any], ...]
+    # Mappings for `statement`; or, when `sql` is set, tuples for that driver-level SQL.
+    params: tuple[Any, ...]
+    sql: str | None = None
+
+    def run(self, conn: Connection, params: list[Any]) -> None:
+        if self.sql is not None:
+            conn.exec_driver_sql(self.sql, params)
+        else:
+            conn.execute(self.statement, params)
 
 
 class WriteFailed(Exception):
@@ -154,7 +204,9 @@ def _key_where(table: Table, key: Sequence[str]) -> Any:
 
 
 def steps_for(
-    plans: Sequence[TablePlan], ordered_inserts: Mapping[str, Sequence[Row]]
+    plans: Sequence[TablePlan],
+    ordered_inserts: Mapping[str, Sequence[Row]],
+    dialect: Dialect | None = None,
 ) -> list[Step]:
     """The writes of a plan, in order: per table (parents first) inserts, then updates;
     then the deferred foreign keys of every table."""
@@ -169,6 +221,10 @@ def steps_for(
             # executemany needs the same columns in every row: group by column set.
             groups.setdefault(tuple(row.values), []).append(row)
         for columns, rows in groups.items():
+            fast = _driver_insert(dialect, table, columns, rows, deferred)
+            if fast is not None:
+                steps.append(fast)
+                continue
             params: tuple[Mapping[str, Any], ...]
             if deferred & set(columns):
                 params = tuple(
@@ -205,6 +261,47 @@ def steps_for(
     return steps + links
 
 
+def _driver_insert(
+    dialect: Dialect | None,
+    table: Table,
+    columns: tuple[str, ...],
+    rows: list[Row],
+    deferred: set[str],
+) -> Step | None:
+    """An insert run as driver-level ``executemany`` with tuples, or None.
+
+    SQLAlchemy builds a parameter mapping per row and per execution; for 100,000 rows that
+    costs as much as the insert itself on SQLite. Here the statement is compiled once, each
+    column is run through its type's bind processor once per column, and the driver gets
+    tuples: the same SQL, the same conversions, bound parameters all the same. Only for
+    drivers with positional parameters and plain bind names; otherwise None (the usual path).
+    """
+    if dialect is None or not dialect.positional:
+        return None
+    compiled = table.insert().compile(dialect=dialect, column_keys=list(columns))
+    order = compiled.positiontup
+    if order is None or sorted(order) != sorted(columns) or compiled.escaped_bind_names:
+        return None
+    cells: list[list[Any]] = []
+    for name in order:
+        if name in deferred:
+            cells.append([None] * len(rows))
+            continue
+        values = [r.values[name] for r in rows]
+        process = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+        if process is not None:
+            values = [None if v is None else process(v) for v in values]
+        cells.append(values)
+    return Step(
+        table=table.name,
+        action="insert",
+        statement=table.insert(),
+        rows=tuple(rows),
+        params=tuple(zip(*cells, strict=True)),
+        sql=compiled.string,
+    )
+
+
 def _update_step(plan: TablePlan, action: str, columns: tuple[str, ...], rows: list[Row]) -> Step:
     seeds = plan.seeds
     table = seeds.table
@@ -230,7 +327,7 @@ def execute(conn: Connection, steps: Sequence[Step]) -> None:
     for index, step in enumerate(steps):
         for start in range(0, len(step.params), BATCH):
             try:
-                conn.execute(step.statement, list(step.params[start : start + BATCH]))
+                step.run(conn, list(step.params[start : start + BATCH]))
             except DBAPIError as exc:
                 raise WriteFailed((index, start), exc) from exc
 
@@ -248,14 +345,12 @@ def locate(
             for index, step in enumerate(steps[: step_index + 1]):
                 stop = batch_start if index == step_index else len(step.params)
                 for start in range(0, stop, BATCH):
-                    conn.execute(
-                        step.statement, list(step.params[start : min(stop, start + BATCH)])
-                    )
+                    step.run(conn, list(step.params[start : min(stop, start + BATCH)]))
             step = steps[step_index]
             end = min(len(step.params), batch_start + BATCH)
             for i in range(batch_start, end):
                 try:
-                    conn.execute(step.statement, [step.params[i]])
+                    step.run(conn, [step.params[i]])
                 except DBAPIError as exc:
                     return step, step.rows[i], exc
             return None

@@ -223,7 +223,7 @@ def _seed(
                 return _check_verdict(plans, checks, metrics, target)
             if mode == "dry-run":
                 return _dry_run_verdict(plans, checks, metrics, target)
-            steps = load.steps_for(plans, ordered_inserts)
+            steps = load.steps_for(plans, ordered_inserts, conn.dialect)
             t1 = time.monotonic()
             try:
                 load.execute(conn, steps)
