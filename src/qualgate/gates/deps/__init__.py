@@ -40,14 +40,15 @@ OPTIONS = (
         name="file",
         kind=Kind.LIST,
         metavar="FILE",
-        help="Dependency file to scan (repeatable); default: detect requirements*.txt, "
+        help="Dependency file to scan (repeatable); default: detect *requirements*.txt, "
         "lock files and pyproject.toml in the project root.",
     ),
     Option(
         name="installed",
         kind=Kind.BOOL,
         default=False,
-        help="Also scan the distributions installed in the project's interpreter.",
+        help="Scan the distributions installed in the project's interpreter (together with "
+        "the --file files, if any; no detection then).",
     ),
     Option(
         name="python",
@@ -101,6 +102,7 @@ OPTIONS = (
         kind=Kind.JSON,
         validate=_ignores,
         expects='a list of {id = "...", reason = "...", until = "YYYY-MM-DD"} tables',
+        metavar="JSON",
         help='Advisories to accept: JSON list of {"id", "reason", "until"} (until optional).',
     ),
     Option(
