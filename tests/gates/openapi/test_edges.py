@@ -269,3 +269,30 @@ paths:
         "breaking-response-property-removed",
         "breaking-type-changed",
     ]
+
+
+def test_rules_tripped_by_an_invalid_document_are_listed_not_fatal(tmp_path: Path) -> None:
+    text = clean("3.1").replace("  - url: https://api.example.com/v1", "  - url: [1]")
+    text = text.replace("      tags: [pets]", "      tags: [[pets]]")
+    run = lint(tmp_path, text)
+    assert run.code == 1
+    assert hits(run, "oas-structure")
+    assert run.verdict is not None
+    assert "operation-tag-defined" in run.verdict["metrics"]["rules_not_run"]["openapi.yaml"]
+
+
+def test_a_rule_crashing_on_a_valid_document_is_an_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import dataclasses
+
+    from qualgate.gates.openapi.rules import RULES
+
+    def boom(_spec: object) -> list[object]:
+        raise TypeError("bug")
+
+    rule = RULES["info-contact"]
+    monkeypatch.setitem(RULES, "info-contact", dataclasses.replace(rule, check=boom))
+    run = lint(tmp_path, clean("3.1"))
+    assert run.code == 2
+    assert run.verdict is not None and "internal error" in run.verdict["summary"]

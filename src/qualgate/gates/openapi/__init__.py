@@ -215,6 +215,7 @@ def run(ctx: GateContext) -> Verdict:
     findings: list[Finding] = []
     checked: list[str] = []
     ignored: list[str] = []
+    not_run: dict[str, list[str]] = {}
     changed = ctx.changed_lines()
     for path in paths:
         if ctx.remaining() <= 1.0:
@@ -230,6 +231,8 @@ def run(ctx: GateContext) -> Verdict:
             ignored.append(rel)
             continue
         checked.append(rel)
+        if result.skipped_rules:
+            not_run[rel] = result.skipped_rules
         for phase, seconds in result.timings.items():
             timings[phase] += seconds
         doc_findings = to_findings(result.issues, settings)
@@ -240,7 +243,7 @@ def run(ctx: GateContext) -> Verdict:
             t0 = time.perf_counter()
             findings.extend(breaking.compare_for(ctx, result.spec, path, rel, against, settings))
             timings["breaking"] += time.perf_counter() - t0
-    return _verdict(ctx, findings, checked, ignored, timings, against)
+    return _verdict(ctx, findings, checked, ignored, timings, against, not_run)
 
 
 def _not_openapi(result: Any) -> bool:
@@ -262,6 +265,7 @@ def _verdict(
     ignored: list[str],
     timings: dict[str, float],
     against: Path | None,
+    not_run: dict[str, list[str]] | None = None,
 ) -> Verdict:
     if not checked:
         return Verdict(
@@ -307,6 +311,11 @@ def _verdict(
         summary=summary,
         checks=tuple(checks),
         findings=tuple(findings),
-        metrics={"documents": len(checked), "documents_ignored": ignored},
+        metrics={
+            "documents": len(checked),
+            "documents_ignored": ignored,
+            # Rules a structurally invalid document could not be put through.
+            **({"rules_not_run": not_run} if not_run else {}),
+        },
         next_steps=tuple(steps),
     )

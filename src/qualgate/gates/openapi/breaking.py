@@ -702,7 +702,7 @@ def compare_for(
 ) -> Iterator[Finding]:
     """Findings comparing ``new`` with ``against`` or with its version at ``--base``."""
     from qualgate import git
-    from qualgate.gates.openapi.lint import load_spec, to_findings
+    from qualgate.gates.openapi.lint import RULE_FAULTS, load_spec, to_findings
 
     if against is not None:
         # Removals are located in FILE: shown relative to the root ("../old.yaml" when
@@ -746,4 +746,24 @@ def compare_for(
             data={"pointer": "", **extra},
         )
         return
-    yield from to_findings(compare(old_spec, new), settings, extra=extra)
+    try:
+        issues = compare(old_spec, new)
+    except RULE_FAULTS as exc:
+        # Like the rules: only a structurally invalid side may stop the comparison.
+        from qualgate.gates.openapi import structure
+
+        if not any(structure.validate(s.doc, s.version) for s in (old_spec, new)):
+            raise
+        severity = settings.severity("breaking-base-invalid")
+        if severity is not None:
+            yield Finding(
+                rule="breaking-base-invalid",
+                severity=severity,
+                message=f"comparing {rel} with its older version stopped: a side is not a "
+                f"valid OpenAPI document ({type(exc).__name__})",
+                path=rel,
+                check="breaking",
+                data={"pointer": "", **extra},
+            )
+        return
+    yield from to_findings(issues, settings, extra=extra)

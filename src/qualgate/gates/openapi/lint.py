@@ -17,6 +17,8 @@ from qualgate.gates.openapi.rules import RULES
 from qualgate.verdict import Finding, Severity
 
 PHASES = ("load", "refs", "structure", "rules", "breaking")
+# What a rule may raise on a document whose shape the specification does not allow.
+RULE_FAULTS = (TypeError, AttributeError, KeyError, ValueError, IndexError, RecursionError)
 Reader = Callable[[Path, str], tuple[Document | None, list[loader.LoadProblem]]]
 
 
@@ -44,6 +46,8 @@ class Result:
     issues: list[Issue]
     spec: Spec | None = None
     timings: dict[str, float] = field(default_factory=dict)
+    # Rules that could not run because the document's structure is invalid.
+    skipped_rules: list[str] = field(default_factory=list)
 
 
 def load_spec(
@@ -100,7 +104,8 @@ def check_document(
     if spec is None:
         return result
     t0 = time.perf_counter()
-    issues.extend(structure.validate(spec.doc, spec.version))
+    invalid = structure.validate(spec.doc, spec.version)
+    issues.extend(invalid)
     timings["structure"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     for rule in RULES.values():
@@ -108,7 +113,15 @@ def check_document(
             continue
         if settings.severity(rule.id) is None:
             continue
-        issues.extend(rule.check(spec))
+        try:
+            issues.extend(rule.check(spec))
+        except RULE_FAULTS:
+            # Rules read the document as the specification shapes it. A document that
+            # is not valid (already a failing finding) may trip one; on a valid one it
+            # is our bug and must surface as an error verdict.
+            if not invalid:
+                raise
+            result.skipped_rules.append(rule.id)
     timings["rules"] = time.perf_counter() - t0
     return result
 
