@@ -533,3 +533,22 @@ def test_demo_service_passes_offline(tmp_path: Path, cache_dir: Path) -> None:
     assert run.verdict["status"] == "pass"
     assert run.verdict["metrics"]["pinned"] >= 5
     assert run.verdict["metrics"]["vuln_source"].startswith("offline database")
+
+
+def test_default_cache_follows_xdg_cache_home(
+    tmp_path: Path, osv_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from qualgate.gates.deps import gate
+
+    project = write_files(tmp_path / "p", {"requirements.txt": "idna==3.7\n"})
+    xdg = tmp_path / "xdg"
+    run = scan(project, "--vuln-db", str(osv_db), env={"XDG_CACHE_HOME": str(xdg)})
+    assert run.code == 0
+    assert len(list((xdg / "qualgate" / "osv-index").glob("*.pickle"))) == 1
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+
+    def no_home() -> Path:
+        raise RuntimeError("no home")
+
+    monkeypatch.setattr(Path, "home", staticmethod(no_home))
+    assert gate.default_cache_dir() is None
