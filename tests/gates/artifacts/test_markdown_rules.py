@@ -106,6 +106,16 @@ def test_artifacts_dir_that_is_a_file_is_an_error(tmp_path: Path) -> None:
     assert "is not a folder" in result.verdict["summary"]
 
 
+def test_missing_artifacts_dir_named_on_purpose_is_an_error(tmp_path: Path) -> None:
+    write_files(
+        tmp_path, {"pyproject.toml": '[tool.qualgate.artifact-validate]\nartifacts-dir = "rfcs"\n'}
+    )
+    result = run(tmp_path)
+    assert result.code == 2
+    assert result.verdict is not None
+    assert "--artifacts-dir rfcs does not exist" in result.verdict["summary"]
+
+
 def test_valid_rfc_adr_task_pass_typed_by_folder_and_front_matter(tmp_path: Path) -> None:
     write_files(
         tmp_path,

@@ -38,12 +38,13 @@ from qualgate.verdict import (
 
 DEFAULT_TIMEOUT = 120.0
 GATE = "artifact-validate"
+DEFAULT_ARTIFACTS_DIR = Path("artifacts")
 
 OPTIONS = (
     Option(
         name="artifacts-dir",
         kind=Kind.PATH,
-        default=Path("artifacts"),
+        default=DEFAULT_ARTIFACTS_DIR,
         metavar="DIR",
         help="Folder of Markdown artifacts (default artifacts).",
     ),
@@ -240,6 +241,12 @@ def _markdown_check(ctx: GateContext, metrics: dict[str, Any]) -> tuple[Check, l
         if folder.exists():
             raise GateError(
                 f"--artifacts-dir {shown} is not a folder", "point it at the artifacts folder"
+            )
+        if folder != ctx.root / DEFAULT_ARTIFACTS_DIR:
+            # A folder named on purpose that is not there is a mistake, not "nothing to do".
+            raise GateError(
+                f"--artifacts-dir {shown} does not exist",
+                "fix artifacts-dir, or remove it to use the default (artifacts/)",
             )
         return _skipped("markdown", f"no {shown}/ folder"), []
     files = _markdown_files(folder, tuple(ctx.option("exclude")))
