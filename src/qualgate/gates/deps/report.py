@@ -187,7 +187,7 @@ class Report:
             return
         ignored: list[dict[str, Any]] = []
         affected: dict[tuple[str, str, str], list[Match]] = defaultdict(list)
-        where: dict[tuple[str, str, str], list[Dependency]] = defaultdict(list)
+        places: dict[tuple[str, str, str], list[Dependency]] = defaultdict(list)
         blocking = vulnerable_deps = 0
         for dep in pinned:
             key = dep_key(dep)
@@ -220,9 +220,9 @@ class Report:
                     ids.append(match.id)
             if found:
                 vulnerable_deps += 1
-                where[key].append(dep)
+                places[key].append(dep)
         for key, matches in affected.items():
-            self.next_steps.append(upgrade_step(key, matches, where[key]))
+            self.next_steps.append(upgrade_step(key, matches, places[key]))
         unchecked = [d for d in pinned if dep_key(d) in lookup.unchecked]
         checked = len(pinned) - len(unchecked)
         vulns = sum(len(m) for m in affected.values())
