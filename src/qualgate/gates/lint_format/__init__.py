@@ -18,7 +18,6 @@ from qualgate.errors import GateError
 from qualgate.options import Kind, Option
 from qualgate.verdict import Check, Status, Verdict
 
-from . import fix as fixer
 from . import mypy as mypy_check
 from . import ruff as ruff_check
 from .judge import STANDARDS_CHECK, apply_base, build_verdict, dedupe_standards
@@ -157,6 +156,8 @@ def run(ctx: GateContext) -> Verdict:
     outside: tuple[str, ...] = ()
     if fix and ruff is not None and {"ruff", "format"} & set(selected):
         ctx.progress("applying ruff's safe fixes and the formatter")
+        from . import fix as fixer
+
         result = fixer.apply_fixes(
             ruff,
             root,
@@ -257,6 +258,7 @@ def _run_mypy(ctx: GateContext, python: str) -> Outcome:
 
 
 def _run_standards(ctx: GateContext, ruff: str, version: str | None, max_lines: int) -> Outcome:
+    from . import fix as fixer
     from . import standards
 
     files = [ctx.relpath(str(p)) for p in fixer.list_files(ruff, ctx.root, ctx.remaining())]

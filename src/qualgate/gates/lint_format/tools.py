@@ -146,12 +146,22 @@ def find_mypy(root: Path, python: str, timeout: float) -> MypyCommand:
 
 
 def _our_mypy_version() -> str | None:
-    if importlib.util.find_spec("mypy") is None:
+    """The version of the mypy beside qualgate, without importing mypy (~50 ms)."""
+    spec = importlib.util.find_spec("mypy")
+    if spec is None or not spec.origin:
         return None
-    # mypy.version is a one-line module: cheaper than importlib.metadata.
-    from mypy.version import __version__
+    # The installed distribution's folder, next to the package, carries the version.
+    site = Path(spec.origin).parent.parent
+    for info in sorted(site.glob("mypy-*.dist-info")):
+        version = info.name[len("mypy-") : -len(".dist-info")]
+        if version[:1].isdigit():
+            return version
+    from importlib import metadata
 
-    return str(__version__)
+    try:
+        return metadata.version("mypy")
+    except metadata.PackageNotFoundError:
+        return None
 
 
 def _first_line(text: str) -> str:
