@@ -83,3 +83,22 @@ def test_postgres_check_constraint_is_located(tmp_path: Path, db_url_postgres: s
     assert result.code == 1
     assert [(f["rule"], f["line"]) for f in result.findings] == [("check-violation", 9)]
     assert count(db_url_postgres, categories) == 0
+
+
+@pytest.mark.postgres
+def test_locked_row_is_an_error_not_a_hang(tmp_path: Path, db_url_postgres: str) -> None:
+    root = make_project(tmp_path / "proj", {"seeds/categories.yaml": CATEGORIES_YAML})
+    assert seed(root, "--database-url", db_url_postgres).code == 0
+    (root / "seeds" / "categories.yaml").write_text(
+        CATEGORIES_YAML.replace("name: Tools", "name: Tools v2"), encoding="utf-8"
+    )
+    engine = create_engine(db_url_postgres)
+    with engine.connect() as holder:
+        holder.execute(text("SELECT * FROM categories WHERE id = 1 FOR UPDATE"))
+        result = seed(root, "--database-url", db_url_postgres, "--timeout", "3")
+        holder.rollback()
+    engine.dispose()
+    assert result.code == 2, result.stdout
+    assert result.verdict is not None
+    assert "gave up waiting" in result.verdict["summary"]
+    assert "rolled back" in result.verdict["summary"]

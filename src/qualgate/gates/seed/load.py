@@ -30,16 +30,27 @@ FULL_SCAN_ROWS = 2_000
 _IN_CHUNK = 500
 
 
-def connect(url: URL, shown: str) -> Engine:
-    """An engine for ``url`` (SQLite with foreign keys enforced, MySQL in strict mode)."""
+def connect(url: URL, shown: str, timeout: float = 300.0) -> Engine:
+    """An engine for ``url`` (SQLite with foreign keys enforced, MySQL in strict mode).
+
+    ``timeout`` (seconds, the gate's remaining budget) bounds connecting, each statement
+    (PostgreSQL) and lock waits (MySQL, SQLite), so a locked table ends in an error verdict
+    instead of a hung gate.
+    """
+    backend = url.get_backend_name()
+    seconds = max(1, int(timeout))
+    connect_args: dict[str, Any] = {}
+    if backend == "sqlite":
+        connect_args["timeout"] = float(min(seconds, 60))
+    elif backend in ("postgresql", "mysql", "mariadb"):
+        connect_args["connect_timeout"] = min(seconds, 10)
     try:
-        engine = create_engine(url, poolclass=NullPool)
+        engine = create_engine(url, poolclass=NullPool, connect_args=connect_args)
     except (SQLAlchemyError, ImportError) as exc:
         raise GateError(
             f"cannot use {shown}: {scrub(str(exc), url)}",
             "install the driver: pip install 'qualgate[postgres]' or 'qualgate[mysql]'",
         ) from None
-    backend = url.get_backend_name()
     if backend == "sqlite":
 
         @event.listens_for(engine, "connect")
@@ -57,7 +68,17 @@ def connect(url: URL, shown: str) -> Engine:
             # silently truncated value.
             cursor = dbapi_conn.cursor()
             cursor.execute("SET SESSION sql_mode = CONCAT(@@sql_mode, ',STRICT_ALL_TABLES')")
+            cursor.execute(f"SET SESSION innodb_lock_wait_timeout = {seconds:d}")
             cursor.close()
+
+    elif backend == "postgresql":
+
+        @event.listens_for(engine, "connect")
+        def _pg_timeout(dbapi_conn: Any, _record: Any) -> None:
+            cursor = dbapi_conn.cursor()
+            cursor.execute(f"SET statement_timeout = {seconds * 1000:d}")
+            cursor.close()
+            dbapi_conn.commit()  # psycopg opened a transaction for the SET
 
     return engine
 
@@ -365,6 +386,8 @@ def locate(
 
 
 _SQLSTATE = {
+    "57014": "timeout",
+    "55P03": "timeout",
     "23503": "missing-parent",
     "23505": "unique-violation",
     "23502": "not-null",
@@ -376,6 +399,8 @@ _SQLSTATE = {
     "23514": "check-violation",
 }
 _MYSQL = {
+    1205: "timeout",
+    3024: "timeout",
     1452: "missing-parent",
     1062: "unique-violation",
     1048: "not-null",
@@ -393,6 +418,7 @@ _SQLITE_WORDS = (
     ("NOT NULL", "not-null"),
     ("CHECK", "check-violation"),
     ("datatype mismatch", "bad-value"),
+    ("database is locked", "timeout"),
 )
 
 

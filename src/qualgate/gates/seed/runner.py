@@ -127,7 +127,7 @@ def seed(
     files: int,
 ) -> Verdict:
     mode = "check" if ctx.option("check") else "dry-run" if ctx.option("dry-run") else "load"
-    engine = load.connect(target.url, target.shown)
+    engine = load.connect(target.url, target.shown, ctx.remaining())
     try:
         return _seed(ctx, engine, target, base, overlay, checks, mode=mode, files=files)
     except DBAPIError as exc:
@@ -436,6 +436,12 @@ def _write_failed(
     target: safety.Target,
     t1: float,
 ) -> Verdict:
+    rule, message = load.classify(failed.error, target.url)
+    if rule == "timeout":
+        raise GateError(
+            f"{target.shown}: gave up waiting ({message}); rolled back, nothing was written",
+            "another session holds a lock on a seeded table, or raise --timeout",
+        )
     located = load.locate(engine, steps, failed.at)
     step = steps[failed.at[0]]
     if located is not None:
