@@ -196,12 +196,16 @@ def test_downgrade_that_does_not_undo(tmp_path: Path) -> None:
     revs[f"{V}/0001_users.py"] = revision("0001", None, CREATE_USERS, 'op.execute("SELECT 1")')
     run = check(make_project(tmp_path, revs))
     assert run.code == 1
-    left = finding(run, "downgrade-incomplete")
+    (left,) = [f for f in run.findings if f["rule"] == "downgrade-incomplete"]
     assert left["message"] == (
-        "after downgrading to base, table users is left over: "
-        "the downgrade of 0001 does not undo it"
+        "the downgrade of 0001 does not undo its upgrade: table users is left over"
     )
     assert (left["path"], left["line"]) == (f"{V}/0001_users.py", 19)
+    assert run.verdict is not None
+    notes = {n["revision"]: n for n in run.verdict["metrics"]["rollback"]}
+    assert notes["0001"]["undoes"] == "unknown"  # statically: raw SQL in the downgrade
+    assert notes["0001"]["undoes_on_database"] is False
+    assert notes["0002"]["undoes_on_database"] is True
     assert statuses(run)["up/down consistency"] == "fail"
     again = finding(run, "up-down-mismatch")
     assert again["path"] == f"{V}/0001_users.py"
@@ -437,3 +441,23 @@ def test_sqlite_database_url_is_never_written(tmp_path: Path) -> None:
     assert run.verdict is not None
     assert run.verdict["summary"] == "no findings; database steps on sqlite: 4 pass"
     assert not mine.exists()
+
+
+def test_downgrade_hidden_by_an_older_one_is_still_caught(tmp_path: Path) -> None:
+    # 0002's downgrade forgets its column; 0001 then drops the whole table, so the chain
+    # ends clean. A rollback of 0002 alone would not: the per-revision round trip says so.
+    revs = good_chain()
+    revs[f"{V}/0002_nick.py"] = revision(
+        "0002",
+        "0001",
+        'op.add_column("users", sa.Column("nick", sa.String(50), nullable=True))',
+        'op.execute("SELECT 1")',
+    )
+    run = check(make_project(tmp_path, revs))
+    assert run.code == 1
+    (left,) = [f for f in run.findings if f["rule"] == "downgrade-incomplete"]
+    assert left["message"] == (
+        "the downgrade of 0002 does not undo its upgrade: column users.nick is left over"
+    )
+    assert left["path"] == f"{V}/0002_nick.py"
+    assert statuses(run)["up/down consistency"] == "pass"

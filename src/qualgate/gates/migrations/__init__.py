@@ -140,6 +140,18 @@ def run(ctx: GateContext) -> Verdict:
     )
 
 
+# Without --base, the newest revisions get the per-revision round trip (two schema
+# snapshots each: on a long chain, snapshotting every revision would cost more than the run).
+ROUNDTRIP_NEWEST = 10
+
+
+def _roundtrip(ctx: GateContext, found: static.Static) -> list[str]:
+    """Revisions whose own downgrade is checked against the schema before their upgrade."""
+    if ctx.base is not None:
+        return list(found.new_revisions)
+    return list(found.chain.order[-ROUNDTRIP_NEWEST:])
+
+
 def _dynamic(
     ctx: GateContext, proj: project.AlembicProject, found: static.Static
 ) -> tuple[str, GateError | None]:
@@ -196,6 +208,7 @@ def _dynamic(
             snapshots=True,
             secrets=db.secrets,
             scratch=True,
+            roundtrip=_roundtrip(ctx, found),
         )
     problem = worker_problem(result, python)
     if problem is not None:
@@ -214,6 +227,12 @@ def _dynamic(
     checks += outcome.checks
     findings += outcome.findings
     metrics.update(outcome.metrics)
+    checked = outcome.metrics.get("roundtrip", {})
+    for note in metrics.get("rollback", ()):
+        if note.get("revision") in checked:
+            left = checked[note["revision"]]
+            note["undoes_on_database"] = not left
+            note["left_behind"] = left
     metrics["worker_ms"] = result.duration_ms
     started = result.started or {}
     metrics["alembic_version"] = started.get("alembic")

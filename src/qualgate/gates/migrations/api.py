@@ -84,6 +84,7 @@ def run_worker(
     snapshots: bool = False,
     secrets: Sequence[str] = (),
     scratch: bool = False,
+    roundtrip: Sequence[str] = (),
 ) -> WorkerResult:
     """Run the worker once for ``steps`` against ``url``; never raises for a step failure."""
     root = root.resolve()
@@ -104,6 +105,9 @@ def run_worker(
         "secrets": list(secrets),
         # A scratch database is thrown away: the worker may trade durability for speed.
         "scratch": scratch,
+        # Revisions whose own downgrade is checked, one by one, against the schema before
+        # their upgrade (two schema snapshots each).
+        "roundtrip": list(roundtrip),
     }
     env = {"DATABASE_URL": url, **{n: url for n in url_env}}
     with tempfile.TemporaryDirectory(prefix="qualgate-worker-") as tmp:

@@ -208,11 +208,35 @@ def _passed_step(
             else "the models match the migrated schema"
         )
     elif step == "downgrade":
+        per_revision: Mapping[str, Sequence[str]] = event.get("revisions") or {}
+        out.metrics["roundtrip"] = {rev: list(diffs) for rev, diffs in per_revision.items()}
+        blamed = set()
+        for rev, diffs in per_revision.items():
+            if not diffs:
+                continue
+            blamed.add(rev)
+            rf = revisions.get(rev)
+            shown = "; ".join(diffs[:5]) + (
+                f"; and {len(diffs) - 5} more" if len(diffs) > 5 else ""
+            )
+            found.append(
+                Finding(
+                    rule="downgrade-incomplete",
+                    severity=Severity.ERROR,
+                    message=f"the downgrade of {rev} does not undo its upgrade: {shown}",
+                    path=rf.path if rf else None,
+                    line=_def_line(rf, "downgrade") if rf else None,
+                    check=name,
+                    data={"revision": rev, "differences": list(diffs)},
+                )
+            )
         leftovers = list(event.get("differences") or ())
         if event.get("versions"):
             leftovers.append(f"alembic_version still holds {', '.join(event['versions'])}")
         for item in leftovers:
             revision = _creator(item, creators)
+            if revision in blamed:
+                continue  # already reported, with the revision, above
             rf = revisions.get(revision or "")
             found.append(
                 Finding(

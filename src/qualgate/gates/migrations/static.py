@@ -27,6 +27,8 @@ class Static:
     checks: list[Check] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     metrics: dict[str, Any] = field(default_factory=dict)
+    # Revision ids of the files added since --base (every revision without --base).
+    new_revisions: list[str] = field(default_factory=list)
 
 
 @contextlib.contextmanager
@@ -118,6 +120,7 @@ def analyze(ctx: GateContext, proj: project.AlembicProject) -> Static:
             )
         )
         notes = [rollback.note(rf) for rf in parsed if rf.path in added and rf.tree is not None]
+        out.new_revisions = [rf.revision for rf in parsed if rf.path in added and rf.revision]
     out.metrics = {
         "revisions": len(chain.revisions),
         "heads": list(chain.heads),

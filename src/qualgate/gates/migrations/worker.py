@@ -262,6 +262,13 @@ class Watch:
         self.opts: dict[str, Any] = {}
         self.configured = False
         self.verified = False
+        # Per-revision round trip: schema after upgrading each of `snap_up`, and after
+        # downgrading each of `snap_down`, taken on the migration's own connection.
+        self.phase = ""
+        self.snap_up: set[str] = set()
+        self.snap_down: set[str] = set()
+        self.up_snaps: dict[str, Any] = {}
+        self.down_snaps: dict[str, Any] = {}
 
     def reset(self) -> None:
         self.applied = []
@@ -308,9 +315,17 @@ class Watch:
 
         EnvironmentContext.configure = configure  # type: ignore[method-assign]
 
-    def _on_apply(self, *, step: Any, **_: Any) -> None:
+    def _on_apply(self, *, ctx: Any, step: Any, **_: Any) -> None:
         # up_revision_ids: the revisions a step adds (upgrade) or removes (downgrade).
         self.applied.extend(step.up_revision_ids)
+        wanted = self.snap_up if self.phase == "upgrade" else self.snap_down
+        if self.phase not in ("upgrade", "downgrade") or not wanted:
+            return
+        for rev in step.up_revision_ids:
+            if rev in wanted:
+                # Inside the step's transaction: its DDL is visible on this connection.
+                shot = snapshot_of(ctx.connection)
+                (self.up_snaps if self.phase == "upgrade" else self.down_snaps)[rev] = shot
 
 
 # ---------------------------------------------------------------------------
@@ -319,62 +334,66 @@ class Watch:
 
 def snapshot(url: Any) -> dict[str, Any]:
     """Tables, columns, keys and indexes of ``url``, as plain JSON-able data."""
+    with _raw_engine(url).connect() as conn:
+        return snapshot_of(conn)
+
+
+def snapshot_of(conn: Any) -> dict[str, Any]:
+    """The schema as one connection sees it (tables, columns, keys, indexes)."""
     from sqlalchemy import inspect
 
-    engine = _raw_engine(url)
-    with engine.connect() as conn:
-        insp = inspect(conn)
-        names = [t for t in insp.get_table_names() if t != "alembic_version"]
-        out: dict[str, Any] = {}
-        multi = hasattr(insp, "get_multi_columns")
-        if multi and names:
-            cols = insp.get_multi_columns()
-            pks = insp.get_multi_pk_constraint()
-            fks = insp.get_multi_foreign_keys()
-            idx = insp.get_multi_indexes()
-            uqs = insp.get_multi_unique_constraints()
+    insp = inspect(conn)
+    names = [t for t in insp.get_table_names() if t != "alembic_version"]
+    out: dict[str, Any] = {}
+    multi = hasattr(insp, "get_multi_columns")
+    if multi and names:
+        cols = insp.get_multi_columns()
+        pks = insp.get_multi_pk_constraint()
+        fks = insp.get_multi_foreign_keys()
+        idx = insp.get_multi_indexes()
+        uqs = insp.get_multi_unique_constraints()
 
-            def pick(data: dict[Any, Any], name: str) -> Any:
-                return data.get((None, name), [])
+        def pick(data: dict[Any, Any], name: str) -> Any:
+            return data.get((None, name), [])
 
-        for name in sorted(names):
-            if multi:
-                c, p, f, i, u = (
-                    pick(cols, name),
-                    pick(pks, name) or {},
-                    pick(fks, name),
-                    pick(idx, name),
-                    pick(uqs, name),
-                )
-            else:  # pragma: no cover - SQLAlchemy 1.4
-                c = insp.get_columns(name)
-                p = insp.get_pk_constraint(name) or {}
-                f = insp.get_foreign_keys(name)
-                i = insp.get_indexes(name)
-                u = insp.get_unique_constraints(name)
-            out[name] = {
-                "columns": {
-                    col["name"]: {
-                        "type": str(col["type"]),
-                        "nullable": bool(col.get("nullable", True)),
-                        "default": None if col.get("default") is None else str(col["default"]),
-                    }
-                    for col in c
-                },
-                "primary_key": list(p.get("constrained_columns") or []),
-                "foreign_keys": sorted(
-                    f"({', '.join(fk['constrained_columns'])}) -> {fk['referred_table']}"
-                    f"({', '.join(fk['referred_columns'])})"
-                    for fk in f
-                ),
-                "indexes": sorted(
-                    f"{ix['name']}({', '.join(str(x) for x in ix['column_names'])})"
-                    f"{' unique' if ix.get('unique') else ''}"
-                    for ix in i
-                ),
-                "unique": sorted(f"({', '.join(uq['column_names'])})" for uq in u),
-            }
-        return out
+    for name in sorted(names):
+        if multi:
+            c, p, f, i, u = (
+                pick(cols, name),
+                pick(pks, name) or {},
+                pick(fks, name),
+                pick(idx, name),
+                pick(uqs, name),
+            )
+        else:  # pragma: no cover - SQLAlchemy 1.4
+            c = insp.get_columns(name)
+            p = insp.get_pk_constraint(name) or {}
+            f = insp.get_foreign_keys(name)
+            i = insp.get_indexes(name)
+            u = insp.get_unique_constraints(name)
+        out[name] = {
+            "columns": {
+                col["name"]: {
+                    "type": str(col["type"]),
+                    "nullable": bool(col.get("nullable", True)),
+                    "default": None if col.get("default") is None else str(col["default"]),
+                }
+                for col in c
+            },
+            "primary_key": list(p.get("constrained_columns") or []),
+            "foreign_keys": sorted(
+                f"({', '.join(fk['constrained_columns'])}) -> {fk['referred_table']}"
+                f"({', '.join(fk['referred_columns'])})"
+                for fk in f
+            ),
+            "indexes": sorted(
+                f"{ix['name']}({', '.join(str(x) for x in ix['column_names'])})"
+                f"{' unique' if ix.get('unique') else ''}"
+                for ix in i
+            ),
+            "unique": sorted(f"({', '.join(uq['column_names'])})" for uq in u),
+        }
+    return out
 
 
 _ORIGINAL_CREATE_ENGINE: Callable[..., Any] | None = None
@@ -682,6 +701,77 @@ def _diff_snapshots(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
     return out
 
 
+class Steps:
+    """The requested steps in order, with the schema snapshots they compare."""
+
+    def __init__(self, runner: Runner, request: dict[str, Any]) -> None:
+        self.runner = runner
+        self.target = runner.forcer.target
+        self.snapshots = bool(request.get("snapshots"))
+        self.stamp = request.get("baseline_stamp")
+        self.snaps: dict[str, Any] = {}
+        # Revisions whose own downgrade is checked against the schema before their upgrade.
+        self.roundtrip = [r for r in request.get("roundtrip") or () if r in runner.order]
+        self.parents: dict[str, str | None] = {}
+        for rev in self.roundtrip:
+            down = runner.script.get_revision(rev).down_revision
+            # A merge has no single "before" schema: compared with its first parent's.
+            self.parents[rev] = down[0] if isinstance(down, (tuple, list)) else down
+        runner.watch.snap_up = set(self.roundtrip) | {p for p in self.parents.values() if p}
+        runner.watch.snap_down = set(self.roundtrip)
+
+    def start(self) -> None:
+        if self.snapshots:
+            self.snaps["before"] = snapshot(self.target)
+
+    def run(self, step: str) -> dict[str, Any]:
+        runner = self.runner
+        if step == "drift":
+            return runner.drift()
+        runner.watch.phase = "downgrade" if step == "downgrade" else step
+        try:
+            if step == "downgrade":
+                applied = runner.downgrade(self.stamp or "base")
+                extra: dict[str, Any] = {
+                    "applied": applied,
+                    "versions": _version_rows(self.target),
+                }
+                if self.snapshots:
+                    self.snaps[step] = snapshot(self.target)
+                    extra["differences"] = _diff_snapshots(self.snaps["before"], self.snaps[step])
+                extra["revisions"] = self._per_revision()
+                return extra
+            if step not in ("upgrade", "reupgrade"):
+                raise ValueError(f"unknown step {step}")
+            applied = runner.upgrade()
+        finally:
+            runner.watch.phase = ""
+        versions = _version_rows(self.target)
+        if not versions and runner.order:
+            raise Refused(
+                "after the upgrade the scratch database has no alembic_version rows: env.py "
+                "migrated some other database"
+            )
+        extra = {"applied": applied, "versions": versions}
+        if self.snapshots:
+            self.snaps[step] = snapshot(self.target)
+            if step == "reupgrade":
+                extra["differences"] = _diff_snapshots(self.snaps["upgrade"], self.snaps[step])
+        return extra
+
+    def _per_revision(self) -> dict[str, list[str]]:
+        """For each round-trip revision: what its downgrade left different."""
+        watch = self.runner.watch
+        out: dict[str, list[str]] = {}
+        for rev in self.roundtrip:
+            parent = self.parents[rev]
+            before = watch.up_snaps.get(parent) if parent else self.snaps.get("before")
+            after = watch.down_snaps.get(rev)
+            if before is not None and after is not None:
+                out[rev] = _diff_snapshots(before, after)
+        return out
+
+
 def main(argv: list[str]) -> int:
     request_path, result_path = argv[1], argv[2]
     with open(request_path, encoding="utf-8") as handle:
@@ -690,14 +780,12 @@ def main(argv: list[str]) -> int:
     # Anything env.py or the app prints must not reach the parent's protocol.
     sys.stdout = sys.stderr
     os.chdir(request["root"])
-    steps: list[str] = request["steps"]
     step = "setup"
     try:
         import alembic
         import sqlalchemy
 
         runner = Runner(request, emitter)
-
         emitter.emit(
             event="start",
             protocol=WORKER_PROTOCOL,
@@ -707,46 +795,15 @@ def main(argv: list[str]) -> int:
         )
         runner.setup()
         emitter.emit(event="order", revisions=runner.order)
-        target = runner.forcer.target
-        want_snapshots = bool(request.get("snapshots"))
-        snaps: dict[str, Any] = {}
-        stamp = request.get("baseline_stamp")
+        steps = Steps(runner, request)
         step = "baseline"
         runner.baseline()
-        if want_snapshots:
-            snaps["before"] = snapshot(target)
-        for step in steps:
+        steps.start()
+        for step in request["steps"]:
             t0 = time.monotonic()
-            if step in ("upgrade", "reupgrade"):
-                applied = runner.upgrade()
-                versions = _version_rows(target)
-                if not versions and runner.order:
-                    raise Refused(
-                        "after the upgrade the scratch database has no alembic_version "
-                        "rows: env.py migrated some other database"
-                    )
-                extra: dict[str, Any] = {"applied": applied, "versions": versions}
-                if want_snapshots:
-                    snaps[step] = snapshot(target)
-                    if step == "reupgrade":
-                        extra["differences"] = _diff_snapshots(snaps["upgrade"], snaps[step])
-            elif step == "drift":
-                extra = runner.drift()
-            elif step == "downgrade":
-                applied = runner.downgrade(stamp or "base")
-                extra = {"applied": applied, "versions": _version_rows(target)}
-                if want_snapshots:
-                    snaps[step] = snapshot(target)
-                    extra["differences"] = _diff_snapshots(snaps["before"], snaps[step])
-            else:
-                raise ValueError(f"unknown step {step}")
-            emitter.emit(
-                event="step",
-                step=step,
-                ok=True,
-                ms=int((time.monotonic() - t0) * 1000),
-                **extra,
-            )
+            extra = steps.run(step)
+            ms = int((time.monotonic() - t0) * 1000)
+            emitter.emit(event="step", step=step, ok=True, ms=ms, **extra)
         emitter.emit(event="done", verified=runner.watch.verified)
     except Refused as exc:
         emitter.emit(event="refused", step=step, message=str(exc))
