@@ -232,6 +232,21 @@ def test_mypy_config_error_is_an_error(tmp_path: Path) -> None:
     assert by_check(run.verdict)["mypy"]["status"] == "error"
 
 
+def test_mypy_config_note_is_reported_not_an_error(tmp_path: Path) -> None:
+    project = clean_project(tmp_path)
+    with (project / "pyproject.toml").open("a", encoding="utf-8") as handle:
+        handle.write(
+            "warn_unused_configs = true\n\n[[tool.mypy.overrides]]\n"
+            'module = ["nothere.*"]\nignore_missing_imports = true\n'
+        )
+    run = run_qualgate(GATE, str(project), "--checks", "mypy")
+    assert run.code == 0, run.stdout
+    note = only(run.findings, rule="config")
+    assert (note["severity"], note["path"], note["check"]) == ("note", "pyproject.toml", "mypy")
+    assert note["message"] == "unused section(s): module = ['nothere.*']"
+    assert run.verdict["summary"] == "no errors, 1 note in 1 file (mypy)"
+
+
 def test_mypy_crash_is_an_error(tmp_path: Path) -> None:
     project = clean_project(tmp_path)
     (project / "mypy.ini").write_text("[mypy]\nfiles = does_not_exist.py\n", encoding="utf-8")

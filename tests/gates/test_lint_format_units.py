@@ -171,6 +171,14 @@ def test_mypy_parse_without_location_or_code() -> None:
     assert (finding.rule, finding.path, finding.line, finding.column) == ("mypy", None, None, None)
 
 
+def test_mypy_failure_line() -> None:
+    assert mypy._failure("Traceback (most recent call last):\n  x\nKeyError: 'y'\n") == (
+        "KeyError: 'y'"
+    )
+    assert mypy._failure("noise\nm.py: error: INTERNAL ERROR\n") == "m.py: error: INTERNAL ERROR"
+    assert mypy._failure("something odd\n") == "something odd"
+
+
 def test_mypy_config_names_files(tmp_path: Path) -> None:
     assert mypy.config_names_files(tmp_path) is None
     write_files(tmp_path, {"setup.cfg": "[metadata]\nname = x\n"})

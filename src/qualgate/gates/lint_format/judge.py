@@ -140,6 +140,10 @@ def build_verdict(
     else:
         ran = [c.name for c in checks if c.status is Status.PASS]
         what = "no findings on changed lines" if existing else "no findings"
+        others = [f for f in findings if not f.existing]
+        if others:
+            # Warnings and notes are reported but do not fail the gate.
+            what = f"no errors, {findings_summary(others)}"
         summary = f"{what} ({', '.join(ran)})" if ran else "nothing was checked"
     for check in checks:
         if check.status is Status.SKIPPED and status is not Status.SKIPPED:

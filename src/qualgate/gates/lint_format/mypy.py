@@ -222,6 +222,28 @@ def _finding(item: dict[str, Any], relpath: Callable[[str], str]) -> Finding:
     )
 
 
+def _config_note(file: str, message: str, relpath: Callable[[str], str]) -> Finding:
+    return Finding(
+        rule="config",
+        severity=Severity.NOTE,
+        message=message.removeprefix("note:").strip(),
+        path=relpath(file),
+        check=MYPY,
+        help="https://mypy.readthedocs.io/en/stable/config_file.html",
+    )
+
+
+def _failure(text: str) -> str:
+    """The line that says what went wrong: an ``error:`` line, a traceback's last line."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    for line in lines:
+        if "error:" in line:
+            return line
+    if lines and lines[0].startswith("Traceback"):
+        return lines[-1]
+    return first_line(text)
+
+
 def run(
     command: MypyCommand,
     root: Path,
@@ -233,9 +255,17 @@ def run(
     argv = (*command.prefix, "--output", "json", *targets)
     done = process.run(argv, cwd=root, timeout=timeout, install_hint="pip install mypy")
     findings, other = parse(done.stdout, relpath)
-    problems = [
-        line.strip() for line in done.stderr.splitlines() if _CONFIG_PROBLEM.match(line.strip())
-    ]
+    problems: list[str] = []
+    # Config messages come on stderr (problems) or stdout (notes), never as JSON.
+    for line in [*done.stderr.splitlines(), *other]:
+        match = _CONFIG_PROBLEM.match(line.strip())
+        if match is None:
+            continue
+        if match["msg"].startswith("note:"):
+            # e.g. warn_unused_configs: "pyproject.toml: note: unused section(s): ..."
+            findings.append(_config_note(match["file"], match["msg"], relpath))
+        else:
+            problems.append(line.strip())
     reason: str | None = None
     if problems:
         reason = f"mypy configuration error: {problems[0]}"
@@ -243,7 +273,7 @@ def run(
         done.returncode == 1 and not any(f.severity is Severity.ERROR for f in findings)
     ):
         # A crash, a usage error, or "errors" without a single error reported.
-        reason = "mypy failed: " + first_line(done.stderr or "\n".join(other))
+        reason = "mypy failed: " + _failure(done.stderr or "\n".join(other))
     if reason is not None:
         return Outcome(
             check=Check(
