@@ -7,7 +7,10 @@ proves afterwards that the marker is all it holds and that the scratch database 
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -371,10 +374,10 @@ def test_upgrade_to_head_api(tmp_path: Path, postgres_url: str) -> None:
         upgrade_to_head(root, postgres_url, python=sys.executable, timeout=60)
 
 
-def test_ctrl_c_still_drops_the_scratch(tmp_path: Path, postgres_admin_url: str) -> None:
-    import signal
-    import subprocess
-    import time
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_interrupt_still_drops_the_scratch(
+    tmp_path: Path, postgres_admin_url: str, signum: signal.Signals
+) -> None:
 
     revs = good_chain()
     revs[f"{V}/0003_slow.py"] = revision(
@@ -398,7 +401,7 @@ def test_ctrl_c_still_drops_the_scratch(tmp_path: Path, postgres_admin_url: str)
         appeared = _scratch_databases(srv) - before
         assert appeared, "the scratch database never appeared"
         time.sleep(1.5)  # let the worker reach the slow revision
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(signum)
         out, _ = proc.communicate(timeout=30)
     finally:
         if proc.poll() is None:

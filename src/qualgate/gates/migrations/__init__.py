@@ -8,6 +8,10 @@ downgrade, upgrade again.
 
 from __future__ import annotations
 
+import contextlib
+import signal
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 from qualgate.context import GateContext
@@ -140,6 +144,23 @@ def run(ctx: GateContext) -> Verdict:
     )
 
 
+@contextlib.contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """SIGTERM (a cancelled CI job) cleans up like Ctrl-C: worker killed, scratch dropped."""
+
+    def interrupt(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signal handlers can only be set from the main thread
+        return
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 # Without --base, the newest revisions get the per-revision round trip (two schema
 # snapshots each: on a long chain, snapshotting every revision would cost more than the run).
 ROUNDTRIP_NEWEST = 10
@@ -191,7 +212,7 @@ def _dynamic(
             creators.setdefault(item, rf.revision)
     server = ctx.option("database-url")
     ctx.progress("creating the scratch database")
-    with scratch.scratch_database(server) as db:
+    with _terminate_as_interrupt(), scratch.scratch_database(server) as db:
         metrics["database"] = db.shown if db.backend != "sqlite" else "sqlite (temporary file)"
         ctx.progress(f"running the migrations on {db.backend}")
         result = run_worker(
