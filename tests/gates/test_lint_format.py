@@ -366,6 +366,20 @@ def test_base_judges_only_changed_lines(tmp_path: Path) -> None:
     assert "no such commit" in bad.verdict["summary"]
 
 
+def test_fix_with_base_touches_only_changed_files(tmp_path: Path) -> None:
+    project = clean_project(tmp_path)
+    old_text = '"""Old."""\n\nimport os\n\nA = 1\n'
+    write_files(project, {"src/cleanpkg/old.py": old_text})
+    git_init(project)
+    write_files(project, {"src/cleanpkg/new.py": '"""New."""\n\nimport json\n\nB = 1\n'})
+    run = run_qualgate(GATE, str(project), "--fix", "--base", "HEAD", "--checks", "ruff")
+    assert run.code == 0, run.stdout
+    assert run.verdict["metrics"]["files_changed"] == ["src/cleanpkg/new.py"]
+    assert (project / "src/cleanpkg/old.py").read_text(encoding="utf-8") == old_text
+    assert only(run.findings, rule="F401")["existing"] is True
+    assert "import json" not in (project / "src/cleanpkg/new.py").read_text(encoding="utf-8")
+
+
 # ---------------------------------------------------------------------------
 # The standards preset
 
