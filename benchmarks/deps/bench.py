@@ -326,7 +326,18 @@ def main() -> int:
             "`.venv/bin/python benchmarks/deps/bench.py --write` (see the script's docstring).\n\n"
             + table
             + f"\n\nMachine: {machine}; medians of {args.runs} runs, each a fresh process "
-            "(wall time includes interpreter start-up).\n",
+            "(wall time includes interpreter start-up).\n\n"
+            "How to read it:\n\n"
+            "- CPU s (user + system of the child process) is the steady measure; wall time "
+            "grows with the machine's load (other engineers' test suites share these 2 cores: "
+            "with a load average near 10 wall time is 3-4x the CPU time). On an idle machine "
+            "wall time is close to CPU time.\n"
+            "- Both tools find the same (package, advisory) pairs; pip-audit's count is higher "
+            "because it reports PYSEC records that alias each other separately, where "
+            "qualgate merges aliases into one finding.\n"
+            "- With the service unreachable, qualgate answers `error` (exit 2) and says how "
+            "many dependencies went unchecked; pip-audit 2.10 exits 1 with a Python traceback "
+            '(the same exit code as "vulnerabilities found").\n',
             encoding="utf-8",
         )
     return 0
