@@ -201,15 +201,11 @@ def _dynamic(
                 "set baseline to a SQL file or a revision id of the chain",
             )
     python = ctx.python()
+    # Which revision created each table/column: leftovers after a downgrade are blamed on it.
     creators: dict[str, str] = {}
     for rf in parsed:
-        if rf.tree is None or rf.revision is None:
-            continue
-        created, _, _, _ = rollback._effects(
-            lint._function(rf.tree, "upgrade"), lint._op_names(rf.tree)
-        )
-        for item in created:
-            creators.setdefault(item, rf.revision)
+        for item in rollback.created(rf):
+            creators.setdefault(item, rf.revision or "")
     server = ctx.option("database-url")
     ctx.progress("creating the scratch database")
     with _terminate_as_interrupt(), scratch.scratch_database(server) as db:

@@ -71,6 +71,13 @@ def _one(oc: OpCall, created: set[str], dropped: set[str], altered: set[str]) ->
         dropped.add(f"constraint {_str_arg(call, 0, 'constraint_name')}")
 
 
+def created(rf: RevisionFile) -> set[str]:
+    """What the revision's upgrade creates ("table users", "column users.nick", ...)."""
+    if rf.tree is None or rf.revision is None:
+        return set()
+    return _effects(_function(rf.tree, "upgrade"), _op_names(rf.tree))[0]
+
+
 def note(rf: RevisionFile) -> dict[str, Any]:
     """One revision's rollback note: undoes yes/no/unknown, what is left, what is dropped."""
     if rf.tree is None:
