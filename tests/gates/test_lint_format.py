@@ -451,6 +451,8 @@ def test_standards_preset_each_rule(tmp_path: Path) -> None:
     # E722 is also in the project's own selection: reported once, by ruff-check.
     e722 = [f for f in run.findings if f["rule"] == "E722"]
     assert len(e722) == 1 and e722[0]["check"] == "ruff-check"
+    assert e722[0]["data"]["standard"] == "no-bare-except"
+    assert e722[0]["message"] == "[standard: no-bare-except] Do not use bare `except`"
     for f in run.findings:
         if f["check"] == "standards":
             assert f["message"].startswith(f"[standard: {f['data']['standard']}] ")

@@ -32,6 +32,19 @@ def _key(f: Finding) -> tuple[Any, ...]:
     return (f.rule, f.path, f.line, f.column)
 
 
+def _named(finding: Finding, preset: Finding) -> Finding:
+    """The project's finding, named after the standard the preset's twin enforces."""
+    return dataclasses.replace(
+        finding,
+        message=preset.message,
+        data={
+            **finding.data,
+            "standard": preset.data["standard"],
+            "standard_title": preset.data["standard_title"],
+        },
+    )
+
+
 def dedupe_standards(outcomes: list[Outcome]) -> list[Outcome]:
     """A rule both the project and the preset select is reported once, by ruff-check,
     naming the standard it also enforces."""
@@ -42,10 +55,7 @@ def dedupe_standards(outcomes: list[Outcome]) -> list[Outcome]:
         return outcomes
     preset_keys = {_key(f): f for f in preset.findings}
     lint_findings = tuple(
-        dataclasses.replace(f, data={**f.data, "standard": preset_keys[_key(f)].data["standard"]})
-        if _key(f) in preset_keys
-        else f
-        for f in lint.findings
+        _named(f, preset_keys[_key(f)]) if _key(f) in preset_keys else f for f in lint.findings
     )
     lint_keys = {_key(f) for f in lint.findings}
     kept = tuple(f for f in preset.findings if _key(f) not in lint_keys)

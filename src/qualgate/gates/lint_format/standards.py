@@ -243,7 +243,10 @@ def long_functions(paths: Iterable[str], sources: Sources, max_lines: int) -> li
                     column=info.column,
                     end_line=info.end_line,
                     check=STANDARDS_CHECK,
-                    help=f"{standard.title}; set `max-function-lines` to change the limit",
+                    help=(
+                        f"functions are at most {max_lines} lines long; "
+                        "set `max-function-lines` to change the limit"
+                    ),
                     data={
                         "standard": standard.name,
                         "standard_title": standard.title,
