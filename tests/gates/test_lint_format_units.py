@@ -441,3 +441,9 @@ def test_recorded_fix_command_summarises_long_file_lists() -> None:
     argv = ("ruff", "format", "--force-exclude", "--", *(f"f{i}.py" for i in range(21)))
     assert fix._short(argv, 21) == ("ruff", "format", "--force-exclude", "--", "<21 files>")
     assert fix._short(argv[:6], 2) == argv[:6]
+
+
+def test_ruff_package_binary_is_the_installed_ruff() -> None:
+    found = tools._ruff_package_binary()
+    assert found is not None and Path(found).name == "ruff"
+    assert Path(found).resolve() == Path(sys.executable).parent.joinpath("ruff").resolve()

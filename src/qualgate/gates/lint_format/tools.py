@@ -8,6 +8,7 @@ mypy with ``--python-executable <project python>``.
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 import os
 import re
@@ -66,10 +67,26 @@ def find_ruff(root: Path, explicit: Path | None, python: str) -> str:
     for candidate in candidates:
         if candidate.is_file() and os.access(candidate, os.X_OK):
             return str(candidate)
+    ours = _ruff_package_binary()
+    if ours:
+        return ours
     on_path = shutil.which("ruff")
     if on_path:
         return on_path
     raise ToolMissing("ruff is not installed (not in .venv, beside qualgate, nor on PATH)", hint)
+
+
+def _ruff_package_binary() -> str | None:
+    """The binary of the ruff package beside qualgate, wherever pip put its scripts
+    (``--user``, a prefix...): the package's own `find_ruff_bin` knows."""
+    if importlib.util.find_spec("ruff") is None:
+        return None
+    try:
+        # import_module: the ruff package ships no type information.
+        package = importlib.import_module("ruff")
+        return str(package.find_ruff_bin())
+    except (ImportError, AttributeError, FileNotFoundError):
+        return None
 
 
 def ruff_version(ruff: str, root: Path) -> str | None:
