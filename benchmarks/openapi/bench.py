@@ -56,6 +56,7 @@ PEER_TIMEOUT = 300.0
 @dataclass
 class Sample:
     seconds: float
+    cpu: float
     rss_mb: float
     code: int
 
@@ -71,12 +72,20 @@ class Result:
         return statistics.median(s.seconds for s in self.samples) if self.samples else None
 
     @property
+    def cpu(self) -> float | None:
+        return statistics.median(s.cpu for s in self.samples) if self.samples else None
+
+    @property
     def rss(self) -> float | None:
         return max(s.rss_mb for s in self.samples) if self.samples else None
 
 
 def measure(argv: list[str], cwd: Path, env: dict[str, str] | None = None) -> Sample:
-    """Wall time and peak RSS (largest process of the tree) of one run."""
+    """Wall time, CPU time (user + system, the process tree) and peak RSS of one run.
+
+    CPU seconds are reported beside wall seconds because the machine may be shared:
+    under contention wall time grows for every tool, CPU time much less.
+    """
     started = time.perf_counter()
     with open(os.devnull, "wb") as sink:
         proc = subprocess.Popen(
@@ -89,7 +98,12 @@ def measure(argv: list[str], cwd: Path, env: dict[str, str] | None = None) -> Sa
             raise
     elapsed = time.perf_counter() - started
     proc.returncode = os.waitstatus_to_exitcode(status)
-    return Sample(seconds=elapsed, rss_mb=usage.ru_maxrss / 1024, code=proc.returncode)
+    return Sample(
+        seconds=elapsed,
+        cpu=usage.ru_utime + usage.ru_stime,
+        rss_mb=usage.ru_maxrss / 1024,
+        code=proc.returncode,
+    )
 
 
 def install_peers() -> str:
@@ -211,8 +225,8 @@ def main() -> int:
         ours = run_tool(qualgate_argv(doc), args.runs, SCRATCH)
         theirs = {n: run_tool([*tools[n][0], str(doc)], args.runs, SCRATCH) for n in active}
         rows.append((doc_name, doc.stat().st_size, ours, theirs))
-        line = f"{doc_name}: qualgate {ours.median:.2f}s {ours.rss:.0f}MB | " + " | ".join(
-            f"{n} {r.median:.2f}s {r.rss:.0f}MB" for n, r in theirs.items() if r.median
+        line = f"{doc_name}: qualgate {_cell(ours)} | " + " | ".join(
+            f"{n} {_cell(r)}" for n, r in theirs.items()
         )
         print(line, flush=True)
     pair_rows = []
@@ -222,7 +236,7 @@ def main() -> int:
             qualgate_argv(pairs / new, ["--against", str(pairs / old)]), args.runs, SCRATCH
         )
         pair_rows.append((f"{old} -> {new}", result))
-        print(f"pair {old}->{new}: {result.median:.2f}s {result.rss:.0f}MB", flush=True)
+        print(f"pair {old}->{new}: {_cell(result)}", flush=True)
     if not args.no_write:
         write_results(rows, pair_rows, active, notes, install_note, args.runs)
     return 0
@@ -236,15 +250,16 @@ def write_results(
     install_note: str,
     runs: int,
 ) -> None:
-    header = ["document", "size", "qualgate s (RSS MB)"] + [f"{n} s (RSS MB)" for n in active]
-    header += ["fastest peer / qualgate"]
+    header = ["document", "size", "qualgate", *active]
+    header += ["fastest peer / qualgate (wall)", "(cpu)"]
     lines = [
         "# openapi-lint benchmark",
         "",
         f"Median wall seconds of {runs} runs (fresh process each) and peak RSS, measured by",
         "`benchmarks/openapi/bench.py` on "
         f"{platform.node() or 'this machine'} ({os.cpu_count()} cores, "
-        f"{platform.python_version()}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}).",
+        f"{platform.python_version()}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())},",
+        f"load average {os.getloadavg()[0]:.1f} at the end). Cells: wall s / CPU s / peak RSS MB.",
         "qualgate runs the whole gate (load, refs, structure, every rule); peers run their",
         "default rulesets (Redocly `recommended`, Spectral `spectral:oas`).",
         "",
@@ -255,16 +270,18 @@ def write_results(
         cells = [doc_name, f"{size / 1e6:.2f} MB", _cell(ours)]
         cells += [_cell(theirs[n]) for n in active]
         peer_times = [r.median for r in theirs.values() if r.median is not None]
+        peer_cpu = [r.cpu for r in theirs.values() if r.cpu is not None]
         best = min(peer_times) if peer_times else None
-        ratio = f"{best / ours.median:.1f}x" if best and ours.median else "-"
-        cells.append(ratio)
+        best_cpu = min(peer_cpu) if peer_cpu else None
+        cells.append(f"{best / ours.median:.1f}x" if best and ours.median else "-")
+        cells.append(f"{best_cpu / ours.cpu:.1f}x" if best_cpu and ours.cpu else "-")
         lines.append("| " + " | ".join(cells) + " |")
     lines += [
         "",
         "Breaking-change comparison (`--against`, the whole gate on the new side too):",
         "",
     ]
-    lines += ["| pair | qualgate s (RSS MB) |", "|---|---|"]
+    lines += ["| pair | qualgate (wall s / CPU s / RSS MB) |", "|---|---|"]
     lines += [f"| {name} | {_cell(result)} |" for name, result in pair_rows]
     if notes or install_note:
         lines += ["", "Peers not measured:", ""]
@@ -280,7 +297,7 @@ def _cell(result: Result) -> str:
         return "-"
     failed = any(s.code not in (0, 1) for s in result.samples)
     mark = " (exit " + str(result.samples[0].code) + ")" if failed else ""
-    return f"{result.median:.2f} ({result.rss:.0f}){mark}"
+    return f"{result.median:.2f} / {result.cpu:.2f} / {result.rss:.0f}{mark}"
 
 
 if __name__ == "__main__":

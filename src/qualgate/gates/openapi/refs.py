@@ -9,9 +9,7 @@ Files outside the project root are refused; http(s) refs are fetched only with
 
 from __future__ import annotations
 
-import urllib.error
 import urllib.parse
-import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -205,6 +203,10 @@ class Resolver:
         if url in self.docs:
             return self.docs[url], self.failures.get(url)
         self.docs[url] = None
+        # Imported here: urllib.request pulls in http.client, ssl and email (~90 ms).
+        import urllib.error
+        import urllib.request
+
         try:
             request = urllib.request.Request(url, headers={"User-Agent": "qualgate"})  # noqa: S310
             with urllib.request.urlopen(request, timeout=REMOTE_TIMEOUT) as response:  # noqa: S310
