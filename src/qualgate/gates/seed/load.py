@@ -156,14 +156,12 @@ def _driver_scan(
 
     The same SELECT and the same result processors SQLAlchemy would apply, but run once per
     column over plain tuples instead of once per cell while building a Row per record:
-    several times faster on 100,000 rows. Only for positional-parameter drivers (SQLite);
-    False means "use the usual path".
+    several times faster on 100,000 rows. False means "use the usual path" (a query with
+    parameters).
     """
     dialect = conn.dialect
-    if not dialect.positional:
-        return False
     compiled = query.compile(dialect=dialect)
-    if compiled.positiontup:
+    if compiled.binds:
         return False
     cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
@@ -291,34 +289,57 @@ def _driver_insert(
 ) -> Step | None:
     """An insert run as driver-level ``executemany`` with tuples, or None.
 
-    SQLAlchemy builds a parameter mapping per row and per execution; for 100,000 rows that
-    costs as much as the insert itself on SQLite. Here the statement is compiled once, each
-    column is run through its type's bind processor once per column, and the driver gets
-    tuples: the same SQL, the same conversions, bound parameters all the same. Only for
-    drivers with positional parameters and plain bind names; otherwise None (the usual path).
+    SQLAlchemy builds a parameter set per row and per execution; for 100,000 rows that
+    costs as much as the insert itself. Here the statement is compiled once, each column is
+    run through its type's bind processor once per column, and the driver's executemany
+    gets the parameters: the same SQL, the same conversions, bound parameters all the same.
+    None (the usual path) when the bind names are not the plain column names.
     """
-    if dialect is None or not dialect.positional:
+    if dialect is None:
         return None
     compiled = table.insert().compile(dialect=dialect, column_keys=list(columns))
-    order = compiled.positiontup
-    if order is None or sorted(order) != sorted(columns) or compiled.escaped_bind_names:
+    if compiled.escaped_bind_names:
         return None
+    if dialect.positional:
+        order = list(compiled.positiontup or ())
+    elif dialect.paramstyle in ("pyformat", "named"):
+        order = list(compiled.binds)
+    else:  # pragma: no cover - no driver we support
+        return None
+    if sorted(order) != sorted(columns):
+        return None
+    processors = {
+        name: table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in order
+    }
+    if not dialect.positional and not deferred and not any(processors.values()):
+        # Named parameters and nothing to convert: each row's mapping is the parameter set.
+        return Step(
+            table=table.name,
+            action="insert",
+            statement=table.insert(),
+            rows=tuple(rows),
+            params=tuple(r.values for r in rows),
+            sql=compiled.string,
+        )
     cells: list[list[Any]] = []
     for name in order:
         if name in deferred:
             cells.append([None] * len(rows))
             continue
         values = [r.values[name] for r in rows]
-        process = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+        process = processors[name]
         if process is not None:
             values = [None if v is None else process(v) for v in values]
         cells.append(values)
+    params: tuple[Any, ...] = tuple(zip(*cells, strict=True))
+    if not dialect.positional:
+        params = tuple(dict(zip(order, cell, strict=True)) for cell in params)
     return Step(
         table=table.name,
         action="insert",
         statement=table.insert(),
         rows=tuple(rows),
-        params=tuple(zip(*cells, strict=True)),
+        params=params,
         sql=compiled.string,
     )
 
@@ -379,65 +400,3 @@ def locate(
             return None
         finally:
             transaction.rollback()
-
-
-# ---------------------------------------------------------------------------
-# Naming what the database said
-
-
-_SQLSTATE = {
-    "57014": "timeout",
-    "55P03": "timeout",
-    "23503": "missing-parent",
-    "23505": "unique-violation",
-    "23502": "not-null",
-    "22001": "bad-value",
-    "22003": "bad-value",
-    "22007": "bad-value",
-    "22008": "bad-value",
-    "22P02": "bad-value",
-    "23514": "check-violation",
-}
-_MYSQL = {
-    1205: "timeout",
-    3024: "timeout",
-    1452: "missing-parent",
-    1062: "unique-violation",
-    1048: "not-null",
-    1364: "not-null",
-    1406: "bad-value",
-    1264: "bad-value",
-    1366: "bad-value",
-    1292: "bad-value",
-    4025: "check-violation",
-    3819: "check-violation",
-}
-_SQLITE_WORDS = (
-    ("FOREIGN KEY", "missing-parent"),
-    ("UNIQUE", "unique-violation"),
-    ("NOT NULL", "not-null"),
-    ("CHECK", "check-violation"),
-    ("datatype mismatch", "bad-value"),
-    ("database is locked", "timeout"),
-)
-
-
-def classify(error: DBAPIError, url: URL) -> tuple[str, str]:
-    """(rule, one-line message) for a database error, password scrubbed."""
-    orig = error.orig
-    message = scrub(
-        str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__, url
-    )
-    rule = "db-error"
-    sqlstate = getattr(orig, "sqlstate", None)
-    if isinstance(sqlstate, str) and sqlstate in _SQLSTATE:
-        rule = _SQLSTATE[sqlstate]
-    args = getattr(orig, "args", ())
-    if args and isinstance(args[0], int) and args[0] in _MYSQL:
-        rule = _MYSQL[args[0]]
-    if rule == "db-error":
-        for word, name in _SQLITE_WORDS:
-            if word.lower() in message.lower():
-                rule = name
-                break
-    return rule, message
