@@ -53,6 +53,13 @@ def _schemas_dir() -> Path:
     return Path(next(iter(spec.submodule_search_locations))) / "resources" / "schemas"
 
 
+@functools.lru_cache(maxsize=1)
+def _meta_validator() -> Any:
+    return jsonschema_rs.Draft202012Validator(
+        {"$ref": "https://json-schema.org/draft/2020-12/schema"}
+    )
+
+
 def version_issue(doc: Document) -> Issue | None:
     """An issue when ``doc`` is not an OpenAPI 2.0 / 3.x document we can check."""
     data = doc.data
@@ -160,6 +167,24 @@ def _schema_dialect(doc: Document, version: str) -> list[Issue]:
                     pointer=pointer,
                 )
             )
+            continue
+        if isinstance(schema, dict) and "$schema" not in schema:
+            # Every error, not just the first: the 2020-12 meta-schema ships with
+            # jsonschema-rs (no network), so a validator for it lists them all.
+            for error in _meta_validator().iter_errors(schema):
+                for sub_pointer, message in _flatten(error):
+                    issues.append(
+                        Issue(
+                            rule="oas-structure",
+                            message=message.replace(
+                                "not valid against the OpenAPI schema", "invalid JSON Schema"
+                            ),
+                            doc=doc,
+                            pointer=pointer + sub_pointer,
+                        )
+                    )
+            if len(issues) >= MAX_ERRORS:
+                break
             continue
         try:
             jsonschema_rs.meta.validate(schema)
