@@ -24,6 +24,7 @@ import argparse
 import datetime as dt
 import os
 import platform
+import resource
 import shutil
 import statistics
 import subprocess
@@ -96,17 +97,27 @@ def generate(root: Path, files: int) -> Path:
         "[tool.qualgate.run-tests]\ncoverage-min = 50\n"
     )
     (root / "src" / "gen" / "__init__.py").write_text("")
-    for i in range(60):
+    modules = min(60, files)
+    for i in range(modules):
         (root / "src" / "gen" / f"mod_{i}.py").write_text(MODULE.format(i=i))
     for n in range(files):
-        (root / "tests" / f"test_gen_{n}.py").write_text(TEST.format(n=n, m=n % 60))
+        (root / "tests" / f"test_gen_{n}.py").write_text(TEST.format(n=n, m=n % modules))
     return root
 
 
-def timed(action: Callable[[], None]) -> float:
+def timed(action: Callable[[], None]) -> tuple[float, float]:
+    """Wall seconds and CPU seconds (user + system of the child processes).
+
+    CPU time is what tells overhead apart on a shared, loaded machine: wall time there
+    swings with other people's work, CPU time much less.
+    """
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     action()
-    return time.perf_counter() - t0
+    wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu
 
 
 def clean(root: Path) -> None:
@@ -173,21 +184,28 @@ def sharded(root: Path) -> None:
     )
 
 
-def measure(root: Path, actions: dict[str, Callable[[Path], None]], runs: int) -> dict[str, float]:
-    """Medians per action; the actions alternate within each round, so load drifts on a
-    shared machine hit them alike."""
-    samples: dict[str, list[float]] = {name: [] for name in actions}
+def measure(
+    root: Path, actions: dict[str, Callable[[Path], None]], runs: int
+) -> dict[str, tuple[float, float]]:
+    """Median wall and CPU seconds per action; the actions alternate within each round,
+    so load drifts on a shared machine hit them alike."""
+    walls: dict[str, list[float]] = {name: [] for name in actions}
+    cpus: dict[str, list[float]] = {name: [] for name in actions}
     for _ in range(runs):
         for name, action in actions.items():
             clean(root)
-            samples[name].append(timed(lambda: action(root)))  # noqa: B023 - called at once
-    for name, values in samples.items():
+            wall, cpu = timed(lambda: action(root))  # noqa: B023 - called at once
+            walls[name].append(wall)
+            cpus[name].append(cpu)
+    out = {}
+    for name in actions:
+        out[name] = (statistics.median(walls[name]), statistics.median(cpus[name]))
         print(
-            f"  {name:<28} median {statistics.median(values):6.3f}s  "
-            f"runs {[round(v, 3) for v in values]}",
+            f"  {name:<10} wall {out[name][0]:6.3f}s cpu {out[name][1]:6.3f}s  "
+            f"walls {[round(v, 2) for v in walls[name]]} cpus {[round(v, 2) for v in cpus[name]]}",
             file=sys.stderr,
         )
-    return {name: statistics.median(values) for name, values in samples.items()}
+    return out
 
 
 def main() -> None:
@@ -205,30 +223,32 @@ def main() -> None:
         ignore=shutil.ignore_patterns(".*_cache", ".qualgate", "*.egg-info", "__pycache__"),
     )
     big = generate(SCRATCH / "generated", args.files)
-    rows = []
+    rows: list[tuple[str, str, float, float, str, str]] = []
     for label, root in (("demo service", demo), (f"generated ({args.files} files)", big)):
         print(label, file=sys.stderr)
         actions: dict[str, Callable[[Path], None]] = {"baseline": baseline, "qualgate": gate}
         if root is big:
             actions["sharded"] = sharded
         m = measure(root, actions, args.runs)
-        base, ours = m["baseline"], m["qualgate"]
-        rows.append((label, "`coverage run -m pytest` + `coverage json`", base, "1.00"))
-        rows.append((label, "`qualgate run-tests`", ours, f"{ours / base:.2f}"))
+        (bw, bc), (qw, qc) = m["baseline"], m["qualgate"]
+        rows.append((label, "`coverage run -m pytest` + `coverage json`", bw, bc, "1.00", "1.00"))
+        rows.append((label, "`qualgate run-tests`", qw, qc, f"{qw / bw:.2f}", f"{qc / bc:.2f}"))
         if "sharded" in m:
-            split = m["sharded"]
+            sw, sc = m["sharded"]
             rows.append(
                 (
                     label,
-                    "`--shard 1/2` ‖ `--shard 2/2` + `qualgate merge`",
-                    split,
-                    f"{split / ours:.2f} of one qualgate run",
+                    "`--shard 1/2` ‖ `--shard 2/2` + `qualgate merge` (vs one qualgate run)",
+                    sw,
+                    sc,
+                    f"{sw / qw:.2f}",
+                    f"{sc / qc:.2f}",
                 )
             )
-    print("| suite | command | median (s) | ratio |")
-    print("|---|---|---|---|")
-    for label, command, seconds, ratio in rows:
-        print(f"| {label} | {command} | {seconds:.3f} | {ratio} |")
+    print("| suite | command | wall median (s) | CPU median (s) | wall ratio | CPU ratio |")
+    print("|---|---|---|---|---|---|")
+    for label, command, wall, cpu, wall_ratio, cpu_ratio in rows:
+        print(f"| {label} | {command} | {wall:.3f} | {cpu:.3f} | {wall_ratio} | {cpu_ratio} |")
     print()
     print(
         f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
