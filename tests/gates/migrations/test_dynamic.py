@@ -464,3 +464,17 @@ def test_downgrade_hidden_by_an_older_one_is_still_caught(tmp_path: Path) -> Non
     )
     assert left["path"] == f"{V}/0002_nick.py"
     assert statuses(run)["up/down consistency"] == "pass"
+
+
+def test_pyproject_tool_alembic_without_ini(tmp_path: Path) -> None:
+    from qualgate.gates.migrations.api import has_alembic
+
+    pyproject = '[tool.alembic]\nscript_location = "%(here)s/migrations"\n'
+    root = make_project(tmp_path, good_chain(), extra={"pyproject.toml": pyproject})
+    (root / "alembic.ini").unlink()
+    assert has_alembic(root)
+    run = check(root)
+    assert run.code == 0, run.verdict
+    assert statuses(run)["downgrade head -> base"] == "pass"
+    assert run.verdict is not None
+    assert run.verdict["metrics"]["revisions"] == 2

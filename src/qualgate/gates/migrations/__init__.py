@@ -96,7 +96,7 @@ def run(ctx: GateContext) -> Verdict:
     """Lint the revision files, then prove the chain on a scratch database."""
     ini = str(ctx.option("alembic-ini"))
     ini_path = Path(ini) if Path(ini).is_absolute() else ctx.root / ini
-    if not ini_path.is_file():
+    if not ini_path.is_file() and project.toml_settings(ctx.root) is None:
         return Verdict(
             gate=GATE,
             status=Status.SKIPPED,
@@ -219,6 +219,7 @@ def _dynamic(
             timeout=ctx.remaining(),
             ini=proj.ini,
             name=proj.section,
+            toml=proj.toml,
             url_env=tuple(ctx.option("url-env") or ()),
             baseline_sql=baseline_sql,
             baseline_stamp=baseline_stamp,

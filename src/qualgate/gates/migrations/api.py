@@ -63,10 +63,13 @@ class WorkerResult:
 
 
 def has_alembic(root: Path, ini: str = "alembic.ini") -> bool:
-    """Whether ``root`` holds an Alembic config file with an ``[alembic]`` section."""
+    """Whether ``root`` has an Alembic config: ``ini`` with an ``[alembic]`` section, or
+    (without ``ini``) ``[tool.alembic]`` in pyproject.toml."""
     path = Path(ini)
     path = path if path.is_absolute() else root / path
-    return path.is_file() and project.has_section(path)
+    if path.is_file():
+        return project.has_section(path)
+    return project.toml_settings(root) is not None
 
 
 def run_worker(
@@ -85,16 +88,20 @@ def run_worker(
     secrets: Sequence[str] = (),
     scratch: bool = False,
     roundtrip: Sequence[str] = (),
+    toml: Path | None = None,
 ) -> WorkerResult:
     """Run the worker once for ``steps`` against ``url``; never raises for a step failure."""
     root = root.resolve()
     ini_path = Path(ini) if Path(ini).is_absolute() else root / ini
+    if toml is None and project.toml_settings(root) is not None:
+        toml = root / "pyproject.toml"
     if "/" in python or os.sep in python:
         # The worker runs in the project root: a relative interpreter path must not move.
         python = str(Path(python).absolute())
     request = {
         "root": str(root),
-        "ini": str(ini_path),
+        "ini": str(ini_path) if ini_path.is_file() else None,
+        "toml": str(toml) if toml else None,
         "name": name,
         "url": url,
         "url_env": list(url_env),
@@ -206,7 +213,7 @@ def upgrade_to_head(
 
     ini_path = Path(ini) if Path(ini).is_absolute() else root / ini
     section = name or "alembic"
-    if not project.has_section(ini_path, section):
+    if ini_path.is_file() and not project.has_section(ini_path, section):
         # `name` is the alembic.ini section (like `alembic --name`), not a label.
         raise GateError(
             f"{ini_path.name} has no [{section}] section",

@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import configparser
 import re
+import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from qualgate.errors import GateError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -21,6 +28,7 @@ class AlembicProject:
     version_locations: tuple[Path, ...]
     recursive: bool
     url: str | None
+    toml: Path | None = None  # pyproject.toml, when it has [tool.alembic]
 
     def revision_files(self) -> list[Path]:
         """Every revision module Alembic would load, sorted."""
@@ -59,52 +67,78 @@ def _resolve(root: Path, ini: Path, value: str) -> Path:
     return path if path.is_absolute() else root / path
 
 
+def toml_settings(root: Path) -> dict[str, Any] | None:
+    """``[tool.alembic]`` of the root's pyproject.toml (Alembic 1.16+), or None."""
+    path = root / "pyproject.toml"
+    if not path.is_file():
+        return None
+    try:
+        with path.open("rb") as handle:
+            data = tomllib.load(handle)
+    except (tomllib.TOMLDecodeError, OSError):
+        return None
+    table = data.get("tool", {}).get("alembic")
+    return table if isinstance(table, dict) else None
+
+
 def load(root: Path, ini_name: str | Path, section: str | None) -> AlembicProject:
-    """Read ``ini_name`` (relative to ``root``); a GateError when it cannot be used."""
+    """Read ``ini_name`` (relative to ``root``) and ``[tool.alembic]``; GateError when unusable."""
     ini = Path(ini_name)
     if not ini.is_absolute():
         ini = root / ini
     section = section or "alembic"
+    toml = toml_settings(root)
     parser = configparser.ConfigParser(
         defaults={"here": str(ini.parent.resolve())}, interpolation=None
     )
-    try:
-        with ini.open(encoding="utf-8") as handle:
-            parser.read_file(handle)
-    except (configparser.Error, UnicodeDecodeError) as exc:
-        raise GateError(
-            f"{ini.name} is not a valid ini file: {exc}".splitlines()[0],
-            "fix the syntax of the Alembic config file",
-        ) from exc
-    if not parser.has_section(section):
-        found = ", ".join(parser.sections()) or "none"
-        raise GateError(
-            f"{ini.name} has no [{section}] section (sections: {found})",
-            "pass --name with the section of the database to check",
-        )
+    if ini.is_file():
+        try:
+            with ini.open(encoding="utf-8") as handle:
+                parser.read_file(handle)
+        except (configparser.Error, UnicodeDecodeError) as exc:
+            raise GateError(
+                f"{ini.name} is not a valid ini file: {exc}".splitlines()[0],
+                "fix the syntax of the Alembic config file",
+            ) from exc
+        if not parser.has_section(section):
+            found = ", ".join(parser.sections()) or "none"
+            raise GateError(
+                f"{ini.name} has no [{section}] section (sections: {found})",
+                "pass --name with the section of the database to check",
+            )
+    where = ini.name if toml is None else f"{ini.name} / pyproject.toml [tool.alembic]"
 
     def get(key: str) -> str | None:
-        raw = parser.get(section, key, fallback=None)
+        raw: Any = parser.get(section, key, fallback=None) if parser.has_section(section) else None
+        here = ini.parent.resolve()
+        if raw is None and toml is not None and key in toml:
+            # pyproject.toml holds the source-code options in Alembic 1.16+.
+            raw, here = toml[key], root.resolve()
+            if isinstance(raw, list):
+                raw = "\n".join(str(item) for item in raw)
+            raw = str(raw)
         if raw is None:
             return None
-        return raw.replace("%(here)s", str(ini.parent.resolve())).replace("%%", "%")
+        return str(raw).replace("%(here)s", str(here)).replace("%%", "%")
 
     location = get("script_location")
     if not location:
         raise GateError(
-            f"{ini.name} [{section}] has no script_location",
+            f"{where} [{section}] has no script_location",
             "set script_location to the folder holding env.py",
         )
     script = _resolve(root, ini, location)
     if not (script / "env.py").is_file():
         raise GateError(
-            f"{ini.name} [{section}]: script_location {location} has no env.py",
+            f"{where} [{section}]: script_location {location} has no env.py",
             "point script_location at the folder created by `alembic init`",
         )
     versions_raw = get("version_locations")
     if versions_raw:
         separator = (get("path_separator") or get("version_path_separator") or "").strip()
         splitter = {"space": " ", "newline": "\n", ":": ":", ";": ";", "os": ":"}.get(separator)
+        if "\n" in versions_raw:
+            splitter = "\n"
         pieces = (
             versions_raw.split(splitter)
             if splitter and splitter != " "
@@ -127,4 +161,5 @@ def load(root: Path, ini_name: str | Path, section: str | None) -> AlembicProjec
         version_locations=versions,
         recursive=recursive,
         url=get("sqlalchemy.url"),
+        toml=root / "pyproject.toml" if toml is not None else None,
     )

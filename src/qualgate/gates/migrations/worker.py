@@ -457,7 +457,12 @@ class Runner:
             os.environ[name] = url
         ini = request["ini"]
         section = request.get("name") or "alembic"
-        self.config = Config(ini, ini_section=section)
+        toml = request.get("toml")
+        if toml:
+            # Alembic 1.16+: source-code options in pyproject.toml [tool.alembic].
+            self.config = Config(ini, ini_section=section, toml_file=toml)
+        else:
+            self.config = Config(ini, ini_section=section)
         # ConfigParser interpolation: a literal % must be doubled.
         self.config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
         self.script = ScriptDirectory.from_config(self.config)
