@@ -162,6 +162,9 @@ def test_env_py_building_its_own_url_still_hits_the_scratch(tmp_path: Path, serv
     run = check(make_project(tmp_path, good_chain(), env=ENV_SETTINGS), server, env=env)
     assert run.code == 0, run.verdict
     assert statuses(run)["upgrade base -> head"] == "pass"
+    assert run.verdict is not None
+    (asked,) = run.verdict["metrics"]["env_py_urls"]
+    assert asked.startswith("postgresql+psycopg://")  # what env.py built, redirected
 
 
 # ---------------------------------------------------------------------------

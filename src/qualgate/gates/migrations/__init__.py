@@ -252,6 +252,8 @@ def _dynamic(
             note["undoes_on_database"] = not left
             note["left_behind"] = left
     metrics["worker_ms"] = result.duration_ms
+    # The URLs env.py computed (password masked), each redirected to the scratch database.
+    metrics["env_py_urls"] = (result.outcome or {}).get("redirected", [])
     started = result.started or {}
     metrics["alembic_version"] = started.get("alembic")
     counts = {s: sum(1 for c in outcome.checks if c.status is s) for s in Status}

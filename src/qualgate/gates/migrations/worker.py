@@ -104,7 +104,7 @@ class Forcer:
         except Exception:  # noqa: BLE001 - env.py may pass anything; we replace it anyway
             asked = None
         if asked is not None:
-            self.requested.append(asked.get_backend_name())
+            self.requested.append(asked.render_as_string(hide_password=True))
         if (
             asked is not None
             and asked.get_backend_name() == target.get_backend_name()
@@ -259,7 +259,6 @@ class Watch:
         self.forcer = forcer
         self.emitter = emitter
         self.applied: list[str] = []
-        self.opts: dict[str, Any] = {}
         self.configured = False
         self.verified = False
         # Per-revision round trip: schema after upgrading each of `snap_up`, and after
@@ -309,7 +308,6 @@ class Watch:
             # One revision per transaction: a failure names its revision and earlier
             # revisions stay applied, as `alembic upgrade +1` repeated would leave them.
             kwargs.setdefault("transaction_per_migration", True)
-            watch.opts = dict(kwargs)
             watch.configured = True
             return original(self, *args, **kwargs)
 
@@ -809,7 +807,11 @@ def main(argv: list[str]) -> int:
             extra = steps.run(step)
             ms = int((time.monotonic() - t0) * 1000)
             emitter.emit(event="step", step=step, ok=True, ms=ms, **extra)
-        emitter.emit(event="done", verified=runner.watch.verified)
+        emitter.emit(
+            event="done",
+            verified=runner.watch.verified,
+            redirected=sorted(set(runner.forcer.requested)),
+        )
     except Refused as exc:
         emitter.emit(event="refused", step=step, message=str(exc))
     except EnvFailed as exc:
