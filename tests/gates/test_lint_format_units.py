@@ -125,6 +125,14 @@ def test_crash_reason() -> None:
     stderr = "ruff failed\n  Cause: Failed to parse pyproject.toml\n  |\n  ^^^\nwarning: x\n"
     assert ruff.crash_reason("ruff", stderr) == "ruff failed: Cause: Failed to parse pyproject.toml"
     assert ruff.crash_reason("ruff", "") == "ruff failed without a message"
+    toml_error = (
+        "ruff failed\n  Cause: Failed to parse p.toml\n  Cause: TOML parse error at line 2\n"
+        '  |\n2 | line-length = "x"\n  |               ^^^\ninvalid type: string\n'
+    )
+    assert ruff.crash_reason("ruff", toml_error) == (
+        "ruff failed: Cause: Failed to parse p.toml: Cause: TOML parse error at line 2: "
+        "invalid type: string"
+    )
 
 
 # ---------------------------------------------------------------------------

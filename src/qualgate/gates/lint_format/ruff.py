@@ -28,16 +28,22 @@ PARSE_ERROR = re.compile(
 )
 
 
+_EXCERPT = re.compile(r"^(?:\d+\s*)?\|.*$|^[\s^~-]+$")
+
+
 def crash_reason(tool: str, stderr: str, stdout: str = "") -> str:
-    """One line from a crashed tool: its error lines joined, without warnings."""
+    """One line from a crashed tool: its error lines joined, without warnings or the
+    source excerpts ruff draws under a TOML error."""
     lines = [
         line.strip()
         for line in (stderr or stdout).splitlines()
-        if line.strip() and not line.strip().startswith(("warning:", "|", "^"))
+        if line.strip()
+        and not line.strip().startswith("warning:")
+        and not _EXCERPT.match(line.strip())
     ]
     if not lines:
         return f"{tool} failed without a message"
-    text = ": ".join(lines[:3])
+    text = ": ".join(lines[:5])
     return text if text.startswith(f"{tool} failed") else f"{tool} failed: {text}"
 
 
