@@ -104,10 +104,11 @@ def server() -> Iterator[str]:
 def test_remote_refs_are_not_fetched_by_default(tmp_path: Path, server: str) -> None:
     run = lint(tmp_path, _with_ref(f"{server}/schemas.yaml#/Pet"))
     assert hits(run, "ref-remote") == [("openapi.yaml", PET_REF_LINE)]
-    assert run.findings[0]["severity"] == "warning" or any(
-        f["rule"] == "ref-remote" and f["severity"] == "warning" for f in run.findings
-    )
+    assert [f["severity"] for f in run.findings if f["rule"] == "ref-remote"] == ["error"]
+    assert run.code == 1
     assert _Handler.requests == []
+    lowered = lint(tmp_path, None, "--rules", '{"ref-remote": "warning"}')
+    assert lowered.code == 0 and sorted(lowered.rules()) == ["components-unused", "ref-remote"]
 
 
 def test_remote_refs_with_allow_remote_refs(tmp_path: Path, server: str) -> None:

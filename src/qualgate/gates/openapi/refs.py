@@ -256,8 +256,8 @@ class Resolver:
         if why == "remote":
             return Issue(
                 rule="ref-remote",
-                message=f"$ref {ref!r} is a remote URL and was not fetched (not checked); "
-                "pass --allow-remote-refs to resolve it",
+                message=f"$ref {ref!r} is a remote URL and was not fetched, so not checked: "
+                "pass --allow-remote-refs to resolve it (or set ref-remote to a warning)",
                 doc=doc,
                 pointer=at,
                 data=data,

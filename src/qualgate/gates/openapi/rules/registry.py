@@ -113,8 +113,10 @@ for _id, _sev, _why, _conf in (
     ),
     (
         "ref-remote",
-        W,
-        "Remote $refs are not fetched (nor checked) unless --allow-remote-refs is given.",
+        E,
+        "A remote $ref is not fetched unless --allow-remote-refs is given, so what it "
+        "points at is not checked: the gate will not pass what it did not read (lower it "
+        "to a warning in config to accept that).",
         True,
     ),
     (
