@@ -175,3 +175,18 @@ def test_a_record_that_cannot_be_fetched_leaves_its_dependency_unchecked(tmp_pat
 def test_bad_osv_url_is_a_usage_error(tmp_path: Path) -> None:
     run = run_qualgate("dependency-scan", str(project(tmp_path)), "--osv-url", "ftp://x")
     assert run.code == 2
+
+
+def test_credentials_in_the_osv_url_are_masked(tmp_path: Path) -> None:
+    assert osv.masked_url("https://u:s3cret@mirror.example:8443/osv") == (
+        "https://u:***@mirror.example:8443/osv"
+    )
+    assert osv.masked_url("https://mirror.example/osv") == "https://mirror.example/osv"
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    url = f"http://user:s3cret@127.0.0.1:{port}"
+    run = scan(project(tmp_path), url, tmp_path / "cache", "--retries", "0")
+    assert run.code == 2
+    assert "s3cret" not in run.verdict["summary"]
+    assert f"http://user:***@127.0.0.1:{port}" in run.verdict["summary"]

@@ -168,7 +168,7 @@ def lookup_online(
         ecosystem, name, version = dep_key(dep)
         queries[dep_key(dep)] = Query(ecosystem=ecosystem, name=name, version=version)
     answer = client.query(list(queries.values()))
-    result = Lookup(source=f"OSV API {base_url}", requests=answer.requests)
+    result = Lookup(source=f"OSV API {client.shown}", requests=answer.requests)
     for key, query in queries.items():
         if query in answer.failures:
             result.unchecked[key] = answer.failures[query]

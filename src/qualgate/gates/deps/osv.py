@@ -124,6 +124,17 @@ class OnlineResult:
     cached_records: int
 
 
+def masked_url(url: str) -> str:
+    """The URL with any password replaced by ``***`` (a mirror may carry credentials)."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = f"{parts.username}:***@{parts.hostname}" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
 class TransientError(Exception):
     """Worth retrying: connection failure, timeout, 5xx, 429, malformed answer."""
 
@@ -146,6 +157,7 @@ class OsvClient:
         backoff: float = 0.5,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        self.shown = masked_url(self.base_url)
         self.cache_dir = cache_dir / "osv-records" if cache_dir else None
         self.timeout = timeout
         self.retries = retries
@@ -174,15 +186,15 @@ class OsvClient:
                 raw = response.read()
         except urllib.error.HTTPError as exc:
             if exc.code >= 500 or exc.code == 429:
-                raise TransientError(f"HTTP {exc.code} from {self.base_url}{path}") from exc
-            raise PermanentError(f"HTTP {exc.code} from {self.base_url}{path}") from exc
+                raise TransientError(f"HTTP {exc.code} from {self.shown}{path}") from exc
+            raise PermanentError(f"HTTP {exc.code} from {self.shown}{path}") from exc
         except (urllib.error.URLError, TimeoutError, OSError) as exc:
             reason = getattr(exc, "reason", exc)
-            raise TransientError(f"cannot reach {self.base_url}: {reason}") from exc
+            raise TransientError(f"cannot reach {self.shown}: {reason}") from exc
         try:
             return json.loads(raw)
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise TransientError(f"malformed JSON from {self.base_url}{path}") from exc
+            raise TransientError(f"malformed JSON from {self.shown}{path}") from exc
 
     def _with_retries(self, method: str, path: str, body: Any = None) -> Any:
         attempt = 0
@@ -210,7 +222,7 @@ class OsvClient:
         results = answer.get("results") if isinstance(answer, dict) else None
         if not isinstance(results, list) or len(results) != len(queries):
             raise TransientError(
-                f"malformed querybatch answer from {self.base_url}: expected {len(queries)} results"
+                f"malformed querybatch answer from {self.shown}: expected {len(queries)} results"
             )
         out: list[list[tuple[str, str]]] = []
         for query, result in zip(queries, results, strict=True):
@@ -218,10 +230,10 @@ class OsvClient:
             pages = 0
             while True:
                 if not isinstance(result, dict):
-                    raise TransientError(f"malformed querybatch result from {self.base_url}")
+                    raise TransientError(f"malformed querybatch result from {self.shown}")
                 for vuln in result.get("vulns") or ():
                     if not isinstance(vuln, dict) or not isinstance(vuln.get("id"), str):
-                        raise TransientError(f"malformed vulnerability entry from {self.base_url}")
+                        raise TransientError(f"malformed vulnerability entry from {self.shown}")
                     ids.append((vuln["id"], str(vuln.get("modified", ""))))
                 token = result.get("next_page_token")
                 pages += 1
@@ -239,7 +251,7 @@ class OsvClient:
                 page = self._with_retries("POST", "/v1/querybatch", again)
                 page_results = page.get("results") if isinstance(page, dict) else None
                 if not isinstance(page_results, list) or len(page_results) != 1:
-                    raise TransientError(f"malformed querybatch page from {self.base_url}")
+                    raise TransientError(f"malformed querybatch page from {self.shown}")
                 result = page_results[0]
             out.append(ids)
         return out
@@ -265,9 +277,9 @@ class OsvClient:
 
         data = self._with_retries("GET", f"/v1/vulns/{quote(vuln_id, safe='')}")
         try:
-            advisory = advisory_from_osv(data, self.base_url)
+            advisory = advisory_from_osv(data, self.shown)
         except OsvDataError as exc:
-            raise TransientError(f"malformed record {vuln_id} from {self.base_url}") from exc
+            raise TransientError(f"malformed record {vuln_id} from {self.shown}") from exc
         if cache is not None:
             _write_cache(cache, data)
         return advisory, False
