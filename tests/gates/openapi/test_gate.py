@@ -149,3 +149,26 @@ def test_wrapper_exists() -> None:
     wrapper = REPO / "tools" / "ci" / "openapi-lint.sh"
     assert wrapper.is_file()
     assert "openapi-lint" in wrapper.read_text(encoding="utf-8")
+
+
+def test_discovery_patterns(tmp_path: Path) -> None:
+    write_files(
+        tmp_path,
+        {
+            "api/v1/openapi.yaml": "a: 1",
+            "api/v2/openapi.yaml": "a: 1",
+            "other/v1/openapi.yaml": "a: 1",
+            "venv/v1/openapi.yaml": "a: 1",
+        },
+    )
+    rel = lambda ps: [p.relative_to(tmp_path).as_posix() for p in ps]  # noqa: E731
+    assert rel(discover(tmp_path, ["**/v1/openapi.yaml"])) == [
+        "api/v1/openapi.yaml",
+        "other/v1/openapi.yaml",
+    ]
+    assert rel(discover(tmp_path, ["api/**/*.yaml"])) == [
+        "api/v1/openapi.yaml",
+        "api/v2/openapi.yaml",
+    ]
+    absolute = str(tmp_path / "api" / "v2" / "openapi.yaml")
+    assert rel(discover(tmp_path, [absolute])) == ["api/v2/openapi.yaml"]

@@ -157,15 +157,24 @@ def discover(root: Path, patterns: Iterable[str]) -> list[Path]:
     for pattern in patterns:
         if pattern.startswith("**/"):
             continue
+        if Path(pattern).is_absolute():
+            # pathlib globs only relative patterns; an absolute file is taken as is.
+            if Path(pattern).is_file():
+                found.add(Path(pattern))
+            continue
         found.update(p for p in root.glob(pattern) if p.is_file() and not _skipped(root, p))
     if recursive:
-        import fnmatch
+        from pathlib import PurePosixPath
 
         for folder, dirs, files in os.walk(root):
             dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.endswith(".egg-info"))
             for name in files:
-                if any(fnmatch.fnmatch(name, pat) for pat in recursive):
-                    found.add(Path(folder) / name)
+                path = Path(folder) / name
+                # PurePath.match anchors at the right: "v1/openapi.yaml" matches
+                # "api/v1/openapi.yaml", "openapi*.json" any file so named.
+                rel = PurePosixPath(path.relative_to(root).as_posix())
+                if any(rel.match(pat) for pat in recursive):
+                    found.add(path)
     return sorted(found)
 
 
