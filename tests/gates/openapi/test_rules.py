@@ -237,3 +237,34 @@ def test_example_through_ref_to_cyclic_schema(tmp_path: Path) -> None:
     run = lint(tmp_path, text)
     assert hits(run, "example-valid") == [("openapi.yaml", 40)]
     assert "parent/name" in run.findings[0]["message"]
+
+
+def test_read_only_and_write_only_required_properties_in_examples(tmp_path: Path) -> None:
+    text = (
+        clean("3.0")
+        .replace(
+            "      properties:\n        name: {type: string}",
+            "      required: [id, name, secret]\n"
+            "      properties:\n"
+            "        id: {type: integer, readOnly: true}\n"
+            "        name: {type: string}\n"
+            "        secret: {type: string, writeOnly: true}",
+        )
+        .replace(
+            "      responses:\n",
+            "      requestBody:\n        content:\n          application/json:\n"
+            '            schema: {$ref: "#/components/schemas/Pet"}\n'
+            "            example: {name: rex, secret: s}\n      responses:\n",
+            1,
+        )
+        .replace(
+            '              schema: {$ref: "#/components/schemas/Pet"}\n        "404"',
+            '              schema: {$ref: "#/components/schemas/Pet"}\n'
+            "              example: {id: 1, name: rex}\n"
+            '        "404"',
+        )
+    )
+    run = lint(tmp_path, text)
+    assert hits(run, "example-valid") == [], run.findings
+    broken = text.replace("example: {id: 1, name: rex}", "example: {name: rex}")
+    assert hits(lint(tmp_path / "b", broken), "example-valid") == [("openapi.yaml", 36)]

@@ -158,7 +158,7 @@ def _properties(
 class _Values:
     """Validators for schemas in place, over a registry of every loaded document."""
 
-    def __init__(self, spec: Spec) -> None:
+    def __init__(self, spec: Spec, mode: str = "any") -> None:
         self.spec = spec
         self.v31 = spec.version not in ("2.0", "3.0")
         docs = spec.documents()
@@ -179,6 +179,28 @@ class _Values:
                     if isinstance(enum, list) and None not in enum:
                         undo.append((schema, "enum", enum))
                         schema["enum"] = [*enum, None]
+        # A required readOnly property is not sent in requests, a required writeOnly one
+        # is not returned in responses (OpenAPI 3.0 4.7.25.x): an example of a request
+        # body must not be faulted for leaving out `id`.
+        skip = {"request": ("readOnly",), "response": ("writeOnly",)}.get(
+            mode, ("readOnly", "writeOnly")
+        )
+        for _, _, schema in spec.schemas():
+            required, props = schema.get("required"), schema.get("properties")
+            if not isinstance(required, list) or not isinstance(props, dict):
+                continue
+            kept = [
+                name
+                for name in required
+                if not (
+                    isinstance(name, str)
+                    and isinstance(props.get(name), dict)
+                    and any(props[name].get(flag) is True for flag in skip)
+                )
+            ]
+            if len(kept) != len(required):
+                undo.append((schema, "required", required))
+                schema["required"] = kept
         try:
             self.registry = jsonschema_rs.Registry(resources, draft=draft)
         finally:
@@ -278,11 +300,20 @@ def _json_schema_copy(data: Any) -> Any:
     return data
 
 
-def _validators(spec: Spec) -> _Values:
-    cached = spec.cache.get("values")
+def _validators(spec: Spec, mode: str) -> _Values:
+    cached = spec.cache.get(f"values:{mode}")
     if cached is None:
-        cached = spec.cache["values"] = _Values(spec)
+        cached = spec.cache[f"values:{mode}"] = _Values(spec, mode)
     return cached
+
+
+def _mode(pointer: str) -> str:
+    """Whether a value at ``pointer`` is sent by clients, returned, or either."""
+    if "/requestBody/" in pointer or "/requestBodies/" in pointer or "/parameters/" in pointer:
+        return "request"
+    if "/responses/" in pointer:
+        return "response"
+    return "any"
 
 
 def _report(
@@ -304,7 +335,7 @@ def _report(
     except (KeyError, IndexError, TypeError, ValueError):
         return
     target = spec.deref(schema_doc, schema_pointer, raw)
-    errors = _validators(spec).errors(target.doc, target.pointer, value)
+    errors = _validators(spec, _mode(value_pointer)).errors(target.doc, target.pointer, value)
     if errors:
         more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
         yield Issue(
