@@ -552,3 +552,14 @@ def test_default_cache_follows_xdg_cache_home(
 
     monkeypatch.setattr(Path, "home", staticmethod(no_home))
     assert gate.default_cache_dir() is None
+
+
+def test_installed_without_a_project_interpreter_says_which_env_it_read(
+    tmp_path: Path, osv_db: Path, cache_dir: Path
+) -> None:
+    project = write_files(tmp_path / "p", {"README.md": "no venv here\n"})
+    run = scan(project, "--installed", "--vuln-db", str(osv_db), "--cache-dir", str(cache_dir))
+    notes = by_rule(run, "installed-interpreter")
+    assert len(notes) == 1 and notes[0]["severity"] == "note"
+    assert sys.executable in notes[0]["message"]
+    assert run.verdict["metrics"]["dependencies"] > 10  # qualgate's own environment

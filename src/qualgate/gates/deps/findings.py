@@ -18,6 +18,7 @@ HELP = {
     "include-cycle": "remove one of the includes: the files include each other",
     "unpinned-dependency": "pin an exact version (name==x.y.z), e.g. with pip-compile or a lock",
     "unscannable-dependency": "depend on a registry release, or keep it and review it by hand",
+    "installed-interpreter": "pass --python (or create the project's .venv) to scan its env",
     "vuln-db-unreadable": "repair or remove the record files, or refresh the database",
     "vulnerable-dependency": "upgrade to a fixed version (see next_steps)",
     "ignore-expired": "upgrade the dependency, or renew the ignore with a new reason and date",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import sys
 import time
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from qualgate.context import GateContext
 from qualgate.errors import GateError
 from qualgate.gates.deps import offline, report, sources
 from qualgate.gates.deps.lookup import Lookup, lookup_offline, lookup_online
-from qualgate.gates.deps.model import Dependency, Inputs, PinKind
+from qualgate.gates.deps.model import Dependency, Inputs, PinKind, Problem
 from qualgate.gates.deps.policy import Ignore
 from qualgate.gates.deps.sources import installed
 from qualgate.verdict import Check, Status, Verdict
@@ -50,10 +51,25 @@ def collect(ctx: GateContext) -> Inputs:
         paths = sources.detect(ctx.root)
     inputs = sources.read_files(paths, ctx.relpath)
     if want_installed:
-        env = installed.parse(ctx.python(), ctx.relpath, cwd=ctx.root, timeout=ctx.remaining())
+        python = ctx.python()
+        env = installed.parse(python, ctx.relpath, cwd=ctx.root, timeout=ctx.remaining())
+        problems = inputs.problems
+        if not ctx.option("python") and python == sys.executable:
+            # No --python and no .venv in the project: the environment read is qualgate's own
+            # (right when the project is installed beside qualgate, as in many CI jobs).
+            problems += (
+                Problem(
+                    rule="installed-interpreter",
+                    message=f"no project interpreter found (.venv/bin/python): scanned the "
+                    f"environment qualgate runs in ({python}); pass --python to choose",
+                    path=None,
+                    blocking=False,
+                    note=True,
+                ),
+            )
         inputs = Inputs(
             dependencies=inputs.dependencies + tuple(env.dependencies),
-            problems=inputs.problems,
+            problems=problems,
             files=inputs.files + tuple(env.files),
         )
     return inputs

@@ -67,9 +67,10 @@ class Problem:
 
     rule: str
     message: str
-    path: str
+    path: str | None
     line: int | None = None
     blocking: bool = True
+    note: bool = False  # informational only (severity note)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

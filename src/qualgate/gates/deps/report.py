@@ -76,7 +76,13 @@ class Report:
     def _inputs(self) -> None:
         blocking = 0
         for problem in self.inputs.problems:
-            severity = Severity.ERROR if problem.blocking else Severity.WARNING
+            severity = (
+                Severity.ERROR
+                if problem.blocking
+                else Severity.NOTE
+                if problem.note
+                else Severity.WARNING
+            )
             blocking += problem.blocking
             self.findings.append(
                 Finding(
