@@ -306,6 +306,7 @@ def test_url_env_and_named_section(tmp_path: Path) -> None:
 # PostgreSQL: secrets, timeouts, bad servers
 
 
+@pytest.mark.postgres
 def test_password_never_shown(tmp_path: Path, postgres_admin_url: str) -> None:
     url = make_url(postgres_admin_url).set(password="s3cr3t-pw").render_as_string(False)
     revs = good_chain()
@@ -325,6 +326,8 @@ def test_password_never_shown(tmp_path: Path, postgres_admin_url: str) -> None:
     assert "cannot create a scratch database" in run.verdict["summary"]  # type: ignore[index]
 
 
+@pytest.mark.slow
+@pytest.mark.postgres
 def test_timeout_still_drops_the_scratch(tmp_path: Path, postgres_admin_url: str) -> None:
     revs = good_chain()
     revs[f"{V}/0003_slow.py"] = revision(
@@ -359,6 +362,7 @@ def test_unsupported_database_url(tmp_path: Path) -> None:
 # The API the seed gate uses
 
 
+@pytest.mark.postgres
 def test_upgrade_to_head_api(tmp_path: Path, postgres_url: str) -> None:
     from qualgate.errors import GateError
     from qualgate.gates.migrations.api import has_alembic, upgrade_to_head
@@ -377,6 +381,8 @@ def test_upgrade_to_head_api(tmp_path: Path, postgres_url: str) -> None:
         upgrade_to_head(root, postgres_url, python=sys.executable, timeout=60)
 
 
+@pytest.mark.slow
+@pytest.mark.postgres
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
 def test_interrupt_still_drops_the_scratch(
     tmp_path: Path, postgres_admin_url: str, signum: signal.Signals
@@ -419,6 +425,7 @@ def test_interrupt_still_drops_the_scratch(
     assert not appeared & _scratch_databases(srv)
 
 
+@pytest.mark.postgres
 def test_missing_driver_falls_back_to_the_scratch_driver(tmp_path: Path, postgres_url: str) -> None:
     # env.py asks for psycopg2, which this interpreter lacks: the scratch's psycopg is used.
     env_py = ENV_SETTINGS.replace("postgresql+psycopg://", "postgresql+psycopg2://")
