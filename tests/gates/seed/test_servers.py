@@ -102,3 +102,30 @@ def test_locked_row_is_an_error_not_a_hang(tmp_path: Path, db_url_postgres: str)
     assert result.verdict is not None
     assert "gave up waiting" in result.verdict["summary"]
     assert "rolled back" in result.verdict["summary"]
+
+
+@pytest.mark.postgres
+def test_deferred_foreign_key_is_still_located(tmp_path: Path, db_url_postgres: str) -> None:
+    engine = create_engine(db_url_postgres)
+    with engine.begin() as conn:
+        conn.execute(text("ALTER TABLE products DROP CONSTRAINT products_category_id_fkey"))
+        conn.execute(
+            text(
+                "ALTER TABLE products ADD CONSTRAINT products_category_id_fkey FOREIGN KEY "
+                "(category_id) REFERENCES categories (id) DEFERRABLE INITIALLY DEFERRED"
+            )
+        )
+    engine.dispose()
+    root = make_project(
+        tmp_path / "proj",
+        {
+            "seeds/categories.yaml": CATEGORIES_YAML,
+            "seeds/products.yaml": "table: products\nrows:\n"
+            "  - {id: 1, sku: A, name: a, price: 1, category_id: 1}\n"
+            "  - {id: 2, sku: B, name: b, price: 1, category_id: 77}\n",
+        },
+    )
+    result = seed(root, "--database-url", db_url_postgres)
+    assert result.code == 1, result.stdout
+    assert [(f["rule"], f["line"]) for f in result.findings] == [("missing-parent", 4)]
+    assert count(db_url_postgres, categories) == 0

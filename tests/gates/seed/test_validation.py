@@ -241,3 +241,13 @@ def test_table_cycle_without_nullable_fk_is_reported(tmp_path: Path) -> None:
         ("fk-cycle", "seeds/a.yaml", 3)
     ]
     assert "a, b" in result.findings[0]["message"]
+
+
+def test_check_lists_at_most_a_thousand_rows_per_table(tmp_path: Path, url: str) -> None:
+    csv = "id,slug,name\n" + "".join(f"{i},s{i},n{i}\n" for i in range(1, 1206))
+    root = make_project(tmp_path / "proj", {"seeds/categories.csv": csv})
+    result = seed(root, "--database-url", url, "--check")
+    assert result.code == 1
+    assert len(result.findings) == 1001
+    assert result.findings[-1]["message"] == "categories: 205 more rows differ (not listed)"
+    assert result.verdict is not None and result.verdict["metrics"]["inserted"] == 1205

@@ -83,6 +83,16 @@ def connect(url: URL, shown: str, timeout: float = 300.0) -> Engine:
     return engine
 
 
+def begin_checks(conn: Connection) -> None:
+    """Make deferrable constraints check at each statement (PostgreSQL).
+
+    A DEFERRABLE INITIALLY DEFERRED foreign key would otherwise fail only at COMMIT, where
+    no seed row can be named; checked per statement, the refused row is found like any.
+    """
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("SET CONSTRAINTS ALL IMMEDIATE")
+
+
 def reflect(conn: Connection, names: Sequence[str]) -> MetaData:
     """Reflect the seeded tables that exist (and the tables their foreign keys name)."""
     from sqlalchemy import inspect
@@ -383,6 +393,7 @@ def locate(
     """
     step_index, batch_start = at
     with engine.connect() as conn, conn.begin() as transaction:
+        begin_checks(conn)
         try:
             for index, step in enumerate(steps[: step_index + 1]):
                 stop = batch_start if index == step_index else len(step.params)

@@ -12,6 +12,7 @@ from qualgate.verdict import Check, Finding, Severity, Status, Verdict, plural
 
 HELP = "docs/gates/seed.md"
 _NOTES = 200  # at most this many per-row notes in a --dry-run plan
+DRIFT_LIMIT = 1_000  # at most this many drift findings per table
 
 
 def finding(
@@ -69,44 +70,65 @@ def _key_text(p: plan.TablePlan, row: plan.Row) -> str:
 
 
 def drift_findings(plans: Sequence[plan.TablePlan], *, check: str, stored: bool) -> list[Finding]:
+    """One finding per missing or differing row, at most `DRIFT_LIMIT` per table."""
     findings: list[Finding] = []
     for p in plans:
-        for row in p.inserts:
-            findings.append(
-                finding(
-                    "missing-row",
-                    f"{p.name} ({_key_text(p, row)}) is not in the database",
-                    row.path,
-                    row.line,
-                    check=check,
-                    data={"table": p.name},
-                )
+        findings.extend(_table_drift(p, check=check, stored=stored))
+    return findings
+
+
+def _table_drift(p: plan.TablePlan, *, check: str, stored: bool) -> list[Finding]:
+    findings: list[Finding] = []
+    total = len(p.inserts) + len(p.updates)
+    for row in p.inserts[:DRIFT_LIMIT]:
+        findings.append(
+            finding(
+                "missing-row",
+                f"{p.name} ({_key_text(p, row)}) is not in the database",
+                row.path,
+                row.line,
+                check=check,
+                data={"table": p.name},
             )
-        for change in p.updates:
-            parts = [
-                f"{c} is {plan.describe_value(change.before.get(c))} in the database, "
-                f"the seed says {plan.describe_value(change.row.values.get(c))}"
-                for c in change.columns
-            ]
-            findings.append(
-                finding(
-                    "stored-differs" if stored else "row-differs",
-                    f"{p.name} ({_key_text(p, change.row)}): " + "; ".join(parts),
-                    change.row.path,
-                    change.row.line,
-                    check=check,
-                    data={
-                        "table": p.name,
-                        "columns": {
-                            c: {
-                                "database": plan.describe_value(change.before.get(c)),
-                                "seed": plan.describe_value(change.row.values.get(c)),
-                            }
-                            for c in change.columns
-                        },
+        )
+    for change in p.updates[: max(0, DRIFT_LIMIT - len(findings))]:
+        parts = [
+            f"{c} is {plan.describe_value(change.before.get(c))} in the database, "
+            f"the seed says {plan.describe_value(change.row.values.get(c))}"
+            for c in change.columns
+        ]
+        findings.append(
+            finding(
+                "stored-differs" if stored else "row-differs",
+                f"{p.name} ({_key_text(p, change.row)}): " + "; ".join(parts),
+                change.row.path,
+                change.row.line,
+                check=check,
+                data={
+                    "table": p.name,
+                    "columns": {
+                        c: {
+                            "database": plan.describe_value(change.before.get(c)),
+                            "seed": plan.describe_value(change.row.values.get(c)),
+                        }
+                        for c in change.columns
                     },
-                )
+                },
             )
+        )
+    if total > len(findings):
+        # A whole table off (a truncating column, an empty database) would otherwise
+        # bury the verdict under 100,000 findings: the count says how many.
+        findings.append(
+            finding(
+                "stored-differs" if stored else "row-differs",
+                f"{p.name}: {total - len(findings)} more rows differ (not listed)",
+                None,
+                None,
+                check=check,
+                data={"table": p.name, "unlisted": total - len(findings)},
+            )
+        )
     return findings
 
 

@@ -136,6 +136,7 @@ def _seed(
     with engine.connect() as conn:
         transaction = conn.begin()
         try:
+            load.begin_checks(conn)
             metadata = load.reflect(conn, names)
             seeds, problems = plan.build(metadata, base, overlay)
             ordered, order_problems = order.order(seeds)
@@ -246,7 +247,23 @@ def _seed(
                     findings=tuple(mismatches),
                     metrics=metrics,
                 )
-            transaction.commit()
+            try:
+                transaction.commit()
+            except DBAPIError as exc:  # a constraint only checked at commit
+                rule, message = dberrors.classify(exc, target.url)
+                report.zero(metrics)
+                return Verdict(
+                    gate="seed",
+                    status=Status.FAIL,
+                    summary=f"the database refused the commit ({rule}); nothing was written",
+                    checks=tuple(checks),
+                    findings=(
+                        report.finding(
+                            rule, f"commit refused: {message}", None, None, check="load"
+                        ),
+                    ),
+                    metrics=metrics,
+                )
         finally:
             if transaction.is_active:
                 transaction.rollback()
