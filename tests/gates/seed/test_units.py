@@ -260,3 +260,36 @@ def test_metadata_worker_in_process(
     with pytest.raises(SystemExit):
         metadata_worker.main(["w", "pkgx.models:Holder"])
     assert "create_all failed" in capsys.readouterr().out
+
+
+class _PgError(Exception):
+    sqlstate = "23505"
+
+
+class _MyError(Exception):
+    pass
+
+
+@pytest.mark.parametrize(
+    ("orig", "rule"),
+    [
+        (_PgError("duplicate key value violates unique constraint"), "unique-violation"),
+        (_MyError(1452, "Cannot add or update a child row"), "missing-parent"),
+        (_MyError(1205, "Lock wait timeout exceeded"), "timeout"),
+        (Exception("FOREIGN KEY constraint failed"), "missing-parent"),
+        (Exception("database is locked"), "timeout"),
+        (Exception("something else"), "db-error"),
+        (Exception(""), "db-error"),
+    ],
+)
+def test_classify_database_errors(orig: Exception, rule: str) -> None:
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import DBAPIError
+
+    from qualgate.gates.seed import dberrors
+
+    url = make_url("postgresql://u:topsecret@localhost/db")
+    error = DBAPIError("INSERT ...", {}, orig)
+    assert dberrors.classify(error, url)[0] == rule
+    leaky = DBAPIError("x", {}, Exception("login topsecret failed"))
+    assert "topsecret" not in dberrors.classify(leaky, url)[1]
