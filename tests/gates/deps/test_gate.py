@@ -563,3 +563,21 @@ def test_installed_without_a_project_interpreter_says_which_env_it_read(
     assert len(notes) == 1 and notes[0]["severity"] == "note"
     assert sys.executable in notes[0]["message"]
     assert run.verdict["metrics"]["dependencies"] > 10  # qualgate's own environment
+
+
+def test_a_pin_that_is_not_a_version_is_reported_not_passed(
+    tmp_path: Path, osv_db: Path, cache_dir: Path
+) -> None:
+    project = write_files(
+        tmp_path / "p",
+        {
+            "requirements.txt": "six==abc\n",
+            "poetry.lock": '[[package]]\nname = "attrs"\nversion = "not-a-version"\n',
+        },
+    )
+    run = scan(project, "--vuln-db", str(osv_db), "--cache-dir", str(cache_dir))
+    assert [(f["rule"], f["path"], f["line"]) for f in run.findings] == [
+        ("parse-error", "requirements.txt", 1)
+    ]
+    assert run.code == 2
+    assert "'not-a-version' is not a valid PyPI version" in run.verdict["summary"]

@@ -190,3 +190,12 @@ def test_credentials_in_the_osv_url_are_masked(tmp_path: Path) -> None:
     assert run.code == 2
     assert "s3cret" not in run.verdict["summary"]
     assert f"http://user:***@127.0.0.1:{port}" in run.verdict["summary"]
+
+
+def test_an_invalid_version_is_not_sent_and_not_passed(tmp_path: Path) -> None:
+    root = write_files(tmp_path / "p", {"poetry.lock": '[[package]]\nname = "x"\nversion = "??"\n'})
+    with osv_server(records.by_id()) as (url, behaviour):
+        run = scan(root, url, tmp_path / "cache")
+    assert run.code == 2
+    assert behaviour.requests == []
+    assert "'??' is not a valid PyPI version" in run.verdict["summary"]

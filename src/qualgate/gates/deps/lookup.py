@@ -128,6 +128,9 @@ def lookup_offline(db: OfflineDb, deps: Sequence[Dependency], label: str | None 
         if key in result.matches or key in result.unchecked:
             continue
         ecosystem, name, version = key
+        if matching.parse_version(version, ecosystem) is None:
+            result.unchecked[key] = f"{name} {version!r} is not a valid {ecosystem} version"
+            continue
         if ecosystem not in covered:
             # A PyPI-only database knows nothing of npm packages: that is not "no advisory".
             result.unchecked[key] = f"the offline database has no {ecosystem} records"
@@ -164,11 +167,22 @@ def lookup_online(
         backoff=backoff,
     )
     queries: dict[tuple[str, str, str], Query] = {}
+    invalid: dict[tuple[str, str, str], str] = {}
     for dep in deps:
-        ecosystem, name, version = dep_key(dep)
-        queries[dep_key(dep)] = Query(ecosystem=ecosystem, name=name, version=version)
-    answer = client.query(list(queries.values()))
-    result = Lookup(source=f"OSV API {client.shown}", requests=answer.requests)
+        ecosystem, name, version = key = dep_key(dep)
+        if matching.parse_version(version, ecosystem) is None:
+            invalid[key] = f"{name} {version!r} is not a valid {ecosystem} version"
+            continue
+        queries[key] = Query(ecosystem=ecosystem, name=name, version=version)
+    answer = client.query(list(queries.values())) if queries else None
+    result = Lookup(
+        source=f"OSV API {client.shown}",
+        requests=answer.requests if answer else 0,
+        unchecked=invalid,
+    )
+    if answer is None:
+        result.duration_ms = int((time.monotonic() - start) * 1000)
+        return result
     for key, query in queries.items():
         if query in answer.failures:
             result.unchecked[key] = answer.failures[query]

@@ -118,7 +118,7 @@ def toml_package_lines(text: str, table: str = "package") -> list[int | None]:
 # `name==version`, by far the most common line of a lock-like requirement file: read without
 # the full PEP 508 parser, which costs a quarter of a millisecond per line.
 _SIMPLE_PIN = re.compile(
-    r"^([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*==\s*([A-Za-z0-9][A-Za-z0-9.+!_-]*)$"
+    r"^([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*==\s*(\d[A-Za-z0-9.+!_-]*)$"
 )
 
 
