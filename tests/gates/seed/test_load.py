@@ -272,9 +272,10 @@ def test_composite_natural_key_updates_in_place(tmp_path: Path, db_url: str) -> 
 def test_large_seed_reads_table_whole(tmp_path: Path, db_url: str) -> None:
     # Above 2,000 rows the stored rows are read in one scan (on SQLite through the
     # driver's cursor); the result must be the same as the keyed reads.
-    lines = ["id,sku,name,price,stock,active,released,category_id"]
+    lines = ["id,sku,name,price,stock,active,released,created,attrs,category_id"]
     lines += [
-        f"{i},S{i},n{i},{i % 50}.{i % 100:02d},{i},{i % 2},2024-01-{i % 28 + 1:02d},1"
+        f"{i},S{i},n{i},{i % 50}.{i % 100:02d},{i},{i % 2},2024-01-{i % 28 + 1:02d},"
+        f'2024-02-03T04:05:{i % 60:02d},"{{""n"": {i}, ""tags"": [""x""]}}",1'
         for i in range(1, 2601)
     ]
     root = make_project(
