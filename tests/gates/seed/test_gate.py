@@ -298,3 +298,18 @@ def test_embedded_schema_from_alembic(tmp_path: Path) -> None:
     assert broken.code == 2, broken.stdout
     assert broken.verdict is not None
     assert "boom" in broken.verdict["summary"] or "failed" in broken.verdict["summary"]
+
+
+def test_internal_error_is_masked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from qualgate.gates.seed import runner
+
+    def explode(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("driver said: password hunter2 rejected")
+
+    monkeypatch.setattr(runner, "run_on_url", explode)
+    root = make_project(tmp_path / "proj", {"seeds/categories.yaml": CATEGORIES_YAML})
+    result = seed(root, "--database-url", "postgresql://u:hunter2@127.0.0.1/app")
+    assert result.code == 2
+    assert result.verdict is not None
+    assert result.verdict["summary"].startswith("internal error: RuntimeError")
+    assert "hunter2" not in result.stdout

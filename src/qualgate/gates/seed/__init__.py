@@ -122,6 +122,23 @@ def run(ctx: GateContext) -> Verdict:
             summary=exc.reason.strip().splitlines()[0] if exc.reason.strip() else "error",
             next_steps=(exc.hint,) if exc.hint else (),
         )
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except Exception as exc:  # noqa: BLE001 - same boundary as the runner's, but masked
+        import sys
+        import traceback
+
+        from qualgate.gates.seed.safety import mask_in
+
+        if ctx.debug:
+            traceback.print_exc(file=sys.stderr)
+        text = mask_in(f"{type(exc).__name__}: {exc}", ctx.options.get("database-url"))
+        verdict = Verdict(
+            gate="seed",
+            status=Status.ERROR,
+            summary=f"internal error: {text.strip().splitlines()[0]}",
+            next_steps=("rerun with --debug for the traceback and report it",),
+        )
     return verdict.replace(reproduce=reproduce(ctx))
 
 

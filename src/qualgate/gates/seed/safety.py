@@ -57,6 +57,16 @@ def scrub(text: str, url: URL | None) -> str:
     return text
 
 
+def mask_in(text: str, raw_url: str | None) -> str:
+    """``text`` without the password of ``raw_url`` (when it has one)."""
+    if not raw_url:
+        return text
+    try:
+        return scrub(text, make_url(raw_url))
+    except ArgumentError:
+        return text
+
+
 def _words(name: str) -> set[str]:
     return {w for w in re.split(r"[^a-z]+", name.lower()) if w}
 
