@@ -189,6 +189,9 @@ def bench(
         "baseline": statistics.median(base),
         "first": statistics.median(first),
         "again": statistics.median(again),
+        # Paired per-run ratios: robust to the machine getting busier during the run.
+        "ratio": statistics.median(f / b for f, b in zip(first, base, strict=True)),
+        "again_ratio": statistics.median(a / f for a, f in zip(again, first, strict=True)),
     }
 
 
