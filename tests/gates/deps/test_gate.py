@@ -581,3 +581,16 @@ def test_a_pin_that_is_not_a_version_is_reported_not_passed(
     ]
     assert run.code == 2
     assert "'not-a-version' is not a valid PyPI version" in run.verdict["summary"]
+
+
+def test_config_command_shows_the_ignore_list(tmp_path: Path) -> None:
+    project = write_files(
+        tmp_path / "p",
+        {
+            "pyproject.toml": "[tool.qualgate.dependency-scan]\n"
+            'ignore = [{id = "X-1", reason = "r", until = 2030-01-02}]\n'
+        },
+    )
+    run = run_qualgate("config", str(project))
+    assert run.code == 0, run.stdout
+    assert 'ignore = [{"id": "X-1", "reason": "r", "until": "2030-01-02"}]' in run.stdout

@@ -24,9 +24,18 @@ SEVERITIES = ("low", "medium", "high", "critical")
 
 
 def _ignores(value: object) -> object:
+    """Validate the ignore list; keep it plain data (``qualgate config`` prints it)."""
     from qualgate.gates.deps.policy import parse_ignores
 
-    return parse_ignores(value)
+    return [
+        {
+            "id": i.id,
+            "reason": i.reason,
+            **({"until": i.until.isoformat()} if i.until else {}),
+            **({"package": i.package} if i.package else {}),
+        }
+        for i in parse_ignores(value)
+    ]
 
 
 def _url(value: object) -> object:

@@ -13,7 +13,7 @@ from qualgate.errors import GateError
 from qualgate.gates.deps import offline, report, sources
 from qualgate.gates.deps.lookup import Lookup, lookup_offline, lookup_online
 from qualgate.gates.deps.model import Dependency, Inputs, PinKind, Problem
-from qualgate.gates.deps.policy import Ignore
+from qualgate.gates.deps.policy import Ignore, parse_ignores
 from qualgate.gates.deps.sources import installed
 from qualgate.verdict import Check, Status, Verdict
 
@@ -132,7 +132,7 @@ def scan(ctx: GateContext) -> Verdict:
     result: Lookup | None = None
     if pinned:
         result = _lookup(ctx, pinned)
-    ignores: tuple[Ignore, ...] = ctx.option("ignore") or ()
+    ignores: tuple[Ignore, ...] = parse_ignores(ctx.option("ignore"))
     builder = report.Report(
         ctx=ctx,
         inputs=inputs,
