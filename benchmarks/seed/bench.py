@@ -196,11 +196,16 @@ def bench(
 
 
 def main() -> None:
+    import signal
+
+    # SIGTERM (a killed run) unwinds like Ctrl-C, so scratch databases are dropped.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--no-postgres", action="store_true")
     args = parser.parse_args()
+    load_start = os.getloadavg()[0]
     sys.path.insert(0, str(REPO / "src"))
     SCRATCH.mkdir(parents=True, exist_ok=True)
     project = SCRATCH / "project"
@@ -219,12 +224,13 @@ def main() -> None:
     for name, r in results.items():
         print(
             f"| {name} | {r['baseline']:.2f} s | {r['first']:.2f} s | "
-            f"{r['first'] / r['baseline']:.2f} | {r['again']:.2f} s | "
-            f"{r['again'] / r['first']:.2f} |"
+            f"{r['first'] / r['baseline']:.2f} (paired {r['ratio']:.2f}) | {r['again']:.2f} s | "
+            f"{r['again'] / r['first']:.2f} (paired {r['again_ratio']:.2f}) |"
         )
     print(
         f"\nMachine: {platform.machine()}, {os.cpu_count()} cores, Python "
-        f"{platform.python_version()}, {dt.date.today().isoformat()}"
+        f"{platform.python_version()}, {dt.date.today().isoformat()}; load average "
+        f"{load_start:.1f} at start, {os.getloadavg()[0]:.1f} at end (a shared machine)"
     )
 
 
