@@ -131,7 +131,9 @@ def test_json_findings_carry_lines(tmp_path: Path) -> None:
 )
 def test_json_locator(pointer: str, line: int, column: int) -> None:
     text = '{"a": [1, {"b/c": "x,]}"},\n  [3, 4]],\n "c": {"d\\"e": null, "f": []}}'
-    locator = loader.JsonLocator(text)
+    from qualgate.gates.openapi.json_locator import JsonLocator
+
+    locator = JsonLocator(text)
     found = locator.locate({pointer, "/missing", "/a/9"})
     assert found[pointer] == loader.Position(line=line, column=column)
     assert "/missing" not in found and "/a/9" not in found
