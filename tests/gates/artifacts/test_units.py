@@ -122,6 +122,8 @@ def test_links_skip_code_comments_and_keep_columns() -> None:
         ("<em>Tag</em>", "tag"),
         ("Q&amp;A", "qa"),
         ("The `--base` option", "the---base-option"),
+        ("`SetDifference<A, B>` (same as Exclude)", "setdifferencea-b-same-as-exclude"),
+        ("`snake_case` and `a &amp; b`", "snake_case-and-a-amp-b"),
     ],
 )
 def test_github_slugs(text: str, slug: str) -> None:

@@ -232,14 +232,32 @@ def _opening_bracket(line: str, close: int) -> int:
 
 def slug(text: str) -> str:
     """GitHub's anchor for a heading text (before de-duplication)."""
-    plain = _INLINE_LINK.sub(r"\1", text)
+    return _SLUG_DROP.sub("", rendered(text).strip().lower()).replace(" ", "-")
+
+
+def rendered(text: str) -> str:
+    """A heading's text as rendered: code spans literal, links as their text, no tags."""
+    if "`" not in text:
+        return _render_inline(text)
+    parts = []
+    position = 0
+    for match in _CODE_SPAN.finditer(text):
+        parts.append(_render_inline(text[position : match.start()]))
+        parts.append(match.group(2))  # inside code, `<T>` and `&amp;` are literal text
+        position = match.end()
+    parts.append(_render_inline(text[position:]))
+    return "".join(parts)
+
+
+def _render_inline(text: str) -> str:
+    plain = _INLINE_LINK.sub(r"\1", text) if "](" in text else text
     if "<" in plain:
         plain = _TAG.sub("", plain)
     if "&" in plain:
-        plain = html.unescape(plain)  # slugs are made from the rendered text
+        plain = html.unescape(plain)
     if "_" in plain:
         plain = _EMPHASIS_UNDERSCORE.sub("", plain)
-    return _SLUG_DROP.sub("", plain.strip().lower()).replace(" ", "-")
+    return plain
 
 
 def slugs(texts: Iterable[str]) -> list[str]:
