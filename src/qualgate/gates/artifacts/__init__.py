@@ -60,6 +60,7 @@ OPTIONS = (
         name="types",
         kind=Kind.JSON,
         default=None,
+        metavar="JSON",
         validate=validate_types_option,
         expects='a table of types, e.g. {runbook = {schema = "schemas/runbook.json", '
         'headings = ["Steps"]}}',
@@ -70,6 +71,7 @@ OPTIONS = (
         name="schemas",
         kind=Kind.JSON,
         default=None,
+        metavar="JSON",
         validate=validate_schemas_option,
         expects='a list of {glob, schema} tables, e.g. [{glob = "config/*.yaml", '
         'schema = "config/settings.schema.json"}]',
