@@ -171,7 +171,7 @@ def _seed(
                     duration_ms=_ms(t0),
                     findings=len(problems),
                     summary=f"{plural(len(names), 'table')}, "
-                    f"{plural(sum(len(s.rows) for s in seeds), 'row')}",
+                    f"{plural(sum(d.size for d in (*base, *overlay)), 'row')}",
                 )
             )
             if problems:
