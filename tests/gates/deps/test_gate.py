@@ -544,7 +544,7 @@ def test_default_cache_follows_xdg_cache_home(
     xdg = tmp_path / "xdg"
     run = scan(project, "--vuln-db", str(osv_db), env={"XDG_CACHE_HOME": str(xdg)})
     assert run.code == 0
-    assert len(list((xdg / "qualgate" / "osv-index").glob("*.pickle"))) == 1
+    assert len(list((xdg / "qualgate" / "osv-index").glob("*.marshal"))) == 1
     monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
 
     def no_home() -> Path:

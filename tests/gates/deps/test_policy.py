@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import pickle
+import marshal
 from pathlib import Path
 
 import pytest
@@ -90,7 +90,7 @@ def test_corrupt_or_foreign_index_cache_is_rebuilt(osv_db: Path, tmp_path: Path)
     index_file.write_bytes(b"garbage")
     again = offline.load(osv_db, cache)
     assert not again.from_cache and again.records == first.records
-    index_file.write_bytes(pickle.dumps({"key": "other"}))
+    index_file.write_bytes(marshal.dumps({"key": "other"}))
     assert not offline.load(osv_db, cache).from_cache
     assert offline.load(osv_db, cache).from_cache
     advisories = offline.load(osv_db, cache).lookup("PyPI", "pyyaml")

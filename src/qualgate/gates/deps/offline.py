@@ -1,7 +1,8 @@
 """Offline OSV databases: a folder of OSV records (JSON or YAML, nested) or an OSV ``.zip``.
 
 Parsing thousands of YAML records takes about a second, so the index built from them is
-cached as a pickle keyed by the database's path and every record file's name, size and
+cached (in ``marshal`` format: plain tuples and strings, nothing that can run code when
+read back) keyed by the database's path and every record file's name, size and
 modification time (or the zip's size and time); any change rebuilds it. The cache lives in
 the user's own cache folder and is only ever read back by this module.
 """
@@ -11,8 +12,8 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import marshal
 import os
-import pickle
 import zipfile
 from collections import defaultdict
 from collections.abc import Iterator
@@ -32,7 +33,7 @@ Row = tuple[Any, ...]
 
 
 def to_row(a: Advisory) -> Row:
-    """An advisory as nested tuples of strings: unpickles several times faster than objects."""
+    """An advisory as nested tuples of strings: loads several times faster than objects."""
     affected = tuple(
         (
             af.ecosystem,
@@ -226,7 +227,7 @@ def _records_from_zip(path: Path) -> Iterator[tuple[str, Any]]:
 
 def _cache_path(cache_dir: Path, db: Path) -> Path:
     digest = hashlib.sha256(str(db).encode()).hexdigest()[:16]
-    return cache_dir / "osv-index" / f"{db.name}-{digest}.pickle"
+    return cache_dir / "osv-index" / f"{db.name}-{digest}.marshal"
 
 
 def _build(
@@ -268,7 +269,7 @@ def load(db: Path, cache_dir: Path | None) -> OfflineDb:
     if cache is not None and cache.is_file():
         try:
             with open(cache, "rb") as handle:
-                stored = pickle.load(handle)  # noqa: S301 - our own cache file
+                stored = marshal.load(handle)  # noqa: S302 - plain data, our own cache
             if isinstance(stored, dict) and stored.get("key") == key:
                 return OfflineDb(
                     path=str(db),
@@ -278,7 +279,7 @@ def load(db: Path, cache_dir: Path | None) -> OfflineDb:
                     unreadable=tuple(stored["unreadable"]),
                     from_cache=True,
                 )
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, KeyError, TypeError):
+        except (OSError, ValueError, EOFError, KeyError, TypeError):
             pass  # stale or corrupt: rebuild
     if db.is_dir():
         items = _records_from_dir(db, [name for name, _, _ in listing])
@@ -309,7 +310,7 @@ def _store(path: Path, payload: dict[str, Any]) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with open(tmp, "wb") as handle:
-            pickle.dump(payload, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            marshal.dump(payload, handle)
         os.replace(tmp, path)
     except OSError:
         with contextlib.suppress(OSError):
