@@ -84,8 +84,8 @@ def advisory_from_osv(data: Any, origin: str) -> Advisory:
     if not summary:
         details = str(data.get("details") or "").strip()
         summary = details.splitlines()[0] if details else ""
-        if len(summary) > 200:
-            summary = summary[:197] + "..."
+        if len(summary) > 200:  # details are paragraphs; a finding wants one short line
+            summary = summary[:197].rsplit(" ", 1)[0].rstrip(",;:") + "..."
     label = None
     specific = data.get("database_specific")
     if isinstance(specific, Mapping) and isinstance(specific.get("severity"), str):
