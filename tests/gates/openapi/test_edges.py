@@ -296,3 +296,25 @@ def test_a_rule_crashing_on_a_valid_document_is_an_error(
     run = lint(tmp_path, clean("3.1"))
     assert run.code == 2
     assert run.verdict is not None and "internal error" in run.verdict["summary"]
+
+
+def test_comparison_with_a_structurally_invalid_old_side(tmp_path: Path) -> None:
+    broken = OLD.replace(
+        "        - {name: X-Trace, in: header,", "        - {name: [X], in: header,"
+    )
+    found = _changes(tmp_path, OLD, old=broken)
+    assert [(r, s) for r, s, _ in found] == [("breaking-base-invalid", "warning")]
+
+
+@pytest.mark.parametrize(
+    ("schema", "expected"),
+    [
+        ('{$schema: "https://json-schema.org/draft/2020-12/schema", type: 5}', 1),
+        ('{$schema: "https://json-schema.org/draft/2020-12/schema", type: string}', 0),
+        ('{$schema: "https://example.com/unknown-dialect", type: string}', 1),
+    ],
+)
+def test_31_schemas_with_their_own_dialect(tmp_path: Path, schema: str, expected: int) -> None:
+    text = clean("3.1").replace("  schemas:\n", f"  schemas:\n    Odd: {schema}\n")
+    run = lint(tmp_path, text)
+    assert len(hits(run, "oas-structure")) == expected, run.findings
