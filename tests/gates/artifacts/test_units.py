@@ -130,6 +130,15 @@ def test_github_slugs(text: str, slug: str) -> None:
     assert markdown.slug(text) == slug
 
 
+def test_anchors_only_scan_keeps_html_anchors() -> None:
+    text = '## <a name="top"></a>Title\n[x](y.md) <a id="z"></a>\n[w](v.md)\n'
+    full = markdown.parse(text)
+    light = markdown.parse(text, with_links=False)
+    assert light.anchors == full.anchors == {"title", "top", "z"}
+    assert [link.target for link in full.links] == ["y.md", "v.md"]
+    assert "v.md" not in [link.target for link in light.links]
+
+
 def test_footnotes_are_not_links() -> None:
     doc = markdown.parse("Text[^1].\n\n[^1]: a footnote, not-a-file.md\n[r]: real.md\n")
     assert [link.target for link in doc.links] == ["real.md"]

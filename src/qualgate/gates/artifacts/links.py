@@ -111,7 +111,7 @@ class _Resolver:
             else:
                 try:
                     with open(path, encoding="utf-8") as handle:
-                        self.anchors[path] = markdown.parse(handle.read()).anchors
+                        self.anchors[path] = markdown.parse(handle.read(), with_links=False).anchors
                 except (OSError, UnicodeDecodeError):
                     # A folder or an unreadable file: existence is all that is checked.
                     self.anchors[path] = None

@@ -102,8 +102,11 @@ def split_front_matter(text: str) -> tuple[FrontMatterState, str, int, int]:
     return FrontMatterState.OK, yaml_text, closing_line, len(text) if body < 0 else body + 1
 
 
-def parse(text: str) -> Document:
-    """Scan a Markdown text (its front matter, then the body)."""
+def parse(text: str, *, with_links: bool = True) -> Document:
+    """Scan a Markdown text (its front matter, then the body).
+
+    ``with_links=False`` skips link extraction, for files read only for their anchors.
+    """
     if text.startswith("\ufeff"):
         text = text[1:]
     if "\r" in text:
@@ -157,7 +160,8 @@ def parse(text: str) -> Document:
                 title = _ATX_CLOSE.sub("", atx.group(2) or "").strip()
                 headings.append(Heading(text=title, level=len(atx.group(1)), line=number))
                 consumed = number
-                _scan_links(raw, number, links, html_anchors)
+                if with_links or "<a" in raw:
+                    _scan_links(raw, number, links, html_anchors)
                 continue
         if (raw[-1] == "=" or raw[-1] == "-") and line_start > body and _SETEXT.match(raw):
             above_start = text.rfind("\n", 0, line_start - 1) + 1
@@ -167,7 +171,8 @@ def parse(text: str) -> Document:
                 headings.append(Heading(text=above.strip(), level=level, line=number - 1))
                 consumed = number
                 continue
-        _scan_links(raw, number, links, html_anchors)
+        if with_links or "<a" in raw:
+            _scan_links(raw, number, links, html_anchors)
     return Document(
         front_state=state,
         front_text=front_text,
@@ -179,7 +184,9 @@ def parse(text: str) -> Document:
 
 
 # Whole lines that may hold a fence, heading, setext underline, comment, link or anchor.
-_INTERESTING = re.compile(r"^(?:[ \t]*[`~#=<-].*|.*?(?:\]\(|\]:|<|-->).*)$", re.M)
+_INTERESTING = re.compile(
+    r"^(?: {0,3}(?:`{3}|~{3}|#).*| {0,3}(?:-+|=+)[ \t]*|.*?(?:\]\(|\]:|<|-->).*)$", re.M
+)
 
 
 def _is_paragraph(line: str) -> bool:
