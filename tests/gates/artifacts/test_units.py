@@ -7,17 +7,20 @@ every sample, the shortcut either declines or answers exactly what PyYAML / json
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import jsonschema
 import pytest
 import yaml
 
+from qualgate.errors import GateError
 from qualgate.gates.artifacts import fastschema, fastyaml, markdown
+from qualgate.gates.artifacts.documents import check_files
 from qualgate.gates.artifacts.locate import json_positions, toml_error_position, toml_positions
 from qualgate.gates.artifacts.schemas import jsonable
 from qualgate.gates.artifacts.structured import glob_regex
-from qualgate.gates.artifacts.types import BUILTIN, describe_types
+from qualgate.gates.artifacts.types import BUILTIN, TypeSet, describe_types, resolve_types
 
 # ---------------------------------------------------------------------------
 # Markdown
@@ -400,3 +403,23 @@ def test_describe_types_lists_every_builtin() -> None:
     text = describe_types()
     assert text.count("  headings:") == 3
     assert "status (proposed|accepted|rejected|deprecated|superseded|...)" in text
+
+
+def test_check_files_stops_at_the_deadline(tmp_path: Path) -> None:
+    folder = tmp_path / "artifacts" / "tasks"
+    folder.mkdir(parents=True)
+    files = []
+    for n in range(300):
+        path = folder / f"{n}.md"
+        path.write_text("---\nid: 1\n---\n")
+        files.append(str(path))
+    types = TypeSet(resolve_types(None, tmp_path), tmp_path)
+    with pytest.raises(GateError, match="timed out after checking 256 Markdown files"):
+        check_files(
+            files,
+            root=tmp_path,
+            artifacts_dir=tmp_path / "artifacts",
+            types=types,
+            relpath=str,
+            deadline=0.0,
+        )

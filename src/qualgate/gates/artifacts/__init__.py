@@ -267,6 +267,7 @@ def _markdown_check(ctx: GateContext, metrics: dict[str, Any]) -> tuple[Check, l
             types=types,
             relpath=ctx.relpath,
             jobs=ctx.option("jobs"),
+            deadline=ctx.started + ctx.timeout,
         )
         metrics["artifacts"] = report.files
         metrics["artifacts_by_type"] = dict(sorted(report.by_type.items()))

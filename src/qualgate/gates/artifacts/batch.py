@@ -30,6 +30,7 @@ class _Job:
     artifacts_dir: Path
     types: TypeSet
     relpath: Callable[[str], str]
+    deadline: float | None
 
 
 # Set just before the workers fork, read by them; never pickled.
@@ -47,6 +48,7 @@ def _run_batch(index: int) -> MarkdownReport | tuple[str, str | None]:
             artifacts_dir=job.artifacts_dir,
             types=job.types,
             relpath=job.relpath,
+            deadline=job.deadline,
         )
     except GateError as exc:
         # GateError's hint does not survive pickling: send both parts back as data.
@@ -76,19 +78,30 @@ def check_artifacts(
     types: TypeSet,
     relpath: Callable[[str], str],
     jobs: int = 0,
+    deadline: float | None = None,
 ) -> MarkdownReport:
     """Every Markdown rule on ``files``, including ids duplicated across them."""
     global _JOB
     workers = workers_for(len(files), jobs)
     if workers == 1:
         report = check_files(
-            files, root=root, artifacts_dir=artifacts_dir, types=types, relpath=relpath
+            files,
+            root=root,
+            artifacts_dir=artifacts_dir,
+            types=types,
+            relpath=relpath,
+            deadline=deadline,
         )
     else:
         size = -(-len(files) // workers)
         batches = [files[i : i + size] for i in range(0, len(files), size)]
         _JOB = _Job(
-            batches=batches, root=root, artifacts_dir=artifacts_dir, types=types, relpath=relpath
+            batches=batches,
+            root=root,
+            artifacts_dir=artifacts_dir,
+            types=types,
+            relpath=relpath,
+            deadline=deadline,
         )
         try:
             context = multiprocessing.get_context("fork")

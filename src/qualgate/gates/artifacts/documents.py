@@ -9,11 +9,13 @@ first line, links point at their ``[``.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from qualgate.errors import GateError
 from qualgate.gates.artifacts import markdown
 from qualgate.gates.artifacts.fastyaml import simple_yaml
 from qualgate.gates.artifacts.links import link_problems
@@ -119,11 +121,13 @@ def check_files(
     artifacts_dir: Path,
     types: TypeSet,
     relpath: Callable[[str], str],
+    deadline: float | None = None,
 ) -> MarkdownReport:
     """Run every per-file Markdown rule on ``files`` (absolute paths under ``artifacts_dir``).
 
     Links into files outside ``files`` are resolved from disk, so a batch of files can
     be checked on its own; duplicate ids across batches are `duplicate_ids`' job.
+    Past ``deadline`` (a ``time.monotonic()`` value) it stops with a `GateError`.
     """
     report = MarkdownReport()
     parsed: dict[str, _Parsed] = {}
@@ -133,6 +137,11 @@ def check_files(
     yaml = _yaml()
     for path in files:
         report.files += 1
+        if deadline is not None and report.files % 256 == 0 and time.monotonic() > deadline:
+            raise GateError(
+                f"timed out after checking {report.files} Markdown files",
+                "raise --timeout, or narrow artifacts-dir / exclude",
+            )
         # Plain string slicing: pathlib costs more than the checks on 10,000 files.
         rel = path[len(root_prefix) :] if path.startswith(root_prefix) else relpath(path)
         if os.sep != "/":  # pragma: no cover - Windows
