@@ -197,6 +197,13 @@ def _settings(ctx: GateContext) -> Any:
 
 def run(ctx: GateContext) -> Verdict:
     """Check every discovered OpenAPI document."""
+    from qualgate.gates.openapi.lint import gc_paused
+
+    with gc_paused():
+        return _run(ctx)
+
+
+def _run(ctx: GateContext) -> Verdict:
     from qualgate.gates.openapi import breaking
     from qualgate.gates.openapi.lint import PHASES, check_document, to_findings
 

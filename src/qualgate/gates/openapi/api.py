@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from qualgate.gates.openapi.lint import Settings, check_document, to_findings
+from qualgate.gates.openapi.lint import Settings, check_document, gc_paused, to_findings
 from qualgate.verdict import Finding
 
 
@@ -25,5 +25,6 @@ def relative(path: Path, root: Path) -> str:
 def validate_document(path: Path, root: Path) -> list[Finding]:
     """Findings for the OpenAPI document at ``path`` (load + refs + structure + rules)."""
     settings = Settings()
-    result = check_document(path, relative(path, root), root, settings)
-    return to_findings(result.issues, settings)
+    with gc_paused():
+        result = check_document(path, relative(path, root), root, settings)
+        return to_findings(result.issues, settings)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -48,6 +50,23 @@ class Result:
     timings: dict[str, float] = field(default_factory=dict)
     # Rules that could not run because the document's structure is invalid.
     skipped_rules: list[str] = field(default_factory=list)
+
+
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while documents are built and checked.
+
+    Loading creates millions of acyclic objects (freed by reference counting anyway);
+    each automatic collection rescans the growing heap: that was over half of the CPU
+    time of loading a 3 MB YAML document (0.82 s -> 0.33 s without it).
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def load_spec(
@@ -99,6 +118,13 @@ def check_document(
     path: Path, rel: str, root: Path, settings: Settings, *, text: str | None = None
 ) -> Result:
     """Every check but breaking changes, for one root document."""
+    with gc_paused():
+        return _check_document(path, rel, root, settings, text=text)
+
+
+def _check_document(
+    path: Path, rel: str, root: Path, settings: Settings, *, text: str | None = None
+) -> Result:
     spec, issues, timings = load_spec(path, rel, root, settings, text=text)
     result = Result(rel=rel, issues=issues, spec=spec, timings=timings)
     if spec is None:
