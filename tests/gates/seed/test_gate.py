@@ -66,6 +66,7 @@ def test_embedded_with_metadata(tmp_path: Path) -> None:
         "verify",
     ]
     assert read_verdict_file(root, "seed")["status"] == "pass"
+    assert __import__("gc").isenabled()  # the gate pauses the cyclic GC, then restores it
     # Nothing is left behind in the project but the verdict.
     assert sorted(p.name for p in root.iterdir()) == [".qualgate", "models.py", "seeds"]
 

@@ -111,6 +111,13 @@ def _finding(rule: str, message: str, path: str | None, line: int | None, **data
 
 def run(ctx: GateContext) -> Verdict:
     """Read the seed files, then check or load them (see docs/gates/seed.md)."""
+    import gc
+
+    # A large seed allocates a few hundred thousand acyclic objects (rows, tuples, dicts);
+    # the cyclic collector would traverse them again and again for nothing (~25% of the
+    # time on 100,000 rows). Reference counting still frees everything.
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         verdict = _run(ctx)
     except GateError as exc:
@@ -139,6 +146,9 @@ def run(ctx: GateContext) -> Verdict:
             summary=f"internal error: {text.strip().splitlines()[0]}",
             next_steps=("rerun with --debug for the traceback and report it",),
         )
+    finally:
+        if collecting:
+            gc.enable()
     return verdict.replace(reproduce=reproduce(ctx))
 
 
