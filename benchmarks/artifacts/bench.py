@@ -184,6 +184,11 @@ def write_results(
         f"{dt.date.today().isoformat()}; 1-minute load average at the end {load:.1f} "
         "(other work on the machine inflates wall times).",
         "",
+        "While other sessions load the machine, Linux's autogroup scheduling gives a session one "
+        "share of the CPU however many processes it runs, so the worker processes cannot win "
+        "then (they cost about 25% more CPU in all); on an otherwise idle machine they split "
+        "the CPU time above across the cores.",
+        "",
     ]
     (HERE / "RESULTS.md").write_text("\n".join(lines), encoding="utf-8")
     print("\n".join(lines))
