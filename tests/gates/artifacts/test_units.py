@@ -58,7 +58,6 @@ Three
 ---
 
 ---
-    ~~~
 ~~~
 # in fence
 ~~~
@@ -76,8 +75,8 @@ still fenced
         ("One", 1, 1),
         ("Two", 1, 4),
         ("Three", 2, 8),
-        ("Six", 6, 21),
-        ("", 1, 23),
+        ("Six", 6, 20),
+        ("", 1, 22),
     ]
 
 
@@ -140,6 +139,12 @@ def test_anchors_only_scan_keeps_html_anchors() -> None:
     assert light.anchors == full.anchors == {"title", "top", "z"}
     assert [link.target for link in full.links] == ["y.md", "v.md"]
     assert "v.md" not in [link.target for link in light.links]
+
+
+def test_fences_inside_list_items_hide_code() -> None:
+    text = "1. Run:\n\n      ```python\n      handlers[name](event)\n      ```\n\n   [real](x.md)\n"
+    doc = markdown.parse(text)
+    assert [(link.target, link.line) for link in doc.links] == [("x.md", 7)]
 
 
 def test_footnotes_are_not_links() -> None:

@@ -18,7 +18,9 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+# Fences at any indentation: inside list items they sit deeper than CommonMark's 3 spaces,
+# and code in them (`handlers[name](event)`) must not be read as links.
+_FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})")
 _ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?[ \t]*$")
 _ATX_CLOSE = re.compile(r"(?:^|[ \t]+)#+$")
 _SETEXT = re.compile(r"^ {0,3}(?:=+|-+)[ \t]*$")
@@ -126,7 +128,7 @@ def parse(text: str, *, with_links: bool = True) -> Document:
         position, position_line = line_start, number
         raw = match.group(0)
         if fence is not None:
-            stripped = raw.lstrip(" ")
+            stripped = raw.lstrip(" \t")
             if stripped.startswith(fence) and not stripped[len(fence) :].strip(fence[0] + " \t"):
                 fence = None
             consumed = number
@@ -185,7 +187,8 @@ def parse(text: str, *, with_links: bool = True) -> Document:
 
 # Whole lines that may hold a fence, heading, setext underline, comment, link or anchor.
 _INTERESTING = re.compile(
-    r"^(?: {0,3}(?:`{3}|~{3}|#).*| {0,3}(?:-+|=+)[ \t]*|.*?(?:\]\(|\]:|<|-->).*)$", re.M
+    r"^(?:[ \t]*(?:`{3}|~{3}).*| {0,3}#.*| {0,3}(?:-+|=+)[ \t]*|.*?(?:\]\(|\]:|<|-->).*)$",
+    re.M,
 )
 
 
