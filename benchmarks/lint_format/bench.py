@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import resource
 import shutil
 import statistics
 import subprocess
@@ -68,13 +69,29 @@ def count_lines(root: Path) -> tuple[int, int]:
     return len(files), sum(len(p.read_bytes().splitlines()) for p in files)
 
 
-def timed(argv: Sequence[str], cwd: Path) -> float:
-    start = time.perf_counter()
+@dataclass(frozen=True)
+class Sample:
+    """Wall-clock seconds, and CPU seconds (user + system) of the child processes."""
+
+    wall: float
+    cpu: float
+
+    def __add__(self, other: Sample) -> Sample:
+        return Sample(self.wall + other.wall, self.cpu + other.cpu)
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed(argv: Sequence[str], cwd: Path) -> Sample:
+    cpu, start = _children_cpu(), time.perf_counter()
     subprocess.run(list(argv), cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - start
+    return Sample(time.perf_counter() - start, _children_cpu() - cpu)
 
 
-def direct(tree: Tree) -> float:
+def direct(tree: Tree) -> Sample:
     ruff = str(BIN / "ruff")
     total = timed([ruff, "check", "."], tree.root)
     total += timed([ruff, "format", "--check", "."], tree.root)
@@ -82,7 +99,7 @@ def direct(tree: Tree) -> float:
     return total
 
 
-def direct_concurrent(tree: Tree) -> float:
+def direct_concurrent(tree: Tree) -> Sample:
     """The same three commands started together: the floor for a concurrent gate."""
     ruff = str(BIN / "ruff")
     commands = [
@@ -90,17 +107,17 @@ def direct_concurrent(tree: Tree) -> float:
         [ruff, "format", "--check", "."],
         [sys.executable, "-m", "mypy", *tree.mypy_args],
     ]
-    start = time.perf_counter()
+    cpu, start = _children_cpu(), time.perf_counter()
     procs = [
         subprocess.Popen(c, cwd=tree.root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         for c in commands
     ]
     for proc in procs:
         proc.wait()
-    return time.perf_counter() - start
+    return Sample(time.perf_counter() - start, _children_cpu() - cpu)
 
 
-def gate(tree: Tree) -> float:
+def gate(tree: Tree) -> Sample:
     return timed([str(BIN / "qualgate"), "lint-format", ".", "--format", "json"], tree.root)
 
 
@@ -109,27 +126,37 @@ def drop_cache(tree: Tree) -> None:
     shutil.rmtree(tree.root / ".ruff_cache", ignore_errors=True)
 
 
+def _median(samples: list[Sample], what: str) -> float:
+    if not samples:
+        return float("nan")
+    return statistics.median(getattr(s, what) for s in samples)
+
+
 def measure(tree: Tree, runs: int, cold_runs: int) -> dict[str, float]:
     gate(tree)  # warm mypy's and ruff's caches and the OS file cache
     direct(tree)
-    direct_times, concurrent_times, gate_times = [], [], []
+    direct_times: list[Sample] = []
+    concurrent_times: list[Sample] = []
+    gate_times: list[Sample] = []
     for _ in range(runs):  # interleaved, so drift hits every side alike
         direct_times.append(direct(tree))
         concurrent_times.append(direct_concurrent(tree))
         gate_times.append(gate(tree))
-    cold_direct, cold_gate = [], []
+    cold_direct: list[Sample] = []
+    cold_gate: list[Sample] = []
     for _ in range(cold_runs):
         drop_cache(tree)
         cold_direct.append(direct(tree))
         drop_cache(tree)
         cold_gate.append(gate(tree))
-    return {
-        "direct": statistics.median(direct_times),
-        "concurrent": statistics.median(concurrent_times),
-        "gate": statistics.median(gate_times),
-        "cold_direct": statistics.median(cold_direct) if cold_direct else float("nan"),
-        "cold_gate": statistics.median(cold_gate) if cold_gate else float("nan"),
-    }
+    result = {}
+    for what in ("wall", "cpu"):
+        result[f"direct_{what}"] = _median(direct_times, what)
+        result[f"concurrent_{what}"] = _median(concurrent_times, what)
+        result[f"gate_{what}"] = _median(gate_times, what)
+        result[f"cold_direct_{what}"] = _median(cold_direct, what)
+        result[f"cold_gate_{what}"] = _median(cold_gate, what)
+    return result
 
 
 def main() -> None:
@@ -159,20 +186,25 @@ def main() -> None:
     print(
         "| tree | files | lines | direct, one after another (s) | qualgate lint-format (s) "
         "| ratio | direct, all three at once (s) | gate / at once "
-        "| cold: direct (s) | cold: gate (s) | cold ratio |"
+        "| CPU: direct (s) | CPU: gate (s) | CPU ratio | cold: direct (s) | cold: gate (s) "
+        "| cold ratio |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for tree, files, lines, r in rows:
         print(
-            f"| {tree.name} | {files} | {lines} | {r['direct']:.3f} | {r['gate']:.3f} "
-            f"| {r['gate'] / r['direct']:.2f} | {r['concurrent']:.3f} "
-            f"| {r['gate'] / r['concurrent']:.2f} | {r['cold_direct']:.2f} "
-            f"| {r['cold_gate']:.2f} | {r['cold_gate'] / r['cold_direct']:.2f} |"
+            f"| {tree.name} | {files} | {lines} | {r['direct_wall']:.3f} | {r['gate_wall']:.3f} "
+            f"| {r['gate_wall'] / r['direct_wall']:.2f} | {r['concurrent_wall']:.3f} "
+            f"| {r['gate_wall'] / r['concurrent_wall']:.2f} "
+            f"| {r['direct_cpu']:.3f} | {r['gate_cpu']:.3f} "
+            f"| {r['gate_cpu'] / r['direct_cpu']:.2f} "
+            f"| {r['cold_direct_wall']:.2f} | {r['cold_gate_wall']:.2f} "
+            f"| {r['cold_gate_wall'] / r['cold_direct_wall']:.2f} |"
         )
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     print(
         f"\nmedians of {args.runs} warm runs (mypy cache kept) and {args.cold_runs} cold runs "
         f"(.mypy_cache and .ruff_cache deleted); {machine}; "
+        f"load average at the end {os.getloadavg()[0]:.1f}; "
         f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
     )
 
