@@ -488,3 +488,23 @@ def test_pyproject_tool_alembic_without_ini(tmp_path: Path) -> None:
     assert statuses(run)["downgrade head -> base"] == "pass"
     assert run.verdict is not None
     assert run.verdict["metrics"]["revisions"] == 2
+
+
+def test_forgotten_index_found_by_the_round_trip(tmp_path: Path) -> None:
+    revs = good_chain()
+    revs[f"{V}/0003_index.py"] = revision(
+        "0003", "0002", 'op.create_index("ix_users_email", "users", ["email"])', "pass"
+    )
+    models = MODELS_WITH_NICK.replace(
+        "email = sa.Column(sa.String(200), nullable=False)",
+        "email = sa.Column(sa.String(200), nullable=False, index=True)",
+    )
+    run = check(make_project(tmp_path, revs, models=models))
+    assert run.code == 1
+    (left,) = [f for f in run.findings if f["rule"] == "downgrade-incomplete"]
+    assert left["message"] == (
+        "the downgrade of 0003 does not undo its upgrade: "
+        "indexes of users differ: [] vs ['ix_users_email(email)']"
+    )
+    assert run.verdict is not None
+    assert run.verdict["metrics"]["roundtrip"]["0002"] == []

@@ -426,3 +426,10 @@ def test_rollback_notes_pair_inverse_operations() -> None:
         "index ix_b_x",
         "revert column b.x",
     ]
+
+
+def test_touched_tables() -> None:
+    rf = graph.parse(revision("r", None, CREATE_USERS, 'op.drop_table("users")'), "r.py")
+    assert rollback.touched_tables(rf) == ["users"]
+    raw = graph.parse(revision("r", None, "op.execute('DROP TABLE x')", "pass"), "r.py")
+    assert rollback.touched_tables(raw) is None

@@ -206,6 +206,7 @@ def _dynamic(
     for rf in parsed:
         for item in rollback.created(rf):
             creators.setdefault(item, rf.revision or "")
+    roundtrip = _roundtrip(ctx, found)
     server = ctx.option("database-url")
     ctx.progress("creating the scratch database")
     with _terminate_as_interrupt(), scratch.scratch_database(server) as db:
@@ -226,7 +227,12 @@ def _dynamic(
             snapshots=True,
             secrets=db.secrets,
             scratch=True,
-            roundtrip=_roundtrip(ctx, found),
+            roundtrip=roundtrip,
+            roundtrip_tables={
+                rev: rollback.touched_tables(chain.revisions[rev])
+                for rev in roundtrip
+                if rev in chain.revisions
+            },
         )
     problem = worker_problem(result, python)
     if problem is not None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -88,6 +88,7 @@ def run_worker(
     secrets: Sequence[str] = (),
     scratch: bool = False,
     roundtrip: Sequence[str] = (),
+    roundtrip_tables: Mapping[str, Sequence[str] | None] | None = None,
     toml: Path | None = None,
 ) -> WorkerResult:
     """Run the worker once for ``steps`` against ``url``; never raises for a step failure."""
@@ -115,6 +116,11 @@ def run_worker(
         # Revisions whose own downgrade is checked, one by one, against the schema before
         # their upgrade (two schema snapshots each).
         "roundtrip": list(roundtrip),
+        # ... reflecting only the tables each one names (None: all tables).
+        "roundtrip_tables": {
+            rev: None if tables is None else list(tables)
+            for rev, tables in (roundtrip_tables or {}).items()
+        },
     }
     env = {"DATABASE_URL": url, **{n: url for n in url_env}}
     with tempfile.TemporaryDirectory(prefix="qualgate-worker-") as tmp:

@@ -8,6 +8,7 @@ from typing import Any
 from qualgate.gates.migrations.graph import RevisionFile
 from qualgate.gates.migrations.lint import (
     OpCall,
+    _callee,
     _function,
     _is_empty,
     _op_names,
@@ -69,6 +70,30 @@ def _one(oc: OpCall, created: set[str], dropped: set[str], altered: set[str]) ->
         created.add(f"constraint {_str_arg(call, 0, 'constraint_name')}")
     elif name == "drop_constraint":
         dropped.add(f"constraint {_str_arg(call, 0, 'constraint_name')}")
+
+
+def touched_tables(rf: RevisionFile) -> list[str] | None:
+    """Tables the revision's operations name (an over-estimate), or None when raw SQL or
+    code qualgate cannot follow may touch any table."""
+    if rf.tree is None:
+        return None
+    op_names = frozenset(_op_names(rf.tree))
+    names: set[str] = set()
+    for fn_name in ("upgrade", "downgrade"):
+        fn = _function(rf.tree, fn_name)
+        if fn is None:
+            continue
+        nodes, calls = walked(fn, op_names)
+        if any(isinstance(n, ast.Call) and _callee(n) == "execute" for n in nodes):
+            return None
+        for oc in calls:
+            if oc.table is not None:
+                names.add(oc.table)
+            args = [*oc.call.args, *(k.value for k in oc.call.keywords)]
+            names.update(
+                a.value for a in args if isinstance(a, ast.Constant) and isinstance(a.value, str)
+            )
+    return sorted(names)
 
 
 def created(rf: RevisionFile) -> set[str]:

@@ -264,8 +264,9 @@ class Watch:
         # Per-revision round trip: schema after upgrading each of `snap_up`, and after
         # downgrading each of `snap_down`, taken on the migration's own connection.
         self.phase = ""
-        self.snap_up: set[str] = set()
-        self.snap_down: set[str] = set()
+        # revision -> tables to reflect in detail (None: all of them)
+        self.snap_up: dict[str, list[str] | None] = {}
+        self.snap_down: dict[str, list[str] | None] = {}
         self.up_snaps: dict[str, Any] = {}
         self.down_snaps: dict[str, Any] = {}
 
@@ -322,7 +323,7 @@ class Watch:
         for rev in step.up_revision_ids:
             if rev in wanted:
                 # Inside the step's transaction: its DDL is visible on this connection.
-                shot = snapshot_of(ctx.connection)
+                shot = snapshot_of(ctx.connection, wanted[rev])
                 (self.up_snaps if self.phase == "upgrade" else self.down_snaps)[rev] = shot
 
 
@@ -336,20 +337,26 @@ def snapshot(url: Any) -> dict[str, Any]:
         return snapshot_of(conn)
 
 
-def snapshot_of(conn: Any) -> dict[str, Any]:
-    """The schema as one connection sees it (tables, columns, keys, indexes)."""
+def snapshot_of(conn: Any, only: list[str] | None = None) -> dict[str, Any]:
+    """The schema as one connection sees it (tables, columns, keys, indexes).
+
+    With ``only``, the other tables are listed without details (value None): a revision's
+    round trip reflects the tables it touches, not the whole schema, twice per revision.
+    """
     from sqlalchemy import inspect
 
     insp = inspect(conn)
-    names = [t for t in insp.get_table_names() if t != "alembic_version"]
-    out: dict[str, Any] = {}
+    every = [t for t in insp.get_table_names() if t != "alembic_version"]
+    names = every if only is None else [t for t in every if t in set(only)]
+    out: dict[str, Any] = {t: None for t in every}
     multi = hasattr(insp, "get_multi_columns")
     if multi and names:
-        cols = insp.get_multi_columns()
-        pks = insp.get_multi_pk_constraint()
-        fks = insp.get_multi_foreign_keys()
-        idx = insp.get_multi_indexes()
-        uqs = insp.get_multi_unique_constraints()
+        kw: dict[str, Any] = {} if only is None else {"filter_names": names}
+        cols = insp.get_multi_columns(**kw)
+        pks = insp.get_multi_pk_constraint(**kw)
+        fks = insp.get_multi_foreign_keys(**kw)
+        idx = insp.get_multi_indexes(**kw)
+        uqs = insp.get_multi_unique_constraints(**kw)
 
         def pick(data: dict[Any, Any], name: str) -> Any:
             return data.get((None, name), [])
@@ -689,6 +696,8 @@ def _diff_snapshots(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
             out.append(f"table {table} is left over")
             continue
         b, a = before[table], after[table]
+        if b is None or a is None:
+            continue  # reflected by name only (a round trip that does not touch it)
         for col in sorted(set(b["columns"]) | set(a["columns"])):
             if col not in a["columns"]:
                 out.append(f"column {table}.{col} is missing")
@@ -715,13 +724,41 @@ class Steps:
         self.snaps: dict[str, Any] = {}
         # Revisions whose own downgrade is checked against the schema before their upgrade.
         self.roundtrip = [r for r in request.get("roundtrip") or () if r in runner.order]
+        tables: dict[str, list[str] | None] = request.get("roundtrip_tables") or {}
         self.parents: dict[str, str | None] = {}
+        self.only: dict[str, list[str] | None] = {}
         for rev in self.roundtrip:
             down = runner.script.get_revision(rev).down_revision
             # A merge has no single "before" schema: compared with its first parent's.
             self.parents[rev] = down[0] if isinstance(down, (tuple, list)) else down
-        runner.watch.snap_up = set(self.roundtrip) | {p for p in self.parents.values() if p}
-        runner.watch.snap_down = set(self.roundtrip)
+            self.only[rev] = tables.get(rev)
+        # The one child of each revision (the state before its downgrade is the state
+        # after its child's downgrade; for the head, the state at head).
+        kids: dict[str, list[str]] = {}
+        for rev in runner.order:
+            down = runner.script.get_revision(rev).down_revision
+            for parent in down if isinstance(down, (tuple, list)) else (down,):
+                if parent:
+                    kids.setdefault(parent, []).append(rev)
+        self.child = {r: kids[r][0] if len(kids.get(r, [])) == 1 else None for r in self.roundtrip}
+        self.head = {r: not kids.get(r) for r in self.roundtrip}
+        watch = runner.watch
+
+        def want(snaps: dict[str, list[str] | None], rev: str, tables: list[str] | None) -> None:
+            have = snaps.get(rev, [])
+            snaps[rev] = None if have is None or tables is None else sorted({*have, *tables})
+
+        for rev in self.roundtrip:
+            # After its upgrade and after its downgrade; its parent's after-upgrade state
+            # is its "before"; its child's after-downgrade state is what came down to it.
+            for snaps, at in (
+                (watch.snap_up, rev),
+                (watch.snap_up, self.parents[rev]),
+                (watch.snap_down, rev),
+                (watch.snap_down, self.child[rev]),
+            ):
+                if at:
+                    want(snaps, at, self.only[rev])
 
     def start(self) -> None:
         if self.snapshots:
@@ -763,15 +800,28 @@ class Steps:
         return extra
 
     def _per_revision(self) -> dict[str, list[str]]:
-        """For each round-trip revision: what its downgrade left different."""
+        """For each round-trip revision: what its own downgrade left different.
+
+        Differences already there before its downgrade (left by a newer revision's
+        downgrade) are not its doing and are subtracted.
+        """
         watch = self.runner.watch
         out: dict[str, list[str]] = {}
         for rev in self.roundtrip:
-            parent = self.parents[rev]
+            parent, child = self.parents[rev], self.child[rev]
             before = watch.up_snaps.get(parent) if parent else self.snaps.get("before")
             after = watch.down_snaps.get(rev)
-            if before is not None and after is not None:
-                out[rev] = _diff_snapshots(before, after)
+            if before is None or after is None:
+                continue
+            left = _diff_snapshots(before, after)
+            came_down = (
+                self.snaps.get("upgrade") if self.head[rev] else watch.down_snaps.get(child or "")
+            )
+            upgraded = watch.up_snaps.get(rev)
+            if came_down is not None and upgraded is not None:
+                inherited = set(_diff_snapshots(upgraded, came_down))
+                left = [d for d in left if d not in inherited]
+            out[rev] = left
         return out
 
 
