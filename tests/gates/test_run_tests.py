@@ -444,3 +444,68 @@ def test_demo_service_passes() -> None:
     assert v["metrics"]["failed"] == 0
     assert v["metrics"]["passed"] >= 6
     assert threshold(v, "coverage.total")["min"] == 85.0
+
+
+# ---------------------------------------------------------------------------
+# More ways pytest can end
+
+
+def test_internal_error_is_an_error(tmp_path: Path) -> None:
+    project = write_files(
+        tmp_path / "p",
+        {
+            "conftest.py": "def pytest_collection_modifyitems(items):\n"
+            "    raise RuntimeError('plugin bug')\n",
+            "test_a.py": "def test_a():\n    pass\n",
+        },
+    )
+    run = rt(project)
+    assert run.code == 2
+    assert run.verdict["summary"].startswith("pytest crashed with an internal error")
+    assert "plugin bug" in run.verdict["summary"]
+
+
+def test_interrupted_run_is_an_error(tmp_path: Path) -> None:
+    project = write_files(
+        tmp_path / "p",
+        {"test_a.py": "def test_a():\n    raise KeyboardInterrupt\n"},
+    )
+    run = rt(project)
+    assert run.code == 2
+    assert run.verdict["summary"].startswith("pytest was interrupted")
+
+
+def test_nothing_measured_is_an_error(tmp_path: Path) -> None:
+    project = write_files(
+        tmp_path / "p",
+        {
+            "pyproject.toml": "[tool.coverage.run]\nsource = ['not_imported_pkg']\n",
+            "test_a.py": "def test_a():\n    pass\n",
+        },
+    )
+    run = rt(project)
+    assert run.code == 2
+    assert run.verdict["summary"].startswith("coverage measured no files")
+    assert "[tool.coverage.run] source" in run.verdict["next_steps"][0]
+
+
+def test_interpreter_that_cannot_run_is_an_error(tmp_path: Path) -> None:
+    fake = tmp_path / "python"
+    fake.write_text("not a program")  # exists, but is not executable
+    run = run_qualgate("run-tests", str(tmp_path), "--python", str(fake))
+    assert run.code == 2
+    assert "cannot run the project's python" in run.verdict["summary"]
+
+
+def test_collection_errors_with_the_rest_of_the_suite_running(tmp_path: Path) -> None:
+    project = write_files(
+        tmp_path / "p",
+        {
+            "test_bad.py": "import nope\n",
+            "test_good.py": "def test_a():\n    pass\n",
+        },
+    )
+    run = rt(project, "--coverage-min", "0", "--", "--continue-on-collection-errors")
+    assert run.code == 1
+    assert run.verdict["summary"].startswith("1 file could not be collected; 1 passed")
+    assert run.rules() == ["collection-error"]

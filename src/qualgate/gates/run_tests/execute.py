@@ -122,11 +122,12 @@ def _see(python: str) -> str:
 def _tail(text: str) -> str:
     """The line that names the problem, for a human (the verdict's status is not read here)."""
     lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
-    for marks in ((": error: ",), ("ERROR:", "INTERNALERROR>", "E   ")):
-        for line in lines:
-            if line.startswith(marks) or (marks[0] == ": error: " and marks[0] in line):
-                return line[:300]
-    return lines[-1][:300] if lines else ""
+    usage = [line for line in lines if ": error: " in line]
+    internal = [line for line in lines if line.startswith("INTERNALERROR>")]
+    errors = [line for line in lines if line.startswith(("ERROR:", "E   "))]
+    # argparse names the bad argument; an internal error's last line is the exception.
+    chosen = usage[:1] or internal[-1:] or errors[:1] or lines[-1:]
+    return chosen[0][:300] if chosen else ""
 
 
 def _explain_no_start(python: str, root: Path, code: int, tail: str) -> None:

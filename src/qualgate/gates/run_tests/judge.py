@@ -108,9 +108,9 @@ def build(inputs: Inputs, settings: Settings) -> Verdict:
     pytest_summary = _test_summary(counts, collect_errors)
     if collect_errors:
         pytest_status = Status.FAIL
-        pytest_summary = (
-            f"{plural(collect_errors, 'file')} could not be collected; the tests did not run"
-        )
+        # With --continue-on-collection-errors the rest of the suite still ran.
+        rest = f"; {pytest_summary}" if res.ran else "; the tests did not run"
+        pytest_summary = f"{plural(collect_errors, 'file')} could not be collected{rest}"
         next_steps.append("fix the import errors listed as collection-error findings")
     elif empty_shard:
         pytest_status = Status.SKIPPED

@@ -9,6 +9,7 @@ are those of one run over the whole suite.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import shlex
@@ -172,7 +173,8 @@ def merge(paths: Sequence[Path], root: Path) -> Verdict:
     if report is not None and changed_lines is not None:
         changed = cov_mod.changed_coverage(report, changed_lines.lines, changed_lines.whole)
     if merged.durations:
-        shards.write_durations(root, merged.durations, replace=False)
+        with contextlib.suppress(OSError):
+            shards.write_durations(root, merged.durations, replace=False)
     verdict = judge.build(
         judge.Inputs(
             results=merged,

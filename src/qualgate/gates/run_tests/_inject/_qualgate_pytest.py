@@ -349,11 +349,13 @@ def _import_error(path: Path, cause: BaseException) -> dict[str, Any]:
 
 def pytest_runtest_logstart(nodeid: str, location: tuple[str, int | None, str]) -> None:
     # With xdist this runs in the controller for each test a worker starts.
-    _events().write({"event": "test_start", "nodeid": nodeid})
+    if not _state.get("worker", False):
+        _events().write({"event": "test_start", "nodeid": nodeid})
 
 
 def pytest_runtest_logfinish(nodeid: str, location: tuple[str, int | None, str]) -> None:
-    _events().write({"event": "test_end", "nodeid": nodeid})
+    if not _state.get("worker", False):
+        _events().write({"event": "test_end", "nodeid": nodeid})
 
 
 @pytest.hookimpl(hookwrapper=True, tryfirst=True)
