@@ -194,3 +194,8 @@ def test_config_command_rejects_unknown_gate(tmp_path: Path) -> None:
     run = run_qualgate("config", str(tmp_path), "--gate", "nope")
     assert run.code == 2
     assert "unknown gate 'nope'" in run.stderr
+
+
+def test_config_command_leaves_out_action_flags(fake_gate: str, tmp_path: Path) -> None:
+    run = run_qualgate("config", str(tmp_path), "--gate", "fake", "--format", "json")
+    assert "list-things" not in json.loads(run.stdout)["gates"]["fake"]

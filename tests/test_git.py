@@ -85,3 +85,16 @@ def test_bad_refs_are_gate_errors(repo: Path, tmp_path_factory: pytest.TempPathF
     assert git.head_commit(outside) is None
     assert git.is_dirty(outside) is None
     assert git.tracked_files(outside) is None
+
+
+def test_changed_lines_are_computed_per_run(repo: Path) -> None:
+    from qualgate.context import GateContext
+
+    first = GateContext(gate="g", root=repo, base="HEAD").changed_lines()
+    assert first is not None and not first.files
+    (repo / "a.py").write_text("one\nchanged\n", encoding="utf-8")
+    ctx = GateContext(gate="g", root=repo, base="HEAD")
+    second = ctx.changed_lines()
+    assert second is not None and "a.py" in second.files
+    assert ctx.changed_lines() is second
+    assert GateContext(gate="g", root=repo).changed_lines() is None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import os
 import sys
 import time
@@ -30,6 +29,9 @@ class GateContext:
     started: float = field(default_factory=time.monotonic)
     # The --config file, when one was named (the `all` gate passes it on).
     config_file: Path | None = None
+    # Per-run memo (changed lines): a run sees one state of the work tree, the next run
+    # a fresh one.
+    _memo: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def option(self, name: str) -> Any:
         """The resolved value of a gate option by its long name (``"coverage-min"``)."""
@@ -68,7 +70,10 @@ class GateContext:
         """Lines changed since --base (None without --base)."""
         if self.base is None:
             return None
-        return _changed_lines(self.root, self.base)
+        if "changed" not in self._memo:
+            self._memo["changed"] = git.changed_lines(self.root, self.base)
+        changed: git.ChangedLines = self._memo["changed"]
+        return changed
 
     def python(self) -> str:
         """The project's interpreter: --python, else <root>/.venv, else ours.
@@ -90,7 +95,3 @@ class GateContext:
                 return str(path)
         return sys.executable
 
-
-@functools.lru_cache(maxsize=8)
-def _changed_lines(root: Path, base: str) -> git.ChangedLines:
-    return git.changed_lines(root, base)
