@@ -437,8 +437,11 @@ def config_command(
             command = build_gate_command(name)
             sub = command.make_context(name, [str(root)], parent=ctx.find_root())
             resolved = resolve(name, specs, _given_values(sub, specs), config, root)
+            actions = {s.name for s in specs if s.action is not None}
             report[name] = {
-                key: {"value": _plain(r.value), "source": r.source} for key, r in resolved.items()
+                key: {"value": _plain(r.value), "source": r.source}
+                for key, r in resolved.items()
+                if key not in actions
             }
     except ConfigError as exc:
         click.echo(f"qualgate config: {exc.reason}", err=True)
