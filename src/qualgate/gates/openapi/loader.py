@@ -79,8 +79,9 @@ class Document:
         out: dict[str, Position] = {}
         if self.node is None:
             return out
+        index: dict[int, dict[str, tuple[yaml.Node, yaml.Node]]] = {}
         for pointer in wanted:
-            position = locate_yaml(self.node, pointer)
+            position = locate_yaml(self.node, pointer, index)
             if position is not None:
                 out[pointer] = position
         return out

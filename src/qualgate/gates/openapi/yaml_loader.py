@@ -287,15 +287,28 @@ def _core_scalar(text: str) -> Any:
     return text
 
 
-def locate_yaml(root: yaml.Node, pointer: str) -> Position | None:
+def locate_yaml(
+    root: yaml.Node,
+    pointer: str,
+    index: dict[int, dict[str, tuple[yaml.Node, yaml.Node]]] | None = None,
+) -> Position | None:
+    """Where the node at ``pointer`` starts (its key, for a mapping member).
+
+    ``index`` caches each visited mapping's keys, so a batch of pointers into a mapping
+    of a thousand schemas does not scan it once per pointer.
+    """
     node = root
     mark_node: yaml.Node = root
+    cache = {} if index is None else index
     for segment in split_pointer(pointer):
         if isinstance(node, yaml.MappingNode):
-            found = None
-            for key_node, value_node in node.value:
-                if isinstance(key_node, yaml.ScalarNode) and key_node.value == segment:
-                    found = (key_node, value_node)
+            keys = cache.get(id(node))
+            if keys is None:
+                # The last duplicate wins, as in the converted data.
+                keys = cache[id(node)] = {
+                    k.value: (k, v) for k, v in node.value if isinstance(k, yaml.ScalarNode)
+                }
+            found = keys.get(segment)
             if found is None:
                 return None
             mark_node, node = found
