@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import shutil
 import tempfile
 import time
@@ -104,7 +105,7 @@ def run(ctx: GateContext) -> Verdict:
         "QUALGATE_RT_DURATIONS": str(ctx.root / shards.DURATIONS_FILE) if shard else "",
     }
     out_dir = ctx.root / shards.COVERAGE_DIR
-    workdir = Path(tempfile.mkdtemp(prefix="qualgate-run-tests-"))
+    workdir = _workdir(ctx.root)
     try:
         ctx.progress("running pytest under coverage")
         done = execute.run_pytest(
@@ -126,11 +127,16 @@ def run(ctx: GateContext) -> Verdict:
             out_dir.mkdir(parents=True, exist_ok=True)
             label = shard.label if shard else "run-tests"
             t0 = time.monotonic()
+            data_file = out_dir / f"{label}.coverage"
+            if len(fragments) == 1:
+                # One process measured: its data file is the result, no combining needed.
+                os.replace(fragments[0], data_file)
+                fragments = []
             report = cov_mod.combine_and_report(
                 python=python,
                 root=ctx.root,
                 inputs=fragments,
-                data_file=out_dir / f"{label}.coverage",
+                data_file=data_file,
                 out=workdir / "coverage.json",
                 contexts=res.contexts and not res.dynamic_context,
                 keep=False,
@@ -160,6 +166,17 @@ def run(ctx: GateContext) -> Verdict:
         return judge.build(inputs, settings)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _workdir(root: Path) -> Path:
+    """Scratch space for one run: under .qualgate/ (same file system as the kept data file,
+    so it can be renamed into place), else the system's temp folder."""
+    try:
+        parent = root / ".qualgate"
+        parent.mkdir(parents=True, exist_ok=True)
+        return Path(tempfile.mkdtemp(prefix="tmp-run-tests-", dir=parent))
+    except OSError:
+        return Path(tempfile.mkdtemp(prefix="qualgate-run-tests-"))
 
 
 def _save_shard(

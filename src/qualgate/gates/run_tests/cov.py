@@ -114,8 +114,9 @@ def combine_and_report(
     relpath: Callable[[str], str],
 ) -> CoverageReport:
     """Combine ``inputs`` into ``data_file`` and read the JSON report written to ``out``."""
-    # Combining appends to an existing data file: start from nothing.
-    data_file.unlink(missing_ok=True)
+    if inputs:
+        # Combining appends to an existing data file: start from nothing.
+        data_file.unlink(missing_ok=True)
     argv = [python, str(INJECT_DIR / "_qualgate_covreport.py"), str(out), str(data_file)]
     if contexts:
         argv.append("--contexts")

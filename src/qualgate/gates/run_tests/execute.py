@@ -105,6 +105,12 @@ def run_pytest(
             f"pytest ended abnormally (exit code {code}): {tail}",
             _see(python),
         )
+    if code == TESTS_FAILED and not found.problems:
+        # Never turn a failing run into a pass because its failures were not reported to us.
+        raise GateError(
+            f"pytest reported failures that the gate did not see: {tail}",
+            _see(python),
+        )
     return PytestRun(
         argv=tuple(done.argv),
         returncode=code,

@@ -113,18 +113,19 @@ def parse(events: Iterable[Mapping[str, Any]], relpath: Any) -> TestResults:
             problems.append(_collect_problem(event, relpath))
         elif kind == "test_start":
             started[str(event["nodeid"])] = None
-        elif kind == "test_end":
-            started.pop(str(event["nodeid"]), None)
-        elif kind == "report":
+        elif kind == "test":
             nodeid = str(event["nodeid"])
+            started.pop(nodeid, None)
             order[nodeid] = None
-            durations[nodeid] = durations.get(nodeid, 0.0) + float(event.get("duration", 0.0))
             markers[nodeid] = tuple(event.get("markers") or ())
-            outcome = _classify(event)
-            if outcome is not None:
-                counts[outcome] += 1
-            if event.get("outcome") == "failed":
-                problems.append(_test_problem(event, relpath))
+            for phase in event.get("phases") or ():
+                report = {**phase, "nodeid": nodeid, "location": event.get("location")}
+                durations[nodeid] = durations.get(nodeid, 0.0) + float(phase.get("duration", 0))
+                outcome = _classify(report)
+                if outcome is not None:
+                    counts[outcome] += 1
+                if phase.get("outcome") == "failed":
+                    problems.append(_test_problem(report, relpath))
     return TestResults(
         counts=counts,
         durations=durations,

@@ -1,6 +1,7 @@
 """Combine coverage data files and write coverage's JSON report, in the project's interpreter.
 
-Usage: ``python _qualgate_covreport.py OUT_JSON DATA_FILE [--contexts] [--keep] INPUT...``
+Usage: ``python _qualgate_covreport.py OUT_JSON DATA_FILE [--contexts] [--keep] [INPUT...]``
+(without INPUT, DATA_FILE is reported as it is).
 
 Run with the project root as the working directory, so coverage reads the project's own
 configuration (source, omit, branch, [paths] remapping, exclusions) as ``coverage report``
@@ -24,9 +25,13 @@ def main(argv: list[str]) -> int:
         import coverage
 
         cov = coverage.Coverage(data_file=data_file)
-        stage = "combine"
-        cov.combine(data_paths=inputs, strict=True, keep=keep)
-        cov.save()
+        if inputs:
+            stage = "combine"
+            cov.combine(data_paths=inputs, strict=True, keep=keep)
+            cov.save()
+        else:  # DATA_FILE already holds the one data file of the run
+            stage = "load"
+            cov.load()
         stage = "report"
         cov.json_report(outfile=out, show_contexts=contexts, ignore_errors=True)
         status["version"] = coverage.__version__

@@ -148,6 +148,8 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if _is_worker(session.config):
         return
+    # Reports without a logfinish (an xdist worker that crashed mid-test) still count.
+    _flush()
     _events().write(
         {
             "event": "finish",
@@ -355,7 +357,7 @@ def pytest_runtest_logstart(nodeid: str, location: tuple[str, int | None, str]) 
 
 def pytest_runtest_logfinish(nodeid: str, location: tuple[str, int | None, str]) -> None:
     if not _state.get("worker", False):
-        _events().write({"event": "test_end", "nodeid": nodeid})
+        _flush(nodeid)
 
 
 @pytest.hookimpl(hookwrapper=True, tryfirst=True)
@@ -378,7 +380,8 @@ def pytest_runtest_makereport(
     outcome = yield
     report = outcome.get_result()
     # Extra report attributes travel with the report from xdist workers to the controller.
-    report.qualgate_markers = sorted({m.name for m in item.iter_markers()})
+    if call.when == "setup":
+        report.qualgate_markers = sorted({m.name for m in item.iter_markers()})
     if report.failed and call.excinfo is not None:
         report.qualgate_failure = _failure(item, call.excinfo)
 
@@ -411,28 +414,48 @@ def _failure(item: pytest.Item, excinfo: Any) -> dict[str, Any]:
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    config_is_worker = _state.get("worker", False)
-    if config_is_worker:
+    if _state.get("worker", False):
         return
-    failure = getattr(report, "qualgate_failure", None)
-    event: dict[str, Any] = {
-        "event": "report",
-        "nodeid": report.nodeid,
+    phase: dict[str, Any] = {
         "when": report.when,
         "outcome": report.outcome,
         "duration": round(float(report.duration or 0.0), 6),
-        "xfail": hasattr(report, "wasxfail"),
-        "location": [report.location[0], report.location[1]],
-        "markers": getattr(report, "qualgate_markers", []),
     }
+    if hasattr(report, "wasxfail"):
+        phase["xfail"] = True
     if report.failed:
-        event["failure"] = failure if isinstance(failure, dict) else None
-        event["text"] = _trim(report.longreprtext or "")
-    if report.skipped and not hasattr(report, "wasxfail"):
+        failure = getattr(report, "qualgate_failure", None)
+        phase["failure"] = failure if isinstance(failure, dict) else None
+        phase["text"] = _trim(report.longreprtext or "")
+    elif report.skipped and not hasattr(report, "wasxfail"):
         longrepr = report.longrepr
         if isinstance(longrepr, tuple) and len(longrepr) == 3:
-            event["reason"] = str(longrepr[2])
-    _events().write(event)
+            phase["reason"] = str(longrepr[2])
+    # One line per test (written when it finishes) keeps the event stream small.
+    test = _pending.get(report.nodeid)
+    if test is None:
+        test = {
+            "event": "test",
+            "nodeid": report.nodeid,
+            "location": [report.location[0], report.location[1]],
+            "markers": [],
+            "phases": [],
+        }
+        _pending[report.nodeid] = test
+    markers = getattr(report, "qualgate_markers", None)
+    if markers:
+        test["markers"] = markers
+    test["phases"].append(phase)
+
+
+_pending: dict[str, dict[str, Any]] = {}
+
+
+def _flush(nodeid: str | None = None) -> None:
+    for key in [nodeid] if nodeid is not None else list(_pending):
+        test = _pending.pop(key, None) if key is not None else None
+        if test is not None:
+            _events().write(test)
 
 
 @pytest.hookimpl(tryfirst=True)
