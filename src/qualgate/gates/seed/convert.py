@@ -15,6 +15,7 @@ import json
 import math
 import re
 import uuid
+import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -30,7 +31,9 @@ class ConversionError(ValueError):
 Converter = Callable[[Any, bool], Any]
 # a column of CSV cells -> converted column (raises on any bad cell)
 BatchConverter = Callable[[Sequence[Any]], list[Any]]
-_BATCH: dict[Converter, BatchConverter] = {}
+# Column converters made by `_string` / `_numeric` -> their column-at-once twin; weak, so
+# the converters of finished runs are not kept alive.
+_BATCH: weakref.WeakKeyDictionary[Converter, BatchConverter] = weakref.WeakKeyDictionary()
 
 _INT = re.compile(r"[+-]?\d+")
 _TRUE = {"true", "yes", "y", "on", "1", "t"}
