@@ -129,3 +129,76 @@ def test_deferred_foreign_key_is_still_located(tmp_path: Path, db_url_postgres: 
     assert result.code == 1, result.stdout
     assert [(f["rule"], f["line"]) for f in result.findings] == [("missing-parent", 4)]
     assert count(db_url_postgres, categories) == 0
+
+
+def _natural_key_schema(url: str) -> None:
+    from sqlalchemy import Column, Integer, MetaData, String, Table
+
+    md = MetaData()
+    Table(
+        "tags",
+        md,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("slug", String(40), nullable=False, unique=True),
+        Column("label", String(80), nullable=False),
+    )
+    engine = create_engine(url)
+    md.create_all(engine)
+    engine.dispose()
+
+
+@pytest.mark.parametrize("backend", ["postgres", "mariadb"])
+def test_generated_ids_with_a_natural_key(
+    tmp_path: Path, backend: str, request: pytest.FixtureRequest
+) -> None:
+    url = str(request.getfixturevalue(f"{backend}_url"))
+    _natural_key_schema(url)
+    root = make_project(
+        tmp_path / "proj",
+        {
+            "seeds/tags.yaml": "table: tags\nkey: slug\nrows:\n  - {slug: a, label: A}\n"
+            "  - {slug: b, label: B}\n"
+        },
+    )
+    assert seed(root, "--database-url", url).code == 0
+    again = seed(root, "--database-url", url)
+    assert again.verdict is not None
+    assert again.verdict["metrics"]["tables"]["tags"] == {
+        "inserted": 0,
+        "updated": 0,
+        "unchanged": 2,
+    }
+
+
+@pytest.mark.postgres
+def test_postgres_native_types(tmp_path: Path, postgres_url: str) -> None:
+    engine = create_engine(postgres_url)
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TYPE mood AS ENUM ('happy', 'sad')"))
+        conn.execute(
+            text(
+                "CREATE TABLE events (id uuid PRIMARY KEY, mood mood NOT NULL, "
+                "labels text[], at timestamptz, meta jsonb, done boolean DEFAULT false)"
+            )
+        )
+    engine.dispose()
+    seeds = """\
+table: events
+rows:
+  - id: 6f1c2d3e-0000-4000-8000-000000000001
+    mood: happy
+    labels: [a, "b'c"]
+    at: 2024-05-01T12:00:00+02:00
+    meta: {k: [1, 2]}
+    done: yes
+  - {id: 6f1c2d3e-0000-4000-8000-000000000002, mood: grumpy}
+"""
+    root = make_project(tmp_path / "proj", {"seeds/events.yaml": seeds})
+    bad = seed(root, "--database-url", postgres_url)
+    assert [(f["rule"], f["line"]) for f in bad.findings] == [("bad-value", 9)]
+    (root / "seeds" / "events.yaml").write_text(seeds.replace("grumpy", "sad"), encoding="utf-8")
+    first = seed(root, "--database-url", postgres_url)
+    assert first.code == 0, first.stdout
+    again = seed(root, "--database-url", postgres_url)
+    assert again.verdict is not None
+    assert again.verdict["metrics"]["unchanged"] == 2, again.verdict
