@@ -263,6 +263,13 @@ def test_demo_service_seeds(tmp_path: Path) -> None:
     assert result.verdict is not None
     assert result.verdict["metrics"]["tables"]["categories"]["inserted"] >= 3
     assert result.verdict["metrics"]["tables"]["products"]["inserted"] >= 4
+    dev = seed(demo, "--env", "dev", "--verdict-dir", str(tmp_path / "verdicts"))
+    assert dev.code == 0, dev.stdout
+    assert dev.verdict is not None
+    assert (
+        dev.verdict["metrics"]["tables"]["products"]["inserted"]
+        == result.verdict["metrics"]["tables"]["products"]["inserted"] + 1
+    )
 
 
 def _demo_copy(tmp_path: Path) -> Path:
