@@ -186,14 +186,16 @@ def test_password_is_masked_everywhere(tmp_path: Path, postgres_url: str) -> Non
         tmp_path / "proj",
         {"seeds/categories.yaml": CATEGORIES_YAML, "seeds/products.csv": PRODUCTS_CSV},
     )
-    for args in ((), ("--check",), ("--dry-run",)):
+    for args in ((), ("--check", "--timeout", "90"), ("--dry-run",)):
         result = seed(root, "--database-url", url, *args)
         assert result.verdict is not None
         text = result.stdout + json.dumps(read_verdict_file(root, "seed"))
         assert "s3cr3t-pw" not in text
         assert "***" in result.verdict["summary"] or "***" in result.verdict["metrics"]["database"]
         assert "--database-url" in result.verdict["reproduce"]
+        assert result.verdict["reproduce"].startswith("qualgate seed ")
         assert "***" in result.verdict["reproduce"]
+        assert ("--timeout 90" in result.verdict["reproduce"]) == ("--timeout" in args)
     text_run = seed(root, "--database-url", url, "--format", "text")
     assert "s3cr3t-pw" not in text_run.stdout
     # A connection failure names the server without the password.

@@ -165,7 +165,10 @@ def reproduce(ctx: GateContext) -> str:
         shown = str(ctx.root)
     if shown != ".":
         words.append(shown)
-    for option in OPTIONS:
+    from qualgate.options import common_options
+
+    shared = [o for o in common_options(DEFAULT_TIMEOUT) if o.name != "verdict-dir"]
+    for option in (*shared, *OPTIONS):
         value = ctx.options.get(option.name)
         if value is None or value == option.default:
             continue
@@ -178,6 +181,8 @@ def reproduce(ctx: GateContext) -> str:
             words += [flag, mask(str(value))]
         elif isinstance(value, Path):
             words += [flag, ctx.relpath(value)]
+        elif isinstance(value, float):
+            words += [flag, f"{value:g}"]
         else:
             words += [flag, str(value)]
     return shlex.join(words)
