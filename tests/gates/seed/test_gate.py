@@ -286,6 +286,7 @@ def _demo_copy(tmp_path: Path) -> Path:
     return target
 
 
+@pytest.mark.slow
 def test_embedded_schema_from_alembic(tmp_path: Path) -> None:
     demo = _demo_copy(tmp_path)
     if not (demo / "alembic.ini").is_file():

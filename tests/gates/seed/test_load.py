@@ -6,6 +6,7 @@ import datetime as dt
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from sqlalchemy import create_engine, update
 
 from tests.gates.seed.helpers import (
@@ -269,6 +270,7 @@ def test_composite_natural_key_updates_in_place(tmp_path: Path, db_url: str) -> 
     assert [r["parent_id"] for r in rows(db_url, categories)] == [None, None]
 
 
+@pytest.mark.slow
 def test_large_seed_reads_table_whole(tmp_path: Path, db_url: str) -> None:
     # Above 2,000 rows the stored rows are read in one scan (on SQLite through the
     # driver's cursor); the result must be the same as the keyed reads.
