@@ -202,3 +202,25 @@ rows:
     again = seed(root, "--database-url", postgres_url)
     assert again.verdict is not None
     assert again.verdict["metrics"]["unchanged"] == 2, again.verdict
+
+
+@pytest.mark.postgres
+def test_postgres_sequence_follows_seeded_ids(tmp_path: Path, postgres_url: str) -> None:
+    _natural_key_schema(postgres_url)
+    root = make_project(
+        tmp_path / "proj",
+        {"seeds/tags.yaml": "table: tags\nrows:\n  - {id: 7, slug: a, label: A}\n"},
+    )
+    result = seed(root, "--database-url", postgres_url)
+    assert result.code == 0, result.stdout
+    assert result.verdict is not None
+    assert result.verdict["metrics"]["sequences_advanced"] == ["public.tags_id_seq"]
+    engine = create_engine(postgres_url)
+    with engine.begin() as conn:
+        new_id = conn.execute(
+            text("INSERT INTO tags (slug, label) VALUES ('b', 'B') RETURNING id")
+        ).scalar()
+    engine.dispose()
+    assert new_id == 8
+    again = seed(root, "--database-url", postgres_url)
+    assert again.verdict is not None and "sequences_advanced" not in again.verdict["metrics"]

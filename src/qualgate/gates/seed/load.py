@@ -93,6 +93,49 @@ def begin_checks(conn: Connection) -> None:
         conn.exec_driver_sql("SET CONSTRAINTS ALL IMMEDIATE")
 
 
+def advance_sequences(conn: Connection, plans: Sequence[TablePlan]) -> list[str]:
+    """Move PostgreSQL sequences past the ids the seeds inserted; returns their names.
+
+    Seeding explicit ids into a SERIAL / IDENTITY column does not advance its sequence, so
+    the application's next insert would collide with a seeded row. MySQL's AUTO_INCREMENT
+    and SQLite's rowid follow the largest id by themselves. A sequence is only moved
+    forward, never back.
+    """
+    from sqlalchemy import func, text
+
+    if conn.dialect.name != "postgresql":
+        return []
+    moved: list[str] = []
+    preparer = conn.dialect.identifier_preparer
+    for plan in plans:
+        table = plan.seeds.table
+        primary = list(table.primary_key.columns)
+        if len(primary) != 1 or not plan.inserts:
+            continue
+        column = primary[0]
+        if not any(row.values.get(column.name) is not None for row in plan.inserts):
+            continue
+        sequence = conn.execute(
+            text("SELECT pg_get_serial_sequence(:t, :c)"),
+            {"t": preparer.format_table(table), "c": column.name},
+        ).scalar()
+        if sequence is None:
+            continue
+        highest = conn.execute(sa_select(func.max(column))).scalar()
+        if highest is None:
+            continue
+        advanced = conn.execute(
+            text(
+                "SELECT setval(CAST(:s AS regclass), :v) "
+                "WHERE :v > COALESCE(pg_sequence_last_value(CAST(:s AS regclass)), 0)"
+            ),
+            {"s": sequence, "v": int(highest)},
+        ).scalar()
+        if advanced is not None:
+            moved.append(str(sequence))
+    return moved
+
+
 def reflect(conn: Connection, names: Sequence[str]) -> MetaData:
     """Reflect the seeded tables that exist (and the tables their foreign keys name)."""
     from sqlalchemy import inspect

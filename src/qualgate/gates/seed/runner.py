@@ -247,6 +247,10 @@ def _seed(
                     findings=tuple(mismatches),
                     metrics=metrics,
                 )
+            # Last, as setval is not undone by a rollback (a gap in ids is harmless).
+            sequences = load.advance_sequences(conn, plans)
+            if sequences:
+                metrics["sequences_advanced"] = sequences
             try:
                 transaction.commit()
             except DBAPIError as exc:  # a constraint only checked at commit
