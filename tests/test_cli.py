@@ -193,3 +193,38 @@ def test_python_module_entry_point(project: Path) -> None:
     )
     assert done.returncode == 0
     assert "qualgate, version" in done.stdout
+
+
+def test_passwords_never_reach_the_verdict(fake_gate: str, project: Path) -> None:
+    from qualgate.redact import mask
+
+    assert (
+        mask("postgresql+psycopg://app:s3cr%40t@db:5432/x")
+        == "postgresql+psycopg://app:***@db:5432/x"
+    )
+    assert mask("no url here") == "no url here"
+    assert mask("mysql://root@localhost/db") == "mysql://root@localhost/db"
+    run = run_qualgate(
+        fake_gate, str(project), "--names", "postgresql://u:hunter2@h/db", "--level", "99"
+    )
+    assert run.code == 2
+    assert "hunter2" not in run.stdout
+    assert "postgresql://u:***@h/db" in run.stdout  # reproduce line, masked
+    saved = (project / ".qualgate" / "verdicts" / "fake.json").read_text()
+    assert "hunter2" not in saved
+
+
+def test_config_command_masks_passwords(fake_gate: str, project: Path) -> None:
+    import json
+
+    run = run_qualgate(
+        "config",
+        str(project),
+        "--gate",
+        "fake",
+        "--format",
+        "json",
+        env={"QUALGATE_FAKE_NAMES": "mysql://root:topsecret@db/x"},
+    )
+    assert "topsecret" not in run.stdout
+    assert json.loads(run.stdout)["gates"]["fake"]["names"]["value"] == ["mysql://root:***@db/x"]

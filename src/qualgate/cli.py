@@ -461,6 +461,10 @@ def config_command(
 
 
 def _plain(value: Any) -> Any:
+    from qualgate.redact import mask
+
+    if isinstance(value, str):
+        return mask(value)
     if isinstance(value, Path):
         return str(value)
     if isinstance(value, tuple):

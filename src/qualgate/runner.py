@@ -8,6 +8,7 @@ only with ``--debug``). Ctrl-C is left to the CLI, which writes a verdict and ex
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import os
 import sys
@@ -19,6 +20,7 @@ from pathlib import Path
 from qualgate import __version__, git
 from qualgate.context import GateContext
 from qualgate.errors import GateError
+from qualgate.redact import mask
 from qualgate.verdict import (
     Project,
     Status,
@@ -81,15 +83,26 @@ def finalize(
     status, summary = verdict.status, verdict.summary
     if require and status is Status.SKIPPED:
         status, summary = Status.FAIL, f"required but skipped: {summary}"
+    findings = add_fingerprints(verdict.gate, verdict.findings, ctx.root)
     return verdict.replace(
         status=status,
-        summary=summary or status.value,
+        summary=mask(summary or status.value),
+        next_steps=tuple(mask(s) for s in verdict.next_steps),
+        checks=tuple(
+            dataclasses.replace(
+                c,
+                command=tuple(mask(a) for a in c.command) if c.command else c.command,
+                summary=mask(c.summary) if c.summary else c.summary,
+            )
+            for c in verdict.checks
+        ),
         tool=Tool(name="qualgate", version=__version__),
         started_at=started_at,
         duration_ms=int((time.monotonic() - t0) * 1000),
         project=project_info(ctx.root, ctx.base),
-        findings=add_fingerprints(verdict.gate, verdict.findings, ctx.root),
-        reproduce=verdict.reproduce or reproduce,
+        # Fingerprints first: they hash the text as the gate reported it.
+        findings=tuple(dataclasses.replace(f, message=mask(f.message)) for f in findings),
+        reproduce=mask(verdict.reproduce or reproduce),
     )
 
 
