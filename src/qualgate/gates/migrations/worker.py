@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+import runpy
 import sys
 import time
 import traceback
@@ -33,8 +34,22 @@ if sys.path and os.path.abspath(sys.path[0] or ".") == os.path.dirname(os.path.a
     del sys.path[0]
 
 
-class Refused(Exception):
-    """The worker cannot guarantee that env.py migrates the target database."""
+def _sibling(name: str) -> dict[str, Any]:
+    """A helper file next to this one, run by path (the worker cannot import qualgate)."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), name)
+    return runpy.run_path(path, run_name=f"qualgate.gates.migrations.{name[:-3]}")
+
+
+_SCHEMA = _sibling("worker_schema.py")
+snapshot_of: Callable[..., dict[str, Any]] = _SCHEMA["snapshot_of"]
+_split_sql: Callable[[str], list[str]] = _SCHEMA["split_sql"]
+_describe_diff: Callable[[Any], dict[str, Any]] = _SCHEMA["describe_diff"]
+_diff_snapshots: Callable[..., list[str]] = _SCHEMA["diff_snapshots"]
+_GUARD = _sibling("worker_guard.py")
+Refused: type[Exception] = _GUARD["Refused"]
+Forcer: Any = _GUARD["Forcer"]
+Watch: Any = _GUARD["Watch"]
+_driver_installed: Callable[[str], bool] = _GUARD["driver_installed"]
 
 
 class StepFailed(Exception):
@@ -81,253 +96,6 @@ def _error_text(exc: BaseException) -> str:
 
 
 # ---------------------------------------------------------------------------
-# Forcing every engine onto the target URL
-
-
-class Forcer:
-    """Patches SQLAlchemy's engine factories so every engine points at ``target``."""
-
-    def __init__(self, target: str, *, fast_commit: bool = False) -> None:
-        from sqlalchemy.engine import make_url
-
-        self.target = make_url(target)
-        self.fast_commit = fast_commit
-        self.engines: list[Any] = []  # sync engines we created (async ones: their sync_engine)
-        self.requested: list[str] = []
-
-    def _url_for(self, requested: Any, *, is_async: bool) -> Any:
-        from sqlalchemy.engine import make_url
-
-        target = self.target
-        try:
-            asked = make_url(requested)
-        except Exception:  # noqa: BLE001 - env.py may pass anything; we replace it anyway
-            asked = None
-        if asked is not None:
-            self.requested.append(asked.render_as_string(hide_password=True))
-        if (
-            asked is not None
-            and asked.get_backend_name() == target.get_backend_name()
-            and _driver_installed(asked.drivername)
-        ):
-            # Keep the driver env.py chose (psycopg2, asyncpg...): the project has it.
-            return target.set(drivername=asked.drivername)
-        if is_async:
-            async_driver = {
-                "sqlite": "sqlite+aiosqlite",
-                "postgresql": "postgresql+psycopg",
-                "mysql": "mysql+aiomysql",
-                "mariadb": "mariadb+aiomysql",
-            }.get(target.get_backend_name())
-            if async_driver:
-                return target.set(drivername=async_driver)
-        return target
-
-    def _kwargs(self, requested: Any, kwargs: dict[str, Any]) -> dict[str, Any]:
-        from sqlalchemy.engine import make_url
-
-        try:
-            same = make_url(requested).get_backend_name() == self.target.get_backend_name()
-        except Exception:  # noqa: BLE001
-            same = False
-        if not same:
-            # connect_args meant for another backend would break the target's driver.
-            kwargs = {k: v for k, v in kwargs.items() if k != "connect_args"}
-        return kwargs
-
-    def install(self) -> None:
-        import sqlalchemy
-        import sqlalchemy.engine
-        import sqlalchemy.engine.create as create_mod
-
-        original = create_mod.create_engine
-        forcer = self
-
-        def create_engine(url: Any, **kwargs: Any) -> Any:
-            engine = original(forcer._url_for(url, is_async=False), **forcer._kwargs(url, kwargs))
-            forcer.engines.append(engine)
-            forcer._speed_up(engine)
-            return engine
-
-        # engine_from_config looks up create_engine in create_mod at call time.
-        create_mod.create_engine = create_engine
-        sqlalchemy.create_engine = create_engine
-        sqlalchemy.engine.create_engine = create_engine
-
-        try:
-            import sqlalchemy.ext.asyncio as async_pkg
-            import sqlalchemy.ext.asyncio.engine as async_mod
-        except ImportError:  # pragma: no cover - very old SQLAlchemy or no greenlet
-            return
-        original_async = async_mod.create_async_engine
-
-        def create_async_engine(url: Any, **kwargs: Any) -> Any:
-            engine = original_async(
-                forcer._url_for(url, is_async=True), **forcer._kwargs(url, kwargs)
-            )
-            forcer.engines.append(engine.sync_engine)
-            forcer._speed_up(engine.sync_engine)
-            return engine
-
-        async_mod.create_async_engine = create_async_engine
-        async_pkg.create_async_engine = create_async_engine
-
-    def _speed_up(self, engine: Any) -> None:
-        """On a throwaway scratch database, commits need not wait for the disk.
-
-        A chain run commits once per revision, three times over; with fsync on each
-        commit that dominates a long chain on a slow disk. Durability of a database that
-        is dropped in a minute is worth nothing.
-        """
-        if not self.fast_commit:
-            return
-        from sqlalchemy import event
-
-        statement = {
-            "sqlite": "PRAGMA synchronous = OFF",
-            "postgresql": "SET synchronous_commit TO off",
-        }.get(engine.dialect.name)
-        if statement is None:
-            return
-
-        def on_connect(dbapi_connection: Any, _record: Any) -> None:
-            cursor = dbapi_connection.cursor()
-            try:
-                cursor.execute(statement)
-            finally:
-                cursor.close()
-
-        event.listen(engine, "connect", on_connect)
-
-    def owns(self, connection: Any) -> bool:
-        engine = getattr(connection, "engine", None)
-        return any(engine is e for e in self.engines)
-
-
-# Driver name in a URL -> the module it imports, where the two differ.
-_DRIVER_MODULES = {
-    "pysqlite": "sqlite3",
-    "psycopg_async": "psycopg",
-    "mysqldb": "MySQLdb",
-    "mysqlconnector": "mysql.connector",
-}
-
-
-def _driver_installed(drivername: str) -> bool:
-    """Whether the DBAPI module of ``drivername`` (``postgresql+psycopg2``) is importable."""
-    import importlib.util
-
-    from sqlalchemy.engine import make_url
-
-    try:
-        # The dialect says which driver a bare "postgresql" means in this SQLAlchemy.
-        driver = make_url(f"{drivername}://").get_dialect().driver
-        return importlib.util.find_spec(_DRIVER_MODULES.get(driver, driver)) is not None
-    except Exception:  # noqa: BLE001 - unknown dialect or driver: not usable
-        return False
-
-
-def _current_database(connection: Any) -> str:
-    from sqlalchemy import text
-
-    backend = connection.dialect.name
-    if backend == "sqlite":
-        rows = connection.execute(text("PRAGMA database_list")).fetchall()
-        return next((str(r[2]) for r in rows if r[1] == "main"), "")
-    if backend == "postgresql":
-        return str(connection.execute(text("SELECT current_database()")).scalar())
-    if backend in ("mysql", "mariadb"):
-        return str(connection.execute(text("SELECT DATABASE()")).scalar())
-    raise Refused(f"qualgate cannot verify which database a {backend} connection uses")
-
-
-def _same_database(found: str, target: Any) -> bool:
-    wanted = target.database or ""
-    if target.get_backend_name() == "sqlite":
-        return bool(found) and os.path.realpath(found) == os.path.realpath(wanted)
-    return found == wanted
-
-
-# ---------------------------------------------------------------------------
-# Watching what env.py hands to Alembic
-
-
-class Watch:
-    """Patches EnvironmentContext.configure: verify the connection, track each step."""
-
-    def __init__(self, forcer: Forcer, emitter: Emitter) -> None:
-        self.forcer = forcer
-        self.emitter = emitter
-        self.applied: list[str] = []
-        self.configured = False
-        self.verified = False
-        # Per-revision round trip: schema after upgrading each of `snap_up`, and after
-        # downgrading each of `snap_down`, taken on the migration's own connection.
-        self.phase = ""
-        # revision -> tables to reflect in detail (None: all of them)
-        self.snap_up: dict[str, list[str] | None] = {}
-        self.snap_down: dict[str, list[str] | None] = {}
-        self.up_snaps: dict[str, Any] = {}
-        self.down_snaps: dict[str, Any] = {}
-
-    def reset(self) -> None:
-        self.applied = []
-        self.configured = False
-
-    def install(self) -> None:
-        from alembic.runtime.environment import EnvironmentContext
-
-        original = EnvironmentContext.configure
-        watch = self
-
-        def configure(self: Any, *args: Any, **kwargs: Any) -> Any:
-            connection = kwargs.get("connection", args[0] if args else None)
-            if connection is None:
-                raise Refused(
-                    "env.py configures Alembic without a connection (offline mode or a URL "
-                    "of its own), so qualgate cannot prove which database it would migrate"
-                )
-            if not watch.forcer.owns(connection):
-                raise Refused(
-                    "env.py hands Alembic a connection qualgate did not create (a raw driver "
-                    "connection or an engine made before qualgate could redirect it)"
-                )
-            # The probe must not leave a transaction open that Alembic would then join
-            # and never commit (SQLAlchemy 2 autobegins on the first statement).
-            was_in_transaction = connection.in_transaction()
-            found = _current_database(connection)
-            if not was_in_transaction and connection.in_transaction():
-                connection.rollback()
-            if not _same_database(found, watch.forcer.target):
-                raise Refused(
-                    f"env.py's connection is on database {found!r}, not qualgate's scratch database"
-                )
-            watch.verified = True
-            callbacks = list(kwargs.get("on_version_apply") or ())
-            callbacks.append(watch._on_apply)
-            kwargs["on_version_apply"] = callbacks
-            # One revision per transaction: a failure names its revision and earlier
-            # revisions stay applied, as `alembic upgrade +1` repeated would leave them.
-            kwargs.setdefault("transaction_per_migration", True)
-            watch.configured = True
-            return original(self, *args, **kwargs)
-
-        EnvironmentContext.configure = configure  # type: ignore[method-assign]
-
-    def _on_apply(self, *, ctx: Any, step: Any, **_: Any) -> None:
-        # up_revision_ids: the revisions a step adds (upgrade) or removes (downgrade).
-        self.applied.extend(step.up_revision_ids)
-        wanted = self.snap_up if self.phase == "upgrade" else self.snap_down
-        if self.phase not in ("upgrade", "downgrade") or not wanted:
-            return
-        for rev in step.up_revision_ids:
-            if rev in wanted:
-                # Inside the step's transaction: its DDL is visible on this connection.
-                shot = snapshot_of(ctx.connection, wanted[rev])
-                (self.up_snaps if self.phase == "upgrade" else self.down_snaps)[rev] = shot
-
-
-# ---------------------------------------------------------------------------
 # Schema snapshots (reflection), for downgrade and up/down consistency checks
 
 
@@ -335,70 +103,6 @@ def snapshot(url: Any) -> dict[str, Any]:
     """Tables, columns, keys and indexes of ``url``, as plain JSON-able data."""
     with _raw_engine(url).connect() as conn:
         return snapshot_of(conn)
-
-
-def snapshot_of(conn: Any, only: list[str] | None = None) -> dict[str, Any]:
-    """The schema as one connection sees it (tables, columns, keys, indexes).
-
-    With ``only``, the other tables are listed without details (value None): a revision's
-    round trip reflects the tables it touches, not the whole schema, twice per revision.
-    """
-    from sqlalchemy import inspect
-
-    insp = inspect(conn)
-    every = [t for t in insp.get_table_names() if t != "alembic_version"]
-    names = every if only is None else [t for t in every if t in set(only)]
-    out: dict[str, Any] = {t: None for t in every}
-    multi = hasattr(insp, "get_multi_columns")
-    if multi and names:
-        kw: dict[str, Any] = {} if only is None else {"filter_names": names}
-        cols = insp.get_multi_columns(**kw)
-        pks = insp.get_multi_pk_constraint(**kw)
-        fks = insp.get_multi_foreign_keys(**kw)
-        idx = insp.get_multi_indexes(**kw)
-        uqs = insp.get_multi_unique_constraints(**kw)
-
-        def pick(data: dict[Any, Any], name: str) -> Any:
-            return data.get((None, name), [])
-
-    for name in sorted(names):
-        if multi:
-            c, p, f, i, u = (
-                pick(cols, name),
-                pick(pks, name) or {},
-                pick(fks, name),
-                pick(idx, name),
-                pick(uqs, name),
-            )
-        else:  # pragma: no cover - SQLAlchemy 1.4
-            c = insp.get_columns(name)
-            p = insp.get_pk_constraint(name) or {}
-            f = insp.get_foreign_keys(name)
-            i = insp.get_indexes(name)
-            u = insp.get_unique_constraints(name)
-        out[name] = {
-            "columns": {
-                col["name"]: {
-                    "type": str(col["type"]),
-                    "nullable": bool(col.get("nullable", True)),
-                    "default": None if col.get("default") is None else str(col["default"]),
-                }
-                for col in c
-            },
-            "primary_key": list(p.get("constrained_columns") or []),
-            "foreign_keys": sorted(
-                f"({', '.join(fk['constrained_columns'])}) -> {fk['referred_table']}"
-                f"({', '.join(fk['referred_columns'])})"
-                for fk in f
-            ),
-            "indexes": sorted(
-                f"{ix['name']}({', '.join(str(x) for x in ix['column_names'])})"
-                f"{' unique' if ix.get('unique') else ''}"
-                for ix in i
-            ),
-            "unique": sorted(f"({', '.join(uq['column_names'])})" for uq in u),
-        }
-    return out
 
 
 _ORIGINAL_CREATE_ENGINE: Callable[..., Any] | None = None
@@ -441,7 +145,7 @@ class Runner:
         self.request = request
         self.emitter = emitter
         self.forcer = Forcer(request["url"], fast_commit=bool(request.get("scratch")))
-        self.watch = Watch(self.forcer, emitter)
+        self.watch = Watch(self.forcer, snapshot_of)
         self.config: Any = None
         self.script: Any = None
         self.order: list[str] = []  # base -> head
@@ -615,102 +319,6 @@ class Runner:
             for ops in script.upgrade_ops_list:
                 diffs.extend(ops.as_diffs())
         return {"metadata": True, "diffs": [_describe_diff(d) for d in diffs]}
-
-
-def _split_sql(script: str) -> list[str]:
-    """Statements of a plain SQL file (split on ';' at line ends; no procedures)."""
-    statements, current = [], []
-    for line in script.splitlines():
-        if line.strip().startswith("--"):
-            continue
-        current.append(line)
-        if line.rstrip().endswith(";"):
-            statements.append("\n".join(current).strip().rstrip(";"))
-            current = []
-    if "".join(current).strip():
-        statements.append("\n".join(current).strip())
-    return [s for s in statements if s.strip()]
-
-
-def _describe_diff(diff: Any) -> dict[str, Any]:
-    """One autogenerate difference as {kind, table, column, message}."""
-    if isinstance(diff, list):  # modify_* come grouped per column
-        parts = [_describe_diff(d) for d in diff]
-        first = parts[0] if parts else {"kind": "modify", "table": None, "column": None}
-        return {
-            "kind": first["kind"],
-            "table": first["table"],
-            "column": first["column"],
-            "message": "; ".join(p["message"] for p in parts),
-        }
-    kind = str(diff[0])
-    table: str | None = None
-    column: str | None = None
-    message = kind
-    if kind in ("add_table", "remove_table"):
-        table = diff[1].name
-        message = (
-            f"table {table} is in the models but no migration creates it"
-            if kind == "add_table"
-            else f"table {table} is created by the migrations but is not in the models"
-        )
-    elif kind in ("add_column", "remove_column"):
-        table, column = diff[2], diff[3].name
-        message = (
-            f"column {table}.{column} is in the models but no migration adds it"
-            if kind == "add_column"
-            else f"column {table}.{column} exists after the migrations but not in the models"
-        )
-    elif kind in ("add_index", "remove_index"):
-        index = diff[1]
-        table = index.table.name if index.table is not None else None
-        cols = ", ".join(c.name for c in index.columns)
-        where = "in the models only" if kind == "add_index" else "in the database only"
-        message = f"index {index.name} on {table}({cols}) is {where}"
-    elif kind in ("add_constraint", "remove_constraint", "add_fk", "remove_fk"):
-        cons = diff[1]
-        table = cons.table.name if getattr(cons, "table", None) is not None else None
-        cols = ", ".join(c.name for c in cons.columns) if hasattr(cons, "columns") else ""
-        where = "in the models only" if kind.startswith("add") else "in the database only"
-        label = "foreign key" if kind.endswith("_fk") else type(cons).__name__
-        message = f"{label} {cons.name or ''} on {table}({cols}) is {where}".replace("  ", " ")
-    elif kind.startswith("modify_"):
-        table, column = diff[2], diff[3]
-        old, new = diff[5], diff[6]
-        what = kind[len("modify_") :]
-        message = f"column {table}.{column} {what}: database has {old!r}, models have {new!r}"
-    elif kind in ("add_table_comment", "remove_table_comment"):
-        table = diff[1].name
-        message = f"table {table} comment differs"
-    return {"kind": kind, "table": table, "column": column, "message": message}
-
-
-def _diff_snapshots(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
-    """Human-readable differences between two schema snapshots."""
-    out = []
-    for table in sorted(set(before) | set(after)):
-        if table not in after:
-            out.append(f"table {table} is missing")
-            continue
-        if table not in before:
-            out.append(f"table {table} is left over")
-            continue
-        b, a = before[table], after[table]
-        if b is None or a is None:
-            continue  # reflected by name only (a round trip that does not touch it)
-        for col in sorted(set(b["columns"]) | set(a["columns"])):
-            if col not in a["columns"]:
-                out.append(f"column {table}.{col} is missing")
-            elif col not in b["columns"]:
-                out.append(f"column {table}.{col} is left over")
-            elif b["columns"][col] != a["columns"][col]:
-                out.append(
-                    f"column {table}.{col} differs: {b['columns'][col]} vs {a['columns'][col]}"
-                )
-        for key in ("primary_key", "foreign_keys", "indexes", "unique"):
-            if b[key] != a[key]:
-                out.append(f"{key.replace('_', ' ')} of {table} differ: {b[key]} vs {a[key]}")
-    return out
 
 
 class Steps:
