@@ -12,7 +12,9 @@ Alembic a connection, the worker checks that it came from one of those engines a
 server says it is connected to the target database; otherwise it refuses before any
 migration runs. Afterwards it checks that ``alembic_version`` exists in the target.
 
-It is one file on purpose: run by path in another interpreter, it cannot import helpers.
+Run by path in another interpreter, it cannot import qualgate: its two helpers,
+``worker_guard.py`` (the engine forcing and connection checks) and ``worker_schema.py``
+(schema snapshots and differences), are loaded the same way, by path.
 """
 
 from __future__ import annotations
