@@ -305,13 +305,14 @@ def finish(verdict: Any, fmt: str, reports: Sequence[tuple[str, Path]], verdict_
     from qualgate.runner import write_atomic
     from qualgate.verdict import to_json
 
+    document = to_json(verdict)  # serialised once: the file, json reports and stdout share it
     try:
-        write_atomic(verdict_dir / f"{verdict.gate}.json", to_json(verdict))
+        write_atomic(verdict_dir / f"{verdict.gate}.json", document)
     except OSError as exc:
         click.echo(f"qualgate: could not write the verdict file: {exc}", err=True)
     for report_fmt, path in reports:
         try:
-            write_atomic(path, render(report_fmt, verdict))
+            write_atomic(path, document if report_fmt == "json" else render(report_fmt, verdict))
         except OSError as exc:
             click.echo(f"qualgate: could not write report {path}: {exc}", err=True)
     summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
@@ -320,7 +321,7 @@ def finish(verdict: Any, fmt: str, reports: Sequence[tuple[str, Path]], verdict_
 
         github = importlib.import_module("qualgate.render.github")
         github.append_step_summary(verdict, Path(summary_file))
-    click.echo(render(fmt, verdict), nl=False)
+    click.echo(document if fmt == "json" else render(fmt, verdict), nl=False)
     code: int = verdict.exit_code
     return code
 
