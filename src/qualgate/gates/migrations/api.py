@@ -184,7 +184,11 @@ def worker_problem(result: WorkerResult, python: str) -> GateError | None:
         )
     if outcome["event"] == "crashed":
         message = str(outcome.get("message", ""))
-        hint = "fix the error in env.py or alembic.ini (run `alembic upgrade head` to see it)"
+        hint = (
+            "fix the error in env.py or alembic.ini; if the app's settings require environment "
+            "variables, set them (any database URL they build is redirected to the scratch "
+            "database)"
+        )
         if "No module named" in message and outcome.get("step") == "setup":
             hint = f"install alembic and SQLAlchemy in {python}, or pass --python"
         return GateError(f"env.py could not run ({outcome.get('step')}): {message}", hint)
