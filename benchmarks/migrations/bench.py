@@ -110,12 +110,19 @@ def make_chain(root: Path, count: int, *, models: bool = True) -> Path:
 
 def timed(argv: list[str], cwd: Path, ok: tuple[int, ...] = (0,)) -> float:
     t0 = time.perf_counter()
-    done = subprocess.run(argv, cwd=cwd, capture_output=True, text=True)
+    proc = subprocess.Popen(
+        argv, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        out, err = proc.communicate()
+    except KeyboardInterrupt:
+        # Ctrl-C reached the child too: let it clean up (drop its scratch database)
+        # instead of killing it as subprocess.run would.
+        proc.wait()
+        raise
     elapsed = time.perf_counter() - t0
-    if done.returncode not in ok:
-        raise SystemExit(
-            f"{' '.join(argv)} failed ({done.returncode}):\n{done.stdout}{done.stderr}"
-        )
+    if proc.returncode not in ok:
+        raise SystemExit(f"{' '.join(argv)} failed ({proc.returncode}):\n{out}{err}")
     return elapsed
 
 

@@ -508,3 +508,52 @@ def test_forgotten_index_found_by_the_round_trip(tmp_path: Path) -> None:
     )
     assert run.verdict is not None
     assert run.verdict["metrics"]["roundtrip"]["0002"] == []
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        if ppid == pid and b"worker.py" in cmdline:
+            found.append(int(entry.name))
+    return found
+
+
+@pytest.mark.slow
+def test_worker_stops_when_qualgate_is_killed(tmp_path: Path) -> None:
+    if not Path("/proc/self/stat").exists():
+        pytest.skip("needs /proc")
+    revs = good_chain()
+    revs[f"{V}/0003_slow.py"] = revision("0003", "0002", "import time\ntime.sleep(60)", "pass")
+    root = make_project(tmp_path, revs)
+    qualgate = Path(sys.executable).with_name("qualgate")
+    proc = subprocess.Popen(
+        [str(qualgate), "migration-check", str(root), "--format", "json"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        workers: list[int] = []
+        while not workers and time.monotonic() < deadline:
+            time.sleep(0.2)
+            workers = _children(proc.pid)
+        assert workers, "the worker never started"
+        proc.kill()  # SIGKILL: no cleanup in qualgate itself
+        proc.wait()
+        deadline = time.monotonic() + 10
+        while Path(f"/proc/{workers[0]}").exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        # Gone, or a zombie nobody reaps yet: either way no longer migrating.
+        status = Path(f"/proc/{workers[0]}/status")
+        assert not status.exists() or "zombie" in status.read_text()
+    finally:
+        if proc.poll() is None:
+            proc.kill()

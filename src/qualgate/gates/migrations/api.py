@@ -113,6 +113,8 @@ def run_worker(
         "secrets": list(secrets),
         # A scratch database is thrown away: the worker may trade durability for speed.
         "scratch": scratch,
+        # The worker exits when this process dies, even by SIGKILL.
+        "parent": os.getpid(),
         # Revisions whose own downgrade is checked, one by one, against the schema before
         # their upgrade (two schema snapshots each).
         "roundtrip": list(roundtrip),

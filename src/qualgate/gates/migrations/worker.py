@@ -435,10 +435,27 @@ class Steps:
         return out
 
 
+def _exit_with_parent(parent: int | None) -> None:
+    """Stop when qualgate dies without killing us (SIGKILL): no orphan keeps migrating."""
+    import threading
+
+    # The parent says who it is: it may already be gone by the time this line runs.
+    parent = parent or os.getppid()
+
+    def watch() -> None:
+        while True:
+            if os.getppid() != parent:
+                os._exit(3)
+            time.sleep(0.5)
+
+    threading.Thread(target=watch, daemon=True, name="qualgate-parent-watch").start()
+
+
 def main(argv: list[str]) -> int:
     request_path, result_path = argv[1], argv[2]
     with open(request_path, encoding="utf-8") as handle:
         request = json.load(handle)
+    _exit_with_parent(request.get("parent"))
     emitter = Emitter(result_path, request.get("secrets", []))
     # Anything env.py or the app prints must not reach the parent's protocol.
     sys.stdout = sys.stderr
