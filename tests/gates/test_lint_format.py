@@ -206,6 +206,22 @@ def test_ruff_in_project_venv_is_preferred(tmp_path: Path) -> None:
     assert "`.venv/bin/python -m pip install ruff`" in run.verdict["next_steps"][0]
 
 
+def test_project_venv_with_mypy_runs_its_own_mypy(tmp_path: Path) -> None:
+    project = clean_project(tmp_path)
+    venv = project / ".venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    # The venv sees qualgate's site-packages (mypy included) through a .pth file.
+    import sysconfig
+
+    (site,) = venv.glob("lib/python*/site-packages")
+    (site / "shared.pth").write_text(sysconfig.get_paths()["purelib"] + "\n", encoding="utf-8")
+    run = run_qualgate(GATE, str(project), "--checks", "mypy")
+    assert run.code == 0, run.stdout
+    command = by_check(run.verdict)["mypy"]["command"]
+    assert command[:3] == [str(venv / "bin" / "python"), "-m", "mypy"]
+    assert "--python-executable" not in command
+
+
 def test_mypy_in_project_interpreter_is_used_via_python_option(tmp_path: Path) -> None:
     project = clean_project(tmp_path)
     run = run_qualgate(GATE, str(project), "--checks", "mypy", "--python", sys.executable)
