@@ -161,7 +161,6 @@ def test_plugin_events_in_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     assert teardown.exception == "ValueError"
     strict = problems[("test_mix.py::test_strict_xpass", "call")]
     assert strict.line == 27  # no traceback: the test's own line
-    assert res.markers["test_mix.py::test_marked"] == ("integration",)
     assert set(res.durations) == {
         "test_mix.py::test_pass",
         "test_mix.py::test_fail",
@@ -356,7 +355,6 @@ def test_judge_integration_without_context_split() -> None:
         counts={"passed": 2},
         durations={"t::a": 0.1},
         problems=(),
-        markers={},
         integration_selected=2,
         contexts=False,
     )
@@ -373,7 +371,6 @@ def test_judge_integration_without_context_split() -> None:
         counts={"passed": 2},
         durations={},
         problems=(),
-        markers={},
         integration_selected=1,
         contexts=True,
         dynamic_context="test_function",

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from qualgate.context import GateContext
+from qualgate.errors import GateError
 from qualgate.gates.run_tests import cov as cov_mod
 from qualgate.gates.run_tests import execute, judge, shards
 from qualgate.options import Kind, Option
@@ -122,7 +123,14 @@ def run(ctx: GateContext) -> Verdict:
         coverage_ms = 0
         fragments = sorted(workdir.glob(".coverage.*"))
         tests_ran = res.ran > 0 or res.counts.get("skipped", 0) > 0
-        if tests_ran and fragments and res.measuring:
+        if tests_ran and not (fragments and res.measuring):
+            # Thresholds cannot be judged without data: never a pass by omission.
+            raise GateError(
+                "the tests ran but coverage recorded no data",
+                f"check that `{python} -m coverage run -m pytest` writes a data file "
+                "(coverage >= 5 is needed)",
+            )
+        if tests_ran:
             ctx.progress("combining coverage data")
             out_dir.mkdir(parents=True, exist_ok=True)
             label = shard.label if shard else "run-tests"

@@ -37,7 +37,6 @@ class TestResults:
     counts: Mapping[str, int]
     durations: Mapping[str, float]
     problems: tuple[Problem, ...]
-    markers: Mapping[str, tuple[str, ...]]
     running: tuple[str, ...] = ()
     started: bool = False
     finished: bool = False
@@ -85,7 +84,6 @@ def parse(events: Iterable[Mapping[str, Any]], relpath: Any) -> TestResults:
     """Fold plugin events into `TestResults`; ``relpath`` makes paths root-relative."""
     counts = dict.fromkeys(OUTCOMES, 0)
     durations: dict[str, float] = {}
-    markers: dict[str, tuple[str, ...]] = {}
     problems: list[Problem] = []
     started: dict[str, None] = {}
     info: dict[str, Any] = {"integration_selected": 0}
@@ -117,7 +115,6 @@ def parse(events: Iterable[Mapping[str, Any]], relpath: Any) -> TestResults:
             nodeid = str(event["nodeid"])
             started.pop(nodeid, None)
             order[nodeid] = None
-            markers[nodeid] = tuple(event.get("markers") or ())
             for phase in event.get("phases") or ():
                 report = {**phase, "nodeid": nodeid, "location": event.get("location")}
                 durations[nodeid] = durations.get(nodeid, 0.0) + float(phase.get("duration", 0))
@@ -130,7 +127,6 @@ def parse(events: Iterable[Mapping[str, Any]], relpath: Any) -> TestResults:
         counts=counts,
         durations=durations,
         problems=tuple(problems),
-        markers=markers,
         running=tuple(started),
         nodeids=tuple(order),
         **info,

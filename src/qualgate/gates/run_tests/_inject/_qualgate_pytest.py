@@ -256,6 +256,8 @@ def pytest_collection_modifyitems(
         items[:] = keep
     _state["kinds"] = every
     kinds = [every[i.nodeid] for i in items]
+    if _state["switch"] and not config.pluginmanager.has_plugin("qualgate-contexts"):
+        config.pluginmanager.register(ContextSwitcher(), "qualgate-contexts")
     worker = _worker_id(config)
     if worker is None or worker == "gw0":
         _events().write(
@@ -360,9 +362,12 @@ def pytest_runtest_logfinish(nodeid: str, location: tuple[str, int | None, str])
         _flush(nodeid)
 
 
-@pytest.hookimpl(hookwrapper=True, tryfirst=True)
-def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Generator[None]:
-    if _state.get("switch"):
+class ContextSwitcher:
+    """Registered only when the suite mixes unit and integration tests: labels coverage
+    contexts, switching only when the kind changes (so plain suites pay nothing)."""
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
         integration = bool(_state.get("kinds", {}).get(item.nodeid))
         category = INTEGRATION_CONTEXT if integration else UNIT_CONTEXT
         if category != _state.get("category"):
@@ -370,7 +375,6 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> 
             if cov is not None:
                 cov.switch_context(category)
             _state["category"] = category
-    yield
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -380,8 +384,6 @@ def pytest_runtest_makereport(
     outcome = yield
     report = outcome.get_result()
     # Extra report attributes travel with the report from xdist workers to the controller.
-    if call.when == "setup":
-        report.qualgate_markers = sorted({m.name for m in item.iter_markers()})
     if report.failed and call.excinfo is not None:
         report.qualgate_failure = _failure(item, call.excinfo)
 
@@ -438,13 +440,9 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
             "event": "test",
             "nodeid": report.nodeid,
             "location": [report.location[0], report.location[1]],
-            "markers": [],
             "phases": [],
         }
         _pending[report.nodeid] = test
-    markers = getattr(report, "qualgate_markers", None)
-    if markers:
-        test["markers"] = markers
     test["phases"].append(phase)
 
 
