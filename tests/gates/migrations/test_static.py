@@ -433,3 +433,12 @@ def test_touched_tables() -> None:
     assert rollback.touched_tables(rf) == ["users"]
     raw = graph.parse(revision("r", None, "op.execute('DROP TABLE x')", "pass"), "r.py")
     assert rollback.touched_tables(raw) is None
+
+
+def test_base_marks_graph_findings_of_untouched_files_existing(tmp_path: Path) -> None:
+    root = git_init(make_project(tmp_path, good_chain()))
+    (root / V / "0003_branch.py").write_text(revision("0003", "0001"), "utf-8")
+    code, _, findings = static(root, "--base", "main", "--disable", "empty-downgrade")
+    assert code == 1
+    heads = {f["path"]: f.get("existing", False) for f in by_rule(findings, "multiple-heads")}
+    assert heads == {f"{V}/0002_nick.py": True, f"{V}/0003_branch.py": False}

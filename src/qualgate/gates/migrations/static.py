@@ -6,6 +6,7 @@ Nothing here imports the project's code or touches a database.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import gc
 import time
 from collections.abc import Iterator
@@ -92,11 +93,20 @@ def analyze(ctx: GateContext, proj: project.AlembicProject) -> Static:
             sources.append(text)
             parsed.append(graph.parse(text, ctx.relpath(path)))
         chain = graph.build(parsed)
-        out = Static(parsed=parsed, chain=chain, findings=list(chain.findings))
+        added, modified = _new_since_base(ctx, [rf.path for rf in parsed])
+        graph_findings = list(chain.findings)
+        if ctx.base is not None:
+            # Judged against --base: a graph problem only in untouched files predates it.
+            changed = added | modified
+            graph_findings = [
+                f if f.path in changed else dataclasses.replace(f, existing=True)
+                for f in graph_findings
+            ]
+        out = Static(parsed=parsed, chain=chain, findings=list(graph_findings))
         out.checks.append(
             Check(
                 name=graph.CHECK,
-                status=Status.FAIL if any(f.blocking for f in chain.findings) else Status.PASS,
+                status=Status.FAIL if any(f.blocking for f in graph_findings) else Status.PASS,
                 duration_ms=int((time.monotonic() - t0) * 1000),
                 findings=len(chain.findings),
                 summary=f"{plural(len(chain.revisions), 'revision')}, "
@@ -105,7 +115,6 @@ def analyze(ctx: GateContext, proj: project.AlembicProject) -> Static:
         )
         t1 = time.monotonic()
         dialect = _dialect(ctx, proj, sources)
-        added, modified = _new_since_base(ctx, [rf.path for rf in parsed])
         lint_findings = _lint(ctx, parsed, added, modified, dialect)
         out.findings += lint_findings
         out.checks.append(
