@@ -96,3 +96,6 @@ def fake_gate(monkeypatch: pytest.MonkeyPatch) -> str:
         GateInfo(name="fake", module="tests.fake_gate", help="A fake gate.", wrapper="-"),
     )
     return "fake"
+
+# Fixture projects carry their own tests; they are run by the gates under test, not by us.
+collect_ignore = ["fixtures"]

@@ -269,14 +269,8 @@ def _invoke_gate(name: str, specs: Sequence[Any], kwargs: Mapping[str, Any]) -> 
             started=t0,
             config_file=config_file,
         )
-        verdict = run_gate(gate_ctx)
-        verdict = finalize(
-            verdict,
-            gate_ctx,
-            started_at=verdict.started_at,
-            t0=t0,
-            require=require,
-            reproduce=reproduce,
+        verdict = run_gate(
+            gate_ctx, require=require, reproduce=reproduce, started_at=started_at, t0=t0
         )
     except GateError as exc:
         verdict = finalize(

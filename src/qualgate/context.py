@@ -94,4 +94,3 @@ class GateContext:
             if path.exists():
                 return str(path)
         return sys.executable
-

@@ -45,12 +45,19 @@ def error_verdict(gate: str, reason: str, hint: str | None = None) -> Verdict:
     )
 
 
-def run_gate(ctx: GateContext) -> Verdict:
+def run_gate(
+    ctx: GateContext,
+    *,
+    require: bool = False,
+    reproduce: str = "",
+    started_at: str | None = None,
+    t0: float | None = None,
+) -> Verdict:
     """Run ``ctx.gate`` inside the error boundary and fill in the verdict's envelope."""
     from qualgate import gates
 
-    started_at = utc_now()
-    t0 = time.monotonic()
+    started_at = started_at or utc_now()
+    t0 = time.monotonic() if t0 is None else t0
     try:
         verdict = gates.load(ctx.gate).run(ctx)
     except GateError as exc:
@@ -67,7 +74,9 @@ def run_gate(ctx: GateContext) -> Verdict:
             f"internal error: {type(exc).__name__}: {exc}",
             f"rerun with --debug for the traceback (`qualgate {ctx.gate} --debug`) and report it",
         )
-    return finalize(verdict, ctx, started_at=started_at, t0=t0)
+    return finalize(
+        verdict, ctx, started_at=started_at, t0=t0, require=require, reproduce=reproduce
+    )
 
 
 def finalize(

@@ -101,7 +101,7 @@ def test_github_format_writes_annotations_and_step_summary(
     assert run.code == 1
     assert run.stdout.splitlines() == [
         "::error file=app.py,line=2,title=qualgate fake%3A F1::bad thing",
-        "qualgate fake: fail - 1 findings",
+        "qualgate fake: fail - 1 finding",
     ]
     text = summary.read_text(encoding="utf-8")
     assert text.startswith("# earlier step\n\n<!-- qualgate:fake -->\n### ❌ qualgate fake: fail\n")

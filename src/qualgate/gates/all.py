@@ -95,8 +95,7 @@ def _run_one(ctx: GateContext, gate: str) -> Verdict:
             error_verdict(gate, exc.reason, exc.hint), fallback, started_at=started_at, t0=t0
         )
     ctx.progress(f"running {gate}")
-    verdict = run_gate(sub)
-    verdict = finalize(verdict, sub, started_at=verdict.started_at, t0=t0, require=require)
+    verdict = run_gate(sub, require=require, started_at=started_at, t0=t0)
     verdict = verdict.replace(reproduce=shlex.join(["qualgate", gate, verdict.project.root]))
     # The combined verdict carries everything even when a gate's own file cannot be written.
     with contextlib.suppress(OSError):

@@ -118,10 +118,19 @@ def _number(value: float | None) -> str:
     return "n/a" if value is None else f"{value:g}"
 
 
+def _program(command: tuple[str, ...] | None) -> str:
+    """The tool a command runs: ``ruff`` for ``.venv/bin/ruff``, ``mypy`` for ``python -m mypy``."""
+    if not command:
+        return ""
+    if "-m" in command[:-1]:
+        return command[command.index("-m") + 1]
+    return PurePosixPath(command[0].replace("\\", "/")).name
+
+
 def _check_rows(checks: Iterable[Check]) -> list[str]:
     rows = ["| Check | Status | Findings | Time | Tool |", "| --- | --- | ---: | ---: | --- |"]
     for c in checks:
-        program = PurePosixPath(c.command[0].replace("\\", "/")).name if c.command else ""
+        program = _program(c.command)
         tool = " ".join(x for x in (program, c.tool_version or "") if x)
         note = f"<br>{escape(c.summary)}" if c.summary else ""
         rows.append(
