@@ -97,5 +97,6 @@ def fake_gate(monkeypatch: pytest.MonkeyPatch) -> str:
     )
     return "fake"
 
+
 # Fixture projects carry their own tests; they are run by the gates under test, not by us.
 collect_ignore = ["fixtures"]
