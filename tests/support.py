@@ -54,7 +54,9 @@ def run_qualgate(*args: str, env: Mapping[str, str] | None = None, input: str | 
     has_format = "--format" in argv or any(a.startswith("--format=") for a in argv)
     plain = {"schema", "config", "--help", "--version"}
     if not has_format and argv and argv[0] not in plain:
-        argv += ["--format", "json"]
+        # Before `--`: what follows it belongs to the gate's tool.
+        cut = argv.index("--") if "--" in argv else len(argv)
+        argv[cut:cut] = ["--format", "json"]
     result = CliRunner().invoke(cli, argv, env=dict(env or {}), input=input)
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         raise result.exception

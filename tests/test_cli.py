@@ -228,3 +228,13 @@ def test_config_command_masks_passwords(fake_gate: str, project: Path) -> None:
     )
     assert "topsecret" not in run.stdout
     assert json.loads(run.stdout)["gates"]["fake"]["names"]["value"] == ["mysql://root:***@db/x"]
+
+
+def test_merge_with_bad_input_is_an_error_verdict(tmp_path: Path) -> None:
+    bogus = tmp_path / "shard.json"
+    bogus.write_text("{not json", encoding="utf-8")
+    run = run_qualgate("merge", str(bogus), "--root", str(tmp_path))
+    assert run.code == 2
+    assert run.verdict is not None
+    assert run.verdict["gate"] == "run-tests"
+    assert "Traceback" not in run.stdout + run.stderr

@@ -128,3 +128,15 @@ def test_tool_version(tmp_path: Path) -> None:
     silent.write_text("#!/bin/sh\necho no version here\n", encoding="utf-8")
     silent.chmod(0o755)
     assert process.tool_version((str(silent),)) is None
+
+
+def test_env_none_removes_a_variable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("QG_GONE", "inherited")
+    code = "import os; print(os.environ.get('QG_GONE', 'unset'), os.environ['QG_NEW'])"
+    done = process.run(
+        [sys.executable, "-c", code],
+        cwd=tmp_path,
+        timeout=30,
+        env={"QG_GONE": None, "QG_NEW": "x"},
+    )
+    assert done.stdout == "unset x\n"

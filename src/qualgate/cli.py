@@ -489,6 +489,12 @@ def merge_command(
         verdict = merge.merge([Path(v) for v in verdicts], root_path)
     except GateError as exc:
         verdict = error_verdict("run-tests", exc.reason, exc.hint).replace(started_at=utc_now())
+    except Exception as exc:  # noqa: BLE001 - the same error boundary as a gate run
+        verdict = error_verdict(
+            "run-tests",
+            f"internal error: {type(exc).__name__}: {exc}",
+            "report it with the shard verdicts that caused it",
+        ).replace(started_at=utc_now())
     target = Path(verdict_dir) if verdict_dir else root_path / ".qualgate" / "verdicts"
     return finish(verdict, fmt, reports, target)
 

@@ -62,7 +62,7 @@ def run(
     *,
     cwd: Path | str,
     timeout: float | None,
-    env: Mapping[str, str] | None = None,
+    env: Mapping[str, str | None] | None = None,
     stdin: str | None = None,
     install_hint: str | None = None,
 ) -> Completed:
@@ -70,10 +70,18 @@ def run(
 
     Raises `ToolMissing` when the executable does not exist and `ToolTimeout` when it
     runs past ``timeout`` seconds (the process group is killed first). Ctrl-C kills
-    the group and re-raises `KeyboardInterrupt`.
+    the group and re-raises `KeyboardInterrupt`. ``env`` adds to our environment; a
+    ``None`` value removes that variable.
     """
     args = [str(a) for a in argv]
-    full_env = None if env is None else {**os.environ, **env}
+    full_env = None
+    if env is not None:
+        full_env = dict(os.environ)
+        for key, value in env.items():
+            if value is None:
+                full_env.pop(key, None)
+            else:
+                full_env[key] = value
     start = time.monotonic()
     try:
         proc = subprocess.Popen(
