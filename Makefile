@@ -19,7 +19,7 @@ venv: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/qualgate all examples/demo-service
 
-# The whole test suite (in parallel on every core), under coverage of our own package.
+# The whole test suite through our own run-tests gate (every core, coverage >= 90%).
 test: $(STAMP)
 	./tools/ci/test-suite.sh $(PYTEST_ARGS)
 
