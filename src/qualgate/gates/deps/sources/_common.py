@@ -115,6 +115,37 @@ def toml_package_lines(text: str, table: str = "package") -> list[int | None]:
     return lines
 
 
+@dataclass(frozen=True, kw_only=True, slots=True)
+class TomlLock:
+    """A TOML lock file read up to its package entries (poetry, uv, pdm, pylock)."""
+
+    parsed: Parsed
+    relpath: str
+    data: dict[str, Any]
+    # Each ``[[table]]`` entry (a table with a string ``name``) and the line of its name.
+    entries: list[tuple[dict[str, Any], int | None]]
+
+
+def read_toml_lock(path: Path, rel: Rel, table: str = "package") -> TomlLock:
+    """Read a TOML lock file's ``[[table]]`` entries, each with its line; malformed -> error."""
+    parsed = Parsed()
+    relpath = rel(path)
+    parsed.files.append(relpath)
+    text = read_text(path)
+    data = load_toml(text)
+    packages = data.get(table, [])
+    if not isinstance(packages, list):
+        raise SourceError(f"[[{table}]] is not an array of tables")
+    lines = toml_package_lines(text, table)
+    entries: list[tuple[dict[str, Any], int | None]] = []
+    for index, entry in enumerate(packages):
+        line = lines[index] if index < len(lines) else None
+        if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
+            raise SourceError(f"a [[{table}]] entry has no name", line)
+        entries.append((entry, line))
+    return TomlLock(parsed=parsed, relpath=relpath, data=data, entries=entries)
+
+
 # `name==version`, by far the most common line of a lock-like requirement file: read without
 # the full PEP 508 parser, which costs a quarter of a millisecond per line.
 _SIMPLE_PIN = re.compile(

@@ -7,11 +7,8 @@ from pathlib import Path
 from qualgate.gates.deps.sources._common import (
     Parsed,
     Rel,
-    SourceError,
-    load_toml,
     pinned,
-    read_text,
-    toml_package_lines,
+    read_toml_lock,
     unscannable,
 )
 
@@ -20,19 +17,9 @@ _LOCAL_SOURCES = ("git", "directory", "file", "url")
 
 
 def parse(path: Path, rel: Rel) -> Parsed:
-    parsed = Parsed()
-    relpath = rel(path)
-    parsed.files.append(relpath)
-    text = read_text(path)
-    data = load_toml(text)
-    packages = data.get("package", [])
-    if not isinstance(packages, list):
-        raise SourceError("[[package]] is not an array of tables")
-    lines = toml_package_lines(text)
-    for index, entry in enumerate(packages):
-        line = lines[index] if index < len(lines) else None
-        if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
-            raise SourceError("a [[package]] entry has no name", line)
+    lock = read_toml_lock(path, rel)
+    parsed, relpath = lock.parsed, lock.relpath
+    for entry, line in lock.entries:
         source = entry.get("source")
         # Poetry < 1.2 marks dev packages with category = "dev".
         dev = entry.get("category") == "dev"

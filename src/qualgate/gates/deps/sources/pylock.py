@@ -8,10 +8,8 @@ from qualgate.gates.deps.sources._common import (
     Parsed,
     Rel,
     SourceError,
-    load_toml,
     pinned,
-    read_text,
-    toml_package_lines,
+    read_toml_lock,
     unscannable,
 )
 
@@ -20,21 +18,11 @@ _LOCAL_KEYS = ("vcs", "directory", "archive")
 
 
 def parse(path: Path, rel: Rel) -> Parsed:
-    parsed = Parsed()
-    relpath = rel(path)
-    parsed.files.append(relpath)
-    text = read_text(path)
-    data = load_toml(text)
-    if "lock-version" not in data:
+    lock = read_toml_lock(path, rel, "packages")
+    if "lock-version" not in lock.data:
         raise SourceError("not a PEP 751 lock file: no lock-version key", 1)
-    packages = data.get("packages", [])
-    if not isinstance(packages, list):
-        raise SourceError("[[packages]] is not an array of tables")
-    lines = toml_package_lines(text, "packages")
-    for index, entry in enumerate(packages):
-        line = lines[index] if index < len(lines) else None
-        if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
-            raise SourceError("a [[packages]] entry has no name", line)
+    parsed, relpath = lock.parsed, lock.relpath
+    for entry, line in lock.entries:
         marker = entry.get("marker") if isinstance(entry.get("marker"), str) else None
         local = next((k for k in _LOCAL_KEYS if k in entry), None)
         if local is not None:
