@@ -509,3 +509,20 @@ def test_collection_errors_with_the_rest_of_the_suite_running(tmp_path: Path) ->
     assert run.code == 1
     assert run.verdict["summary"].startswith("1 file could not be collected; 1 passed")
     assert run.rules() == ["collection-error"]
+
+
+def test_project_without_coverage_config_is_not_charged_for_our_plugin(tmp_path: Path) -> None:
+    # No [tool.coverage] source: coverage measures whatever runs outside site-packages,
+    # which includes qualgate's injected plugin when qualgate is installed from a checkout.
+    project = write_files(
+        tmp_path / "bare",
+        {
+            "calc.py": "def add(a, b):\n    return a + b\n",
+            "test_calc.py": "from calc import add\n\ndef test_add():\n    assert add(1, 2) == 3\n",
+        },
+    )
+    run = rt(project, "--", "-p", "no:cacheprovider")
+    assert run.code == 0, run.stdout
+    files = run.verdict["metrics"]["files"]
+    assert not [f for f in files if "_qualgate" in f or "/qualgate/" in f], files
+    assert run.verdict["metrics"]["coverage"] == 100.0

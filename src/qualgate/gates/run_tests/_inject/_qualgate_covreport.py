@@ -11,7 +11,10 @@ would. Writes ``{"ok": true}`` or ``{"ok": false, "error": ...}`` to ``OUT_JSON 
 from __future__ import annotations
 
 import json
+import os
 import sys
+
+_HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def main(argv: list[str]) -> int:
@@ -33,7 +36,10 @@ def main(argv: list[str]) -> int:
             stage = "load"
             cov.load()
         stage = "report"
-        cov.json_report(outfile=out, show_contexts=contexts, ignore_errors=True)
+        # Our own injected plugin runs in the measured process: without a `source` setting
+        # coverage would count it as the project's code. The project's omit still applies.
+        omit = [*(cov.get_option("report:omit") or []), os.path.join(_HERE, "*")]
+        cov.json_report(outfile=out, show_contexts=contexts, ignore_errors=True, omit=omit)
         status["version"] = coverage.__version__
     except Exception as exc:  # noqa: BLE001 - reported to the gate as data
         status = {"ok": False, "stage": stage, "error": f"{type(exc).__name__}: {exc}"}
