@@ -38,7 +38,8 @@ def main(argv: list[str]) -> int:
         stage = "report"
         # Our own injected plugin runs in the measured process: without a `source` setting
         # coverage would count it as the project's code. The project's omit still applies.
-        omit = [*(cov.get_option("report:omit") or []), os.path.join(_HERE, "*")]
+        configured = cov.get_option("report:omit")
+        omit = [*(configured if isinstance(configured, list) else []), os.path.join(_HERE, "*")]
         cov.json_report(outfile=out, show_contexts=contexts, ignore_errors=True, omit=omit)
         status["version"] = coverage.__version__
     except Exception as exc:  # noqa: BLE001 - reported to the gate as data
