@@ -6,7 +6,6 @@ the invoked gate's module is imported, so ``qualgate --version`` stays fast.
 
 from __future__ import annotations
 
-import json
 import os
 import shlex
 import sys
@@ -22,7 +21,7 @@ from qualgate import __version__
 from qualgate.gates import GATES
 from qualgate.render import RENDERERS
 
-_FORMATS = tuple(RENDERERS)
+FORMATS = tuple(RENDERERS)
 _EXTRA = "qualgate.extra_args"
 _OTHER_COMMANDS = {
     "config": "Show the effective configuration of each gate and where each value comes from.",
@@ -94,7 +93,7 @@ def _shared_params() -> list[click.Parameter]:
         click.Argument(["path"], required=False, default=".", type=click.Path()),
         click.Option(
             ["--format", "fmt"],
-            type=click.Choice(_FORMATS),
+            type=click.Choice(FORMATS),
             default="text",
             show_default=True,
             help="What stdout holds. With json: exactly one verdict document.",
@@ -115,7 +114,7 @@ def _shared_params() -> list[click.Parameter]:
     ]
 
 
-def _gate_specs(name: str) -> tuple[Any, tuple[Any, ...]]:
+def gate_specs(name: str) -> tuple[Any, tuple[Any, ...]]:
     from qualgate import gates
     from qualgate.options import common_options
 
@@ -125,7 +124,7 @@ def _gate_specs(name: str) -> tuple[Any, tuple[Any, ...]]:
 
 
 def build_gate_command(name: str) -> click.Command:
-    module, specs = _gate_specs(name)
+    module, specs = gate_specs(name)
     info = GATES[name]
     params = _shared_params() + [_click_option(o) for o in specs]
 
@@ -177,7 +176,7 @@ def _unavailable_gate_command(name: str, exc: Exception) -> click.Command:
 # Running a gate
 
 
-def _given_values(ctx: click.Context, specs: Sequence[Any]) -> dict[str, tuple[Any, str]]:
+def given_values(ctx: click.Context, specs: Sequence[Any]) -> dict[str, tuple[Any, str]]:
     from qualgate.config import Source
 
     given: dict[str, tuple[Any, str]] = {}
@@ -220,13 +219,13 @@ def _reproduce(name: str, path: str, ctx: click.Context) -> str:
     return shlex.join(words)
 
 
-def _parse_reports(reports: Sequence[str]) -> list[tuple[str, Path]]:
+def parse_reports(reports: Sequence[str]) -> list[tuple[str, Path]]:
     parsed = []
     for item in reports:
         fmt, sep, path = item.partition(":")
         if not sep or not path or fmt not in RENDERERS:
             raise click.BadParameter(
-                f"{item!r}: expected FMT:PATH with FMT one of {', '.join(_FORMATS)}",
+                f"{item!r}: expected FMT:PATH with FMT one of {', '.join(FORMATS)}",
                 param_hint="--report",
             )
         parsed.append((fmt, Path(path)))
@@ -240,7 +239,7 @@ def _invoke_gate(name: str, specs: Sequence[Any], kwargs: Mapping[str, Any]) -> 
     from qualgate.runner import error_verdict, finalize, run_gate, utc_now
 
     ctx = click.get_current_context()
-    reports = _parse_reports(kwargs["report"])
+    reports = parse_reports(kwargs["report"])
     fmt: str = kwargs["fmt"]
     root = Path(kwargs["path"]).resolve()
     debug = bool(kwargs["debug"])
@@ -254,7 +253,7 @@ def _invoke_gate(name: str, specs: Sequence[Any], kwargs: Mapping[str, Any]) -> 
             raise GateError(f"project root {kwargs['path']} is not a directory")
         config_file = Path(kwargs["config_file"]) if kwargs["config_file"] else None
         config = load_config(root, config_file, GATES)
-        resolved = resolve(name, specs, _given_values(ctx, specs), config, root)
+        resolved = resolve(name, specs, given_values(ctx, specs), config, root)
         values = {key: r.value for key, r in resolved.items()}
         verdict_dir = values["verdict-dir"]
         require = bool(values["require"])
@@ -336,7 +335,12 @@ class QualgateGroup(click.Group):
                 return build_gate_command(cmd_name)
             except Exception as exc:  # noqa: BLE001 - a gate that cannot load still answers
                 return _unavailable_gate_command(cmd_name, exc)
-        return _OTHER.get(cmd_name)
+        if cmd_name in _OTHER_COMMANDS:
+            from qualgate import commands
+
+            command: click.Command = getattr(commands, f"{cmd_name}_command")
+            return command
+        return None
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = [(n, g.help) for n, g in GATES.items()] + list(_OTHER_COMMANDS.items())
@@ -391,119 +395,6 @@ def cli() -> None:
     Each gate answers with a verdict (pass/fail/error) and an exit code: 0 pass,
     1 fail, 2 error. Use --format json for one machine-readable verdict on stdout.
     """
-
-
-# ---------------------------------------------------------------------------
-# Other commands
-
-
-@click.command("schema")
-def schema_command() -> None:
-    """Print the verdict JSON Schema."""
-    from qualgate.verdict import schema_path
-
-    click.echo(schema_path().read_text(encoding="utf-8"), nl=False)
-
-
-@click.command("config")
-@click.argument("path", required=False, default=".", type=click.Path(file_okay=False))
-@click.option("--gate", "gate_names", multiple=True, help="Only this gate (repeatable).")
-@click.option("--config", "config_file", type=click.Path(dir_okay=False))
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
-@click.pass_context
-def config_command(
-    ctx: click.Context, path: str, gate_names: tuple[str, ...], config_file: str | None, fmt: str
-) -> int:
-    """Show the effective configuration and where each value comes from."""
-    from qualgate.config import load_config, resolve
-    from qualgate.errors import ConfigError
-
-    root = Path(path).resolve()
-    unknown = [g for g in gate_names if g not in GATES]
-    if unknown:
-        raise click.BadParameter(
-            f"unknown gate {unknown[0]!r}; gates: {', '.join(GATES)}", param_hint="--gate"
-        )
-    try:
-        config = load_config(root, Path(config_file) if config_file else None, GATES)
-        report: dict[str, dict[str, dict[str, Any]]] = {}
-        for name in gate_names or tuple(GATES):
-            _module, specs = _gate_specs(name)
-            command = build_gate_command(name)
-            sub = command.make_context(name, [str(root)], parent=ctx.find_root())
-            resolved = resolve(name, specs, _given_values(sub, specs), config, root)
-            actions = {s.name for s in specs if s.action is not None}
-            report[name] = {
-                key: {"value": _plain(r.value), "source": r.source}
-                for key, r in resolved.items()
-                if key not in actions
-            }
-    except ConfigError as exc:
-        click.echo(f"qualgate config: {exc.reason}", err=True)
-        if exc.hint:
-            click.echo(f"  hint: {exc.hint}", err=True)
-        return 2
-    if fmt == "json":
-        file_name = str(config.path) if config.path else None
-        click.echo(json.dumps({"config_file": file_name, "gates": report}, indent=2))
-        return 0
-    click.echo(f"# config file: {config.path or '(none: defaults)'}")
-    for name, values in report.items():
-        click.echo(f"\n[{config.prefix or 'tool.qualgate.'}{name}]")
-        for key, item in values.items():
-            click.echo(f"{key} = {json.dumps(item['value'])}  # {item['source']}")
-    return 0
-
-
-def _plain(value: Any) -> Any:
-    from qualgate.redact import mask
-
-    if isinstance(value, str):
-        return mask(value)
-    if isinstance(value, Path):
-        return str(value)
-    if isinstance(value, tuple):
-        return [_plain(v) for v in value]
-    return value
-
-
-@click.command("merge")
-@click.argument("verdicts", nargs=-1, required=True, type=click.Path(dir_okay=False))
-@click.option("--root", default=".", type=click.Path(file_okay=False), help="Project root.")
-@click.option("--format", "fmt", type=click.Choice(_FORMATS), default="text")
-@click.option("--report", multiple=True, metavar="FMT:PATH", help="Also write a rendering.")
-@click.option("--verdict-dir", type=click.Path(file_okay=False), default=None)
-def merge_command(
-    verdicts: tuple[str, ...], root: str, fmt: str, report: tuple[str, ...], verdict_dir: str | None
-) -> int:
-    """Combine run-tests shard verdicts (and their coverage data) into one verdict."""
-    import importlib
-
-    from qualgate.errors import GateError
-    from qualgate.runner import error_verdict, utc_now
-
-    root_path = Path(root).resolve()
-    reports = _parse_reports(report)
-    try:
-        merge = importlib.import_module("qualgate.gates.run_tests.merge")
-        verdict = merge.merge([Path(v) for v in verdicts], root_path)
-    except GateError as exc:
-        verdict = error_verdict("run-tests", exc.reason, exc.hint).replace(started_at=utc_now())
-    except Exception as exc:  # noqa: BLE001 - the same error boundary as a gate run
-        verdict = error_verdict(
-            "run-tests",
-            f"internal error: {type(exc).__name__}: {exc}",
-            "report it with the shard verdicts that caused it",
-        ).replace(started_at=utc_now())
-    target = Path(verdict_dir) if verdict_dir else root_path / ".qualgate" / "verdicts"
-    return finish(verdict, fmt, reports, target)
-
-
-_OTHER: dict[str, click.Command] = {
-    "schema": schema_command,
-    "config": config_command,
-    "merge": merge_command,
-}
 
 
 def main() -> None:
