@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -11,7 +12,11 @@ from typing import Any
 import pytest
 
 from qualgate.errors import GateError
-from qualgate.gates.run_tests._inject._qualgate_pytest import assign_shards, is_integration
+from qualgate.gates.run_tests._inject._qualgate_pytest import (
+    is_integration,
+    plan_shards,
+    shard_for,
+)
 from qualgate.gates.run_tests.merge import merge
 from qualgate.verdict import to_dict
 from tests.support import FIXTURES, assert_valid_verdict, run_qualgate, write_files
@@ -76,11 +81,15 @@ def test_shards_split_the_suite_by_file(sharded: dict[str, Any]) -> None:
         assert v["thresholds"] == []  # coverage of a slice is judged by merge, not here
         coverage_check = next(c for c in v["checks"] if c["name"] == "coverage")
         assert coverage_check["status"] == "skipped"
-        assert v["metrics"]["tests_collected"] == 10
-    # No durations yet: files weigh their test count. test_ops.py (7) alone in shard 1,
-    # test_report.py (2) and integration/test_flow.py (1) in shard 2.
-    assert v1["metrics"]["passed"] == 7
-    assert v2["metrics"]["passed"] == 3
+    # No durations yet: each file goes by a stable hash of its path. test_report.py (2)
+    # and integration/test_flow.py (1) in shard 1, test_ops.py (7) in shard 2; a shard
+    # collects only its own files.
+    assert shard_for("tests/test_ops.py", 2, {}) == 2
+    assert shard_for("tests/test_report.py", 2, {}) == 1
+    assert shard_for("tests/integration/test_flow.py", 2, {}) == 1
+    assert (v1["metrics"]["passed"], v1["metrics"]["tests_collected"]) == (3, 3)
+    assert (v2["metrics"]["passed"], v2["metrics"]["tests_collected"]) == (7, 7)
+    assert v1["metrics"]["tests_deselected"] == v2["metrics"]["tests_deselected"] == 0
     info = v1["metrics"]["shard"]
     assert (info["index"], info["count"]) == (1, 2)
     assert info["coverage_data"] == ".qualgate/coverage/shard-1-of-2.coverage"
@@ -211,14 +220,16 @@ def test_failures_in_a_shard_fail_the_merge(tmp_path: Path) -> None:
         },
     )
     verdicts = []
+    # By path hash: test_a.py and test_b.py in shard 3, test_c.py in shard 2.
+    assert [shard_for(f"test_{x}.py", 4, {}) for x in "abc"] == [3, 3, 2]
     for k in (1, 2, 3, 4):
         out = tmp_path / f"s{k}.json"
         v = shard_run(project, f"{k}/4", out, "--coverage-min", "0")
         verdicts.append(out)
-        if k == 4:
-            # Three files, four shards: the last slice is empty, and says so.
+        if k in (1, 4):
+            # Three files, four shards: empty slices say so.
             assert v["status"] == "skipped"
-            assert v["summary"] == "shard 4/4 holds no tests (3 in all)"
+            assert v["summary"] == f"shard {k}/4 holds no tests (3 test files in other shards)"
     run = run_qualgate("merge", *map(str, verdicts), "--root", str(project))
     assert run.code == 1
     [finding] = run.findings
@@ -230,31 +241,30 @@ def test_failures_in_a_shard_fail_the_merge(tmp_path: Path) -> None:
 # The slicing rule itself (runs inside pytest; a plain function)
 
 
-def test_assign_shards_by_test_count_without_durations() -> None:
-    tests = [f"t/test_a.py::t{i}" for i in range(4)] + [
-        "t/test_b.py::x",
-        "t/test_b.py::y",
-        "t/test_c.py::z",
-        "t/test_d.py::w",
-    ]
-    assert assign_shards(tests, 2, None) == {
-        "t/test_a.py": 1,
-        "t/test_b.py": 2,
-        "t/test_c.py": 2,
-        "t/test_d.py": 2,
-    }
-    # Deterministic: the order of collection does not matter.
-    assert assign_shards(list(reversed(tests)), 2, None) == assign_shards(tests, 2, None)
+def test_shard_for_without_durations_hashes_the_path() -> None:
+    files = [f"tests/test_{n}.py" for n in range(200)]
+    # Deterministic, every file in exactly one shard, and every shard gets some.
+    for count in (1, 2, 3, 7):
+        owners = [shard_for(f, count, {}) for f in files]
+        assert owners == [shard_for(f, count, {}) for f in files]
+        assert set(owners) == set(range(1, count + 1))
+    # Stable across processes and releases: a fixed function of the path (sha256).
+    assert [shard_for(f, 4, {}) for f in ("test_a.py", "test_b.py", "test_c.py")] == [3, 3, 2]
 
 
-def test_assign_shards_balances_recorded_durations() -> None:
-    tests = ["a.py::1", "a.py::2", "b.py::1", "c.py::1", "d.py::1"]
-    durations = {"a.py::1": 0.1, "a.py::2": 0.1, "b.py::1": 5.0, "c.py::1": 3.0}
-    # d.py is unknown: it weighs the median of the known (0.1, 0.1, 3.0, 5.0) = 1.55.
-    # b (5) -> 1; c (3) -> 2; d (1.55) -> 2; a (0.2) -> 2: loads 5 and 4.75.
-    assert assign_shards(tests, 2, durations) == {"b.py": 1, "c.py": 2, "d.py": 2, "a.py": 2}
-    every = assign_shards(tests, 3, durations)
-    assert sorted(set(every.values())) == [1, 2, 3]
+def test_plan_shards_balances_recorded_durations() -> None:
+    durations = {"a.py::1": 0.1, "a.py::2": 0.1, "b.py::1": 5.0, "c.py::1": 3.0, "d.py::1": 1.5}
+    # Heaviest first to the lightest shard: b (5) -> 1; c (3) -> 2; d (1.5) -> 2;
+    # a (0.2) -> 2: loads 5 and 4.7.
+    plan = plan_shards(durations, 2)
+    assert plan == {"b.py": 1, "c.py": 2, "d.py": 2, "a.py": 2}
+    # Planned files follow the plan; a file the plan does not know goes by hash.
+    assert shard_for("b.py", 2, plan) == 1
+    assert shard_for("e.py", 2, plan) == shard_for("e.py", 2, {})
+    assert sorted(set(plan_shards(durations, 3).values())) == [1, 2, 3]
+    assert plan_shards(None, 2) == {} == plan_shards({}, 3)
+    # Deterministic: the order of the recorded durations does not matter.
+    assert plan_shards(dict(reversed(list(durations.items()))), 2) == plan
 
 
 def test_is_integration() -> None:
@@ -264,3 +274,40 @@ def test_is_integration() -> None:
         "tests/integrationx/x.py::t", set(), "integration", ["tests/integration"]
     )
     assert not is_integration("tests/x.py::t", {"slow"}, "integration", ["tests/integration/"])
+
+
+def test_a_shard_never_imports_another_shards_test_files(tmp_path: Path) -> None:
+    # Every module logs its import; the shard must import its own test files only,
+    # while conftest.py and non-test modules always load.
+    log = "import pathlib, os\npathlib.Path(os.environ['IMPORT_LOG']).open('a').write({!r})\n"
+    files = {
+        "pyproject.toml": '[tool.pytest.ini_options]\ntestpaths = ["tests"]\n',
+        "tests/conftest.py": log.format("conftest\n") + "import helpers  # noqa\n",
+        "tests/helpers.py": log.format("helpers\n"),
+    }
+    names = [f"tests/test_m{n}.py" for n in range(6)] + ["tests/sub/test_deep.py"]
+    for name in names:
+        files[name] = log.format(name + "\n") + "\n\ndef test_it():\n    pass\n"
+    project = write_files(tmp_path / "p", files)
+    imported: dict[int, list[str]] = {}
+    verdicts = []
+    for k in (1, 2):
+        record = tmp_path / f"imports-{k}.log"
+        os.environ["IMPORT_LOG"] = str(record)
+        try:
+            out = tmp_path / f"s{k}.json"
+            v = shard_run(
+                project, f"{k}/2", out, "--coverage-min", "0", "--", "-p", "no:cacheprovider"
+            )
+        finally:
+            del os.environ["IMPORT_LOG"]
+        verdicts.append(out)
+        imported[k] = record.read_text().split()
+        own = sorted(n for n in names if shard_for(n, 2, {}) == k)
+        assert own, "both shards should hold files in this layout"
+        assert sorted(n for n in imported[k] if n.startswith("tests/")) == own
+        assert {"conftest", "helpers"} <= set(imported[k])
+        assert v["metrics"]["passed"] == v["metrics"]["tests_collected"] == len(own)
+    run = run_qualgate("merge", *map(str, verdicts), "--root", str(project))
+    assert run.code == 0, run.stdout
+    assert run.verdict["metrics"]["passed"] == run.verdict["metrics"]["tests_collected"] == 7

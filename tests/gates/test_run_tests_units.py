@@ -47,6 +47,10 @@ def run_plugin(
     monkeypatch.setattr(plugin, "_coverage", lambda: fake)
     monkeypatch.setattr(plugin, "last_fake", fake, raising=False)
     events = project / "events.jsonl"
+    # A fresh events file and sink per run: an earlier in-process run may have left its
+    # sink open (a run that never reached unconfigure) or its events behind.
+    events.unlink(missing_ok=True)
+    monkeypatch.setattr(plugin, "_sink", [])
     monkeypatch.chdir(project)
     monkeypatch.setenv("QUALGATE_RT_EVENTS", str(events))
     for key, value in env.items():
@@ -184,12 +188,18 @@ def test_plugin_cuts_shards(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     _, second = run_plugin(
         project, monkeypatch, QUALGATE_RT_SHARD="2/2", QUALGATE_RT_DURATIONS=str(durations)
     )
-    # sub/test_other.py weighs 10; test_mix.py's 6 tests 1 each (unknown ones weigh the
-    # median, 1): by durations the slow file is alone in shard 1 (by count it would not be).
+    # sub/test_other.py weighs 10, test_mix.py 2 (its recorded tests): the slow file alone
+    # in shard 1 (by path hash alone it would be in shard 2, test_mix.py in shard 1).
+    assert (
+        plugin.shard_for("sub/test_other.py", 2, {}),
+        plugin.shard_for("test_mix.py", 2, {}),
+    ) == (2, 1)
     assert first.nodeids == ("sub/test_other.py::test_other",)
     assert first.selected == 1 and second.selected == 6
     assert first.partition == second.partition
-    assert first.collected_total == second.collected_total == 7
+    # Each shard collected (imported) only its own file.
+    assert (first.collected_total, second.collected_total) == (1, 6)
+    assert first.other_shard_files == second.other_shard_files == 1
 
 
 def test_plugin_deselection_and_collection_errors(
@@ -381,3 +391,20 @@ def test_judge_integration_without_context_split() -> None:
     verdict = judge.build(inputs, settings)
     assert "integration coverage not measured" in verdict.summary
     assert [t.name for t in verdict.thresholds] == ["coverage.total"]
+
+
+def test_plugin_cuts_files_named_on_the_command_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A path given to pytest is collected whatever pytest_ignore_collect says; the cut
+    # after collection still keeps it in its own shard only.
+    project = write_files(tmp_path / "p", SUITE)
+    named = "sub/test_other.py::test_other"
+    assert plugin.shard_for("sub/test_other.py", 2, {}) == 2
+    _, first = run_plugin(project, monkeypatch, named, QUALGATE_RT_SHARD="1/2")
+    _, second = run_plugin(project, monkeypatch, named, QUALGATE_RT_SHARD="2/2")
+    assert named not in first.nodeids
+    assert len(first.nodeids) == 6
+    assert all(n.startswith("test_mix.py::") for n in first.nodeids)
+    assert second.nodeids == (named,)
+    assert first.deselected == second.deselected == 0

@@ -99,7 +99,9 @@ def build(inputs: Inputs, settings: Settings) -> Verdict:
     }
     next_steps: list[str] = []
     empty_shard = (
-        settings.shard is not None and res.selected == 0 and (res.collected_total or 0) > 0
+        settings.shard is not None
+        and res.selected == 0
+        and ((res.collected_total or 0) > 0 or res.other_shard_files > 0)
     )
     no_tests = res.ran == 0 and counts.get("skipped", 0) == 0 and not collect_errors
     failing = counts.get("failed", 0) + counts.get("errors", 0)
@@ -114,7 +116,8 @@ def build(inputs: Inputs, settings: Settings) -> Verdict:
         next_steps.append("fix the import errors listed as collection-error findings")
     elif empty_shard:
         pytest_status = Status.SKIPPED
-        pytest_summary = f"shard {settings.shard} holds no tests ({res.collected_total} in all)"
+        elsewhere = plural(res.other_shard_files, "test file")
+        pytest_summary = f"shard {settings.shard} holds no tests ({elsewhere} in other shards)"
     elif no_tests:
         pytest_status = Status.FAIL
         pytest_summary = "no tests were collected"

@@ -135,7 +135,11 @@ def merge(paths: Sequence[Path], root: Path) -> Verdict:
     merged = results.parse(events, ctx.relpath)
     merged = dataclasses.replace(
         merged,
+        # Each shard collected only its own files: the suite is the sum of the slices.
+        collected_total=sum(r.collected_total or 0 for r in per_shard),
         selected=sum(r.selected or 0 for r in per_shard),
+        deselected=sum(r.deselected for r in per_shard),
+        other_shard_files=0,
         integration_selected=sum(r.integration_selected for r in per_shard),
         contexts=any(r.contexts for r in per_shard),
         stopped_early=any(r.stopped_early for r in per_shard),

@@ -45,6 +45,7 @@ class TestResults:
     selected: int | None = None
     deselected: int = 0
     partition: str | None = None
+    other_shard_files: int = 0
     integration_selected: int = 0
     contexts: bool = False
     stopped_early: bool = False
@@ -105,6 +106,7 @@ def parse(events: Iterable[Mapping[str, Any]], relpath: Any) -> TestResults:
             info["selected"] = int(event.get("selected", 0))
             info["deselected"] = int(event.get("deselected", 0))
             info["partition"] = event.get("partition")
+            info["other_shard_files"] = int(event.get("other_shard_files", 0))
             info["integration_selected"] = int(event.get("integration", 0))
             info["contexts"] = bool(event.get("contexts"))
         elif kind == "collect_error":

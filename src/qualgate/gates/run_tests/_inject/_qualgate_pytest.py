@@ -5,8 +5,10 @@ gate reads outcomes through a machine interface whatever the project's own pytes
 (``-q``, ``--tb=no``, ``-x``, a junit path of its own, xdist's ``-n``) and, when the suite
 hangs and is killed, still knows which tests had started and not finished. It also
 
-- cuts the deterministic ``--shard K/N`` slice (``$QUALGATE_RT_SHARD``) after collection,
-  balanced by the durations in ``$QUALGATE_RT_DURATIONS`` when given, else by file;
+- cuts the deterministic ``--shard K/N`` slice (``$QUALGATE_RT_SHARD``) by test file,
+  skipping other shards' test modules before they are imported (``pytest_ignore_collect``):
+  files with durations in ``$QUALGATE_RT_DURATIONS`` are balanced greedily, heaviest
+  first; any other file goes by a stable hash of its rootdir-relative path;
 - labels coverage contexts ``qualgate:unit`` / ``qualgate:integration`` around each test when
   both kinds are selected, so the gate can tell what the integration tests reached alone;
 - hands the running coverage configuration to subprocesses (xdist workers) so that they
@@ -22,7 +24,6 @@ import base64
 import hashlib
 import json
 import os
-import statistics
 import sys
 import threading
 from collections.abc import Generator, Iterable, Sequence
@@ -176,34 +177,93 @@ def is_integration(nodeid: str, markers: Iterable[str], marker: str, paths: Sequ
     return False
 
 
-def assign_shards(
-    tests: Sequence[str], count: int, durations: dict[str, float] | None
-) -> dict[str, int]:
-    """Map each test file (nodeid prefix) to a shard in 1..count, deterministically.
+def plan_shards(durations: dict[str, float] | None, count: int) -> dict[str, int]:
+    """Map each test file with recorded durations to a shard in 1..count.
 
     Files are the units, so module and class fixtures run in one shard only. A file
-    weighs the recorded durations of its tests (unknown tests weigh the median of the
-    known ones) or, without durations, its number of tests. Heaviest first, each goes to
-    the lightest shard so far (ties: file name, then the lower shard).
+    weighs the recorded durations of its tests; heaviest first, each goes to the lightest
+    shard so far (ties: file name, then the lower shard). Files without durations are
+    not planned here: `shard_for` places them by a hash of their path.
     """
-    files: dict[str, list[str]] = {}
-    for nodeid in tests:
-        files.setdefault(nodeid.split("::", 1)[0], []).append(nodeid)
-    known = [d for d in (durations or {}).values() if d >= 0]
-    default = statistics.median(known) if known else 1.0
     weights: dict[str, float] = {}
-    for name, ids in files.items():
-        if durations:
-            weights[name] = round(sum(durations.get(i, default) for i in ids), 6)
-        else:
-            weights[name] = float(len(ids))
+    for nodeid, seconds in (durations or {}).items():
+        name = nodeid.split("::", 1)[0]
+        weights[name] = weights.get(name, 0.0) + max(seconds, 0.0)
     loads = [0.0] * count
-    assignment: dict[str, int] = {}
-    for name in sorted(files, key=lambda f: (-weights[f], f)):
+    plan: dict[str, int] = {}
+    for name in sorted(weights, key=lambda f: (-round(weights[f], 6), f)):
         index = min(range(count), key=lambda k: (loads[k], k))
         loads[index] += weights[name]
-        assignment[name] = index + 1
-    return assignment
+        plan[name] = index + 1
+    return plan
+
+
+def shard_for(relfile: str, count: int, plan: dict[str, int]) -> int:
+    """The shard (1..count) of a root-relative test file: planned, else a stable hash.
+
+    The hash lets every shard place a file the plan does not know (a new file, or no
+    durations at all) alike without having seen the others' files.
+    """
+    planned = plan.get(relfile)
+    if planned is not None:
+        return planned
+    digest = hashlib.sha256(relfile.encode("utf-8")).digest()
+    return int.from_bytes(digest[:8], "big") % count + 1
+
+
+def _relfile(path: Path, rootpath: Path) -> str:
+    """``path`` as pytest spells it in node ids: relative to the rootdir, with ``/``."""
+    try:
+        return path.relative_to(rootpath).as_posix()
+    except ValueError:
+        return Path(os.path.relpath(path, rootpath)).as_posix()
+
+
+def _shard_setup(config: pytest.Config) -> tuple[int, int, dict[str, int]] | None:
+    """(index, count, plan) for ``$QUALGATE_RT_SHARD``, computed once per process."""
+    shard = _env("QUALGATE_RT_SHARD")
+    if not shard:
+        return None
+    cached = _state.get("shard_setup")
+    if cached is None:
+        index, count = (int(x) for x in shard.split("/"))
+        plan = plan_shards(_read_durations(_env("QUALGATE_RT_DURATIONS")), count)
+        cached = (index, count, plan)
+        _state["shard_setup"] = cached
+    return cached
+
+
+def _is_test_module(path: Path, config: pytest.Config) -> bool:
+    """Whether pytest's python plugin collects ``path`` as a test module (``python_files``)."""
+    patterns = config.getini("python_files") or ["test_*.py", "*_test.py"]
+    try:
+        from _pytest.pathlib import fnmatch_ex
+    except ImportError:  # pragma: no cover - present in every pytest we support
+        import fnmatch
+
+        return any(fnmatch.fnmatch(path.name, p) for p in patterns)
+    return any(fnmatch_ex(p, path) for p in patterns)
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """Skip another shard's test modules before they are imported.
+
+    Only files pytest would collect as test modules (``python_files``) are skipped;
+    conftest.py, ``__init__.py`` and other modules always load. Paths named on the command
+    line never reach this hook; `pytest_collection_modifyitems` cuts those.
+    """
+    setup = _shard_setup(config)
+    if setup is None or collection_path.suffix != ".py":
+        return None
+    if collection_path.name in ("conftest.py", "__init__.py") or not collection_path.is_file():
+        return None
+    if not _is_test_module(collection_path, config):
+        return None
+    index, count, plan = setup
+    if shard_for(_relfile(collection_path, config.rootpath), count, plan) == index:
+        return None
+    _state["ignored_files"] = int(_state.get("ignored_files", 0)) + 1
+    return True
 
 
 def _read_durations(path: str) -> dict[str, float] | None:
@@ -235,25 +295,35 @@ def pytest_collection_modifyitems(
         i.nodeid: is_integration(i.nodeid, {m.name for m in i.iter_markers()}, marker, paths)
         for i in items
     }
-    # Label coverage contexts only when the suite mixes both kinds. Decided before the
-    # shard cut, so every shard labels alike and `qualgate merge` can split the union.
-    _state["switch"] = any(every.values()) and not all(every.values())
     shard = _env("QUALGATE_RT_SHARD")
+    # Label coverage contexts only when the suite mixes both kinds. A shard sees only its
+    # own files, so it cannot tell: shards always label, alike, and `qualgate merge` can
+    # split the union (unlabeled lines would count as integration there).
+    _state["switch"] = bool(shard) or (any(every.values()) and not all(every.values()))
     partition = None
-    if shard:
-        index, count = (int(x) for x in shard.split("/"))
-        durations = _read_durations(_env("QUALGATE_RT_DURATIONS"))
-        assignment = assign_shards([i.nodeid for i in items], count, durations)
+    setup = _shard_setup(config)
+    if setup is not None:
+        index, count, plan = setup
+        # The cut is the same per-file rule as pytest_ignore_collect; it catches what that
+        # hook never sees (files named on the command line, doctests of other modules).
         partition = hashlib.sha256(
-            json.dumps(sorted(assignment.items())).encode("utf-8")
+            json.dumps([count, sorted(plan.items())]).encode("utf-8")
         ).hexdigest()
-        keep = [i for i in items if assignment[i.nodeid.split("::", 1)[0]] == index]
-        dropped = [i for i in items if assignment[i.nodeid.split("::", 1)[0]] != index]
+        rootpath = config.rootpath
+        owner = {
+            i.nodeid: shard_for(_relfile(Path(str(i.path)), rootpath), count, plan) for i in items
+        }
+        keep = [i for i in items if owner[i.nodeid] == index]
+        dropped = [i for i in items if owner[i.nodeid] != index]
         if dropped:
             _state["cutting"] = True
             config.hook.pytest_deselected(items=dropped)
             _state["cutting"] = False
         items[:] = keep
+        total -= len(dropped)
+        _state["elsewhere"] = int(_state.get("ignored_files", 0)) + len(
+            {i.nodeid.split("::", 1)[0] for i in dropped}
+        )
     _state["kinds"] = every
     kinds = [every[i.nodeid] for i in items]
     if _state["switch"] and not config.pluginmanager.has_plugin("qualgate-contexts"):
@@ -268,6 +338,7 @@ def pytest_collection_modifyitems(
                 "selected": len(items),
                 "shard": shard or None,
                 "partition": partition,
+                "other_shard_files": int(_state.get("elsewhere", 0)),
                 "integration": sum(kinds),
                 "contexts": _state["switch"],
             }
