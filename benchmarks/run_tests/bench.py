@@ -14,7 +14,8 @@ For each suite and each repetition (``--runs``, default 5, medians reported):
 - sharded (generated suite only): ``--shard 1/2`` and ``--shard 2/2`` started together
   (2 cores), then ``qualgate merge``; wall time from start to merged verdict.
 
-Run: ``.venv/bin/python benchmarks/run_tests/bench.py`` (``--runs N``, ``--files N``).
+Run: ``.venv/bin/python benchmarks/run_tests/bench.py`` (``--runs N``, ``--files N``;
+``--shards-only`` for the shard comparison alone).
 Scratch files go to benchmarks/.scratch/run_tests.
 """
 
@@ -212,6 +213,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--files", type=int, default=300)
+    parser.add_argument(
+        "--shards-only",
+        action="store_true",
+        help="only the generated suite: one qualgate run vs 2 shards + merge",
+    )
     args = parser.parse_args()
     SCRATCH.mkdir(parents=True, exist_ok=True)
     demo = SCRATCH / "demo-service"
@@ -224,15 +230,26 @@ def main() -> None:
     )
     big = generate(SCRATCH / "generated", args.files)
     rows: list[tuple[str, str, float, float, str, str]] = []
-    for label, root in (("demo service", demo), (f"generated ({args.files} files)", big)):
+    suites = [(f"generated ({args.files} files)", big)]
+    if not args.shards_only:
+        suites.insert(0, ("demo service", demo))
+    for label, root in suites:
         print(label, file=sys.stderr)
-        actions: dict[str, Callable[[Path], None]] = {"baseline": baseline, "qualgate": gate}
+        actions: dict[str, Callable[[Path], None]] = {"qualgate": gate}
+        if not args.shards_only:
+            actions = {"baseline": baseline, **actions}
         if root is big:
             actions["sharded"] = sharded
         m = measure(root, actions, args.runs)
-        (bw, bc), (qw, qc) = m["baseline"], m["qualgate"]
-        rows.append((label, "`coverage run -m pytest` + `coverage json`", bw, bc, "1.00", "1.00"))
-        rows.append((label, "`qualgate run-tests`", qw, qc, f"{qw / bw:.2f}", f"{qc / bc:.2f}"))
+        qw, qc = m["qualgate"]
+        if "baseline" in m:
+            bw, bc = m["baseline"]
+            rows.append(
+                (label, "`coverage run -m pytest` + `coverage json`", bw, bc, "1.00", "1.00")
+            )
+            rows.append((label, "`qualgate run-tests`", qw, qc, f"{qw / bw:.2f}", f"{qc / bc:.2f}"))
+        else:
+            rows.append((label, "`qualgate run-tests`", qw, qc, "1.00", "1.00"))
         if "sharded" in m:
             sw, sc = m["sharded"]
             rows.append(

@@ -408,3 +408,27 @@ def test_plugin_cuts_files_named_on_the_command_line(
     assert all(n.startswith("test_mix.py::") for n in first.nodeids)
     assert second.nodeids == (named,)
     assert first.deselected == second.deselected == 0
+
+
+def test_plugin_shards_follow_python_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Custom python_files: those modules are the units; a test_*.py name means nothing.
+    names = [f"check_{n}.py" for n in range(6)]
+    files = {"pyproject.toml": "[tool.pytest.ini_options]\npython_files = ['check_*.py']\n"}
+    files.update({n: "def test_it():\n    pass\n" for n in names})
+    files["test_not_collected.py"] = "raise RuntimeError('pytest never imports this')\n"
+    project = write_files(tmp_path / "p", files)
+    seen: list[str] = []
+    for k in (1, 2):
+        code, res = run_plugin(project, monkeypatch, QUALGATE_RT_SHARD=f"{k}/2")
+        own = sorted(n for n in names if plugin.shard_for(n, 2, {}) == k)
+        assert sorted(n.split("::")[0] for n in res.nodeids) == own
+        assert res.other_shard_files == len(names) - len(own)
+        assert code == (0 if own else 5)
+        seen += own
+    assert sorted(seen) == names
+
+
+def test_relfile_spells_paths_as_node_ids(tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    assert plugin._relfile(root / "tests" / "test_a.py", root) == "tests/test_a.py"
+    assert plugin._relfile(tmp_path / "other" / "test_b.py", root) == "../other/test_b.py"
