@@ -165,12 +165,18 @@ def test_conflicting_keys_and_unknown_key_column(tmp_path: Path, url: str) -> No
     assert found == [("invalid-document", "seeds/a.yaml", 1), ("unknown-column", "seeds/c.yaml", 1)]
 
 
-def test_table_cycle_with_nullable_fk_is_deferred(tmp_path: Path) -> None:
+def _two_table_cycle(tmp_path: Path, *, a_to_b_nullable: bool) -> tuple[Path, str]:
+    """Tables a <-> b referencing each other (b.a_id NOT NULL), one seed row each."""
     from sqlalchemy import Column, ForeignKey, Integer, MetaData, Table, create_engine
 
     url = sqlite_url(tmp_path)
     md = MetaData()
-    Table("a", md, Column("id", Integer, primary_key=True), Column("b_id", ForeignKey("b.id")))
+    Table(
+        "a",
+        md,
+        Column("id", Integer, primary_key=True),
+        Column("b_id", ForeignKey("b.id"), nullable=a_to_b_nullable),
+    )
     Table(
         "b",
         md,
@@ -187,6 +193,11 @@ def test_table_cycle_with_nullable_fk_is_deferred(tmp_path: Path) -> None:
             "seeds/b.yaml": "table: b\nrows:\n  - {id: 1, a_id: 1}\n",
         },
     )
+    return root, url
+
+
+def test_table_cycle_with_nullable_fk_is_deferred(tmp_path: Path) -> None:
+    root, url = _two_table_cycle(tmp_path, a_to_b_nullable=True)
     result = seed(root, "--database-url", url)
     assert result.code == 0, result.stdout
     again = seed(root, "--database-url", url)
@@ -209,32 +220,7 @@ rows:
 
 
 def test_table_cycle_without_nullable_fk_is_reported(tmp_path: Path) -> None:
-    from sqlalchemy import Column, ForeignKey, Integer, MetaData, Table, create_engine
-
-    url = sqlite_url(tmp_path)
-    md = MetaData()
-    Table(
-        "a",
-        md,
-        Column("id", Integer, primary_key=True),
-        Column("b_id", ForeignKey("b.id"), nullable=False),
-    )
-    Table(
-        "b",
-        md,
-        Column("id", Integer, primary_key=True),
-        Column("a_id", ForeignKey("a.id", use_alter=True), nullable=False),
-    )
-    engine = create_engine(url)
-    md.create_all(engine)
-    engine.dispose()
-    root = make_project(
-        tmp_path / "proj",
-        {
-            "seeds/a.yaml": "table: a\nrows:\n  - {id: 1, b_id: 1}\n",
-            "seeds/b.yaml": "table: b\nrows:\n  - {id: 1, a_id: 1}\n",
-        },
-    )
+    root, url = _two_table_cycle(tmp_path, a_to_b_nullable=False)
     result = seed(root, "--database-url", url)
     assert result.code == 1
     assert [(f["rule"], f["path"], f["line"]) for f in result.findings] == [

@@ -240,26 +240,15 @@ def pinned(
     licenses: tuple[str, ...] = (),
 ) -> Dependency:
     """A lock-file entry with a registry version (or without one: unscannable)."""
-    if isinstance(version, str) and version:
-        return Dependency(
-            name=name,
-            ecosystem=ecosystem,
-            path=path,
-            line=line,
-            kind=PinKind.PINNED,
-            version=version,
-            source=source,
-            dev=dev,
-            marker=marker,
-            licenses=licenses,
-        )
+    pin = version if isinstance(version, str) and version else None
     return Dependency(
         name=name,
         ecosystem=ecosystem,
         path=path,
         line=line,
-        kind=PinKind.UNSCANNABLE,
-        detail="no version in the lock entry",
+        kind=PinKind.PINNED if pin else PinKind.UNSCANNABLE,
+        version=pin,
+        detail="" if pin else "no version in the lock entry",
         source=source,
         dev=dev,
         marker=marker,
