@@ -47,9 +47,9 @@ PIP_AUDIT = PIP_AUDIT_VENV / "bin" / "pip-audit"
 
 sys.path.insert(0, str(REPO / "src"))
 
-from qualgate.gates.deps import offline  # noqa: E402
-from qualgate.gates.deps.matching import advisory_affects, parse_version  # noqa: E402
-from qualgate.gates.deps.model import normalize_name  # noqa: E402
+from qualgate.gates.dependency_scan import offline  # noqa: E402
+from qualgate.gates.dependency_scan.matching import advisory_affects, parse_version  # noqa: E402
+from qualgate.gates.dependency_scan.model import normalize_name  # noqa: E402
 
 
 def load_raw(db: Path) -> dict[str, dict[str, Any]]:

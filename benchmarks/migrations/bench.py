@@ -192,7 +192,7 @@ def qualgate_check(root: Path, backend: str) -> float:
 
 def static_lint(root: Path) -> tuple[float, float, float]:
     """(in-process wall, in-process CPU, CLI --static-only wall) seconds on root's files."""
-    from qualgate.gates.migrations import graph, lint, project
+    from qualgate.gates.migration_check import graph, lint, project
 
     lint.walked.cache_clear()
     c0 = time.process_time()

@@ -209,7 +209,7 @@ def run_tool(argv: list[str], runs: int, cwd: Path) -> Result:
 
 def phases_table(documents: list[str]) -> list[str]:
     """Where qualgate's CPU time goes, per phase, measured in this process."""
-    from qualgate.gates.openapi.lint import gc_paused
+    from qualgate.gates.openapi_lint.lint import gc_paused
 
     lines = [
         "Where qualgate's time goes (CPU seconds in-process, without interpreter start-up",
@@ -225,11 +225,11 @@ def phases_table(documents: list[str]) -> list[str]:
 
 
 def _phases_row(name: str) -> str:
-    from qualgate.gates.openapi import loader, structure
-    from qualgate.gates.openapi.lint import Settings, to_findings
-    from qualgate.gates.openapi.model import Spec, detect_version
-    from qualgate.gates.openapi.refs import Resolver
-    from qualgate.gates.openapi.rules import RULES
+    from qualgate.gates.openapi_lint import loader, structure
+    from qualgate.gates.openapi_lint.lint import Settings, to_findings
+    from qualgate.gates.openapi_lint.model import Spec, detect_version
+    from qualgate.gates.openapi_lint.refs import Resolver
+    from qualgate.gates.openapi_lint.rules import RULES
 
     clock = time.process_time
     t0 = clock()

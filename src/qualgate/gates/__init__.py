@@ -52,13 +52,13 @@ GATES: dict[str, GateInfo] = {
         ),
         GateInfo(
             name="openapi-lint",
-            module="qualgate.gates.openapi",
+            module="qualgate.gates.openapi_lint",
             help="Validate OpenAPI documents, apply style rules, find breaking changes.",
             wrapper="tools/ci/openapi-lint.sh",
         ),
         GateInfo(
             name="migration-check",
-            module="qualgate.gates.migrations",
+            module="qualgate.gates.migration_check",
             help="Prove Alembic migrations upgrade, match the models and downgrade.",
             wrapper="tools/db/migration-check.sh",
         ),
@@ -70,13 +70,13 @@ GATES: dict[str, GateInfo] = {
         ),
         GateInfo(
             name="dependency-scan",
-            module="qualgate.gates.deps",
+            module="qualgate.gates.dependency_scan",
             help="Find known-vulnerable, unpinned or disallowed dependencies.",
             wrapper="tools/security/dependency-scan.sh",
         ),
         GateInfo(
             name="artifact-validate",
-            module="qualgate.gates.artifacts",
+            module="qualgate.gates.artifact_validate",
             help="Validate RFCs, ADRs, contracts and config files against schemas.",
             wrapper="tools/artifact/validate.sh",
         ),

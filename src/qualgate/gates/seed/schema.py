@@ -2,7 +2,7 @@
 
 Both run in the project's interpreter, because both import the project's code (``env.py``,
 the models module) and so need the project's packages: Alembic through migration-check's
-worker (`qualgate.gates.migrations.api.upgrade_to_head`), the metadata through
+worker (`qualgate.gates.migration_check.api.upgrade_to_head`), the metadata through
 ``metadata_worker.py``, which calls ``MetaData.create_all`` there.
 """
 
@@ -32,7 +32,7 @@ def build(
     metadata: str | None,
 ) -> Check:
     """Migrate ``url`` to head, or create ``metadata`` on it. Raises `GateError` on failure."""
-    from qualgate.gates.migrations import api
+    from qualgate.gates.migration_check import api
 
     started = time.monotonic()
     raw = url.render_as_string(hide_password=False)

@@ -1,0 +1,93 @@
+"""Pieces of findings the dependency-scan phases share: help lines, locations, steps."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from qualgate.context import GateContext
+from qualgate.gates.dependency_scan import matching
+from qualgate.gates.dependency_scan.lookup import Match
+from qualgate.gates.dependency_scan.model import Advisory, Dependency, Ecosystem, normalize_name
+from qualgate.verdict import Finding
+
+# One line of remedy per rule (the finding's `help`).
+HELP = {
+    "parse-error": "fix the file so its own tool (pip, poetry, uv, npm...) can read it",
+    "include-unreadable": "point the include at a file that exists in the project",
+    "include-cycle": "remove one of the includes: the files include each other",
+    "unpinned-dependency": "pin an exact version (name==x.y.z), e.g. with pip-compile or a lock",
+    "unscannable-dependency": "depend on a registry release, or keep it and review it by hand",
+    "installed-interpreter": "pass --python (or create the project's .venv) to scan its env",
+    "vuln-db-unreadable": "repair or remove the record files, or refresh the database",
+    "vulnerable-dependency": "upgrade to a fixed version (see next_steps)",
+    "ignore-expired": "upgrade the dependency, or renew the ignore with a new reason and date",
+    "ignore-unused": "remove the ignore: no scanned dependency is affected any more",
+    "license-denied": "replace the package, or change license-deny if the policy allows it",
+    "license-not-allowed": "replace the package, or add its license to license-allow",
+    "license-unknown": "check the package's license by hand (its metadata declares none we read)",
+}
+
+
+def marker_note(dep: Dependency) -> str:
+    return f" (when {dep.marker})" if dep.marker else ""
+
+
+def where(dep: Dependency) -> dict[str, Any]:
+    """Finding location (files outside the project are handled by `inside_project`)."""
+    if dep.path.startswith("installed:"):
+        return {"path": None, "line": None}
+    return {"path": dep.path, "line": dep.line}
+
+
+def package_ref(dep: Dependency) -> str:
+    """``ecosystem:name@version``: how the SBOM finds a component's advisories."""
+    return f"{dep.ecosystem.value}:{dep.key}@{dep.version}"
+
+
+def matching_name(package: str, dep: Dependency) -> bool:
+    if dep.ecosystem is Ecosystem.PYPI:
+        return normalize_name(package) == dep.key
+    return package == dep.name
+
+
+def inside_project(f: Finding) -> Finding:
+    """Verdict paths are project-relative: a file outside the project (an include that
+    climbs out, a system site-packages) moves into the message instead."""
+    if f.path is None or not (f.path.startswith("/") or f.path[1:3] == ":/"):
+        return f
+    where = f"{f.path}:{f.line}" if f.line else f.path
+    return dataclasses.replace(f, path=None, line=None, message=f"{where}: {f.message}")
+
+
+def existing(f: Finding) -> Finding:
+    return dataclasses.replace(f, existing=True)
+
+
+def upgrade_step(key: tuple[str, str, str], matches: list[Match], deps: list[Dependency]) -> str:
+    ecosystem, name, version = key
+    advisories: list[Advisory] = [a for m in matches for a in m.advisories]
+    fix = matching.smallest_fix(advisories, name, version, ecosystem)
+    display = deps[0].name if deps else name
+    places = ", ".join(sorted({f"{d.path}:{d.line}" if d.line else d.path for d in deps}))
+    ids = ", ".join(m.id for m in matches)
+    if fix is None:
+        return (
+            f"{display} {version}: no released version fixes {ids}; replace it, or add an "
+            f"ignore with a reason and an until date ({places})"
+        )
+    return f"upgrade {display} {version} -> {fix} ({places})"
+
+
+def config_location(ctx: GateContext, vuln_id: str) -> tuple[str | None, int | None]:
+    """The config file and line that names an ignored id (best effort)."""
+    for name in ("pyproject.toml", "qualgate.toml"):
+        path = ctx.root / name
+        try:
+            lines = path.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError):
+            continue
+        for number, text in enumerate(lines, start=1):
+            if f'"{vuln_id}"' in text or f"'{vuln_id}'" in text:
+                return name, number
+    return None, None

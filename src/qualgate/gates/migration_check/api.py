@@ -1,0 +1,255 @@
+"""Running the migration worker from qualgate, and the API other gates call.
+
+`upgrade_to_head` is what the seed gate uses to build a schema: it runs the project's
+``env.py`` (in the project's interpreter) against a database the caller owns, with every
+engine forced onto that URL.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from qualgate import process
+from qualgate.errors import GateError, ToolTimeout
+from qualgate.gates.migration_check import project
+from qualgate.gates.migration_check.scratch import mask
+
+WORKER = Path(__file__).with_name("worker.py")
+# The worker file is run by path, under a module name inside our package: the project's
+# interpreter need not have qualgate, and coverage (measuring by package) still sees it.
+# `-c` put the working directory first on sys.path; Alembic's own CLI does not.
+_BOOT = (
+    "import runpy, sys; del sys.path[0]; "
+    "ns = runpy.run_path(sys.argv[1], run_name='qualgate.gates.migration_check.worker'); "
+    "sys.exit(ns['main'](sys.argv[1:]))"
+)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class WorkerResult:
+    """What the worker reported, event by event, plus its command line and stderr tail."""
+
+    argv: tuple[str, ...]
+    events: tuple[dict[str, Any], ...]
+    stderr: str
+    duration_ms: int
+    timed_out: bool = False
+    returncode: int = 0
+    secrets: tuple[str, ...] = field(default_factory=tuple)
+
+    def first(self, kind: str) -> dict[str, Any] | None:
+        return next((e for e in self.events if e.get("event") == kind), None)
+
+    def steps(self) -> dict[str, dict[str, Any]]:
+        return {e["step"]: e for e in self.events if e.get("event") == "step"}
+
+    @property
+    def outcome(self) -> dict[str, Any] | None:
+        """The final event: done, failed, refused or crashed (None when it never reported)."""
+        for event in reversed(self.events):
+            if event.get("event") in ("done", "failed", "refused", "crashed"):
+                return dict(event)
+        return None
+
+    @property
+    def started(self) -> dict[str, Any] | None:
+        return self.first("start")
+
+
+def has_alembic(root: Path, ini: str = "alembic.ini") -> bool:
+    """Whether ``root`` has an Alembic config: ``ini`` with an ``[alembic]`` section, or
+    (without ``ini``) ``[tool.alembic]`` in pyproject.toml."""
+    path = Path(ini)
+    path = path if path.is_absolute() else root / path
+    if path.is_file():
+        return project.has_section(path)
+    return project.toml_settings(root) is not None
+
+
+def run_worker(
+    root: Path,
+    *,
+    python: str,
+    url: str,
+    steps: Sequence[str],
+    timeout: float,
+    ini: str | Path = "alembic.ini",
+    name: str | None = None,
+    url_env: Sequence[str] = (),
+    baseline_sql: Path | None = None,
+    baseline_stamp: str | None = None,
+    snapshots: bool = False,
+    secrets: Sequence[str] = (),
+    scratch: bool = False,
+    roundtrip: Sequence[str] = (),
+    roundtrip_tables: Mapping[str, Sequence[str] | None] | None = None,
+    toml: Path | None = None,
+) -> WorkerResult:
+    """Run the worker once for ``steps`` against ``url``; never raises for a step failure."""
+    root = root.resolve()
+    ini_path = Path(ini) if Path(ini).is_absolute() else root / ini
+    if toml is None and project.toml_settings(root) is not None:
+        toml = root / "pyproject.toml"
+    if "/" in python or os.sep in python:
+        # The worker runs in the project root: a relative interpreter path must not move.
+        python = str(Path(python).absolute())
+    request = {
+        "root": str(root),
+        "ini": str(ini_path) if ini_path.is_file() else None,
+        "toml": str(toml) if toml else None,
+        "name": name,
+        "url": url,
+        "url_env": list(url_env),
+        "steps": list(steps),
+        "baseline_sql": str(baseline_sql) if baseline_sql else None,
+        "baseline_stamp": baseline_stamp,
+        "snapshots": snapshots,
+        "secrets": list(secrets),
+        # A scratch database is thrown away: the worker may trade durability for speed.
+        "scratch": scratch,
+        # The worker exits when this process dies, even by SIGKILL.
+        "parent": os.getpid(),
+        # Revisions whose own downgrade is checked, one by one, against the schema before
+        # their upgrade (two schema snapshots each).
+        "roundtrip": list(roundtrip),
+        # ... reflecting only the tables each one names (None: all tables).
+        "roundtrip_tables": {
+            rev: None if tables is None else list(tables)
+            for rev, tables in (roundtrip_tables or {}).items()
+        },
+    }
+    env = {"DATABASE_URL": url, **{n: url for n in url_env}}
+    with tempfile.TemporaryDirectory(prefix="qualgate-worker-") as tmp:
+        request_path = Path(tmp) / "request.json"
+        result_path = Path(tmp) / "result.jsonl"
+        request_path.write_text(json.dumps(request), encoding="utf-8")
+        result_path.touch()
+        argv = (python, "-c", _BOOT, str(WORKER), str(request_path), str(result_path))
+        # What checks show: the interpreter, the worker file and the steps it ran (the
+        # request and result files are temporary).
+        shown_argv = (python, str(WORKER), *steps)
+        timed_out, stderr, returncode, duration = False, "", 0, 0
+        try:
+            done = process.run(
+                argv,
+                cwd=root,
+                timeout=timeout,
+                env=env,
+                install_hint="pass --python with the project's interpreter",
+            )
+            stderr, returncode, duration = done.stderr, done.returncode, done.duration_ms
+        except ToolTimeout as exc:
+            timed_out, stderr = True, exc.stderr
+        events = []
+        for line in result_path.read_text(encoding="utf-8").splitlines():
+            try:
+                events.append(json.loads(mask(line, tuple(secrets))))
+            except json.JSONDecodeError:  # pragma: no cover - a line cut by a kill
+                continue
+    return WorkerResult(
+        argv=shown_argv,
+        events=tuple(events),
+        stderr=mask(stderr, tuple(secrets))[-4000:],
+        duration_ms=duration,
+        timed_out=timed_out,
+        returncode=returncode,
+        secrets=tuple(secrets),
+    )
+
+
+def worker_problem(result: WorkerResult, python: str) -> GateError | None:
+    """A GateError when the worker could not do its job (as opposed to a migration failing)."""
+    outcome = result.outcome
+    if result.timed_out:
+        step = _last_step(result)
+        return GateError(
+            f"the migrations did not finish within the time limit ({step})",
+            "raise --timeout, or look for a migration that waits on a lock",
+        )
+    if outcome is None:
+        tail = result.stderr.strip().splitlines()[-1:] or [f"exit code {result.returncode}"]
+        return GateError(
+            f"the migration worker stopped without reporting: {tail[0]}",
+            f"check that {python} runs and can import alembic and sqlalchemy",
+        )
+    if outcome["event"] == "refused":
+        return GateError(
+            f"refusing to run migrations: {outcome['message']}",
+            "let env.py build its engine with sqlalchemy (engine_from_config or create_engine) "
+            "and pass context.configure(connection=...)",
+        )
+    if outcome["event"] == "crashed":
+        message = str(outcome.get("message", ""))
+        hint = (
+            "fix the error in env.py or alembic.ini; if the app's settings require environment "
+            "variables, set them (any database URL they build is redirected to the scratch "
+            "database)"
+        )
+        if "No module named" in message and outcome.get("step") == "setup":
+            hint = f"install alembic and SQLAlchemy in {python}, or pass --python"
+        return GateError(f"env.py could not run ({outcome.get('step')}): {message}", hint)
+    return None
+
+
+def _last_step(result: WorkerResult) -> str:
+    order = next((e for e in result.events if e.get("event") == "order"), None)
+    finished = [e["step"] for e in result.events if e.get("event") == "step"]
+    if order is None:
+        return "while starting env.py"
+    return f"after {', '.join(finished)}" if finished else "during the first upgrade"
+
+
+def upgrade_to_head(
+    root: Path,
+    url: str,
+    *,
+    python: str,
+    timeout: float,
+    ini: str = "alembic.ini",
+    name: str | None = None,
+) -> None:
+    """Upgrade the database at ``url`` to head by running the project's env.py.
+
+    ``name`` is the alembic.ini section to use (like ``alembic --name``; None: ``[alembic]``).
+    Every engine env.py creates is forced onto ``url``. Raises `GateError` naming the
+    failing revision and the database's error when a migration fails, and when env.py
+    cannot be proven to migrate ``url``.
+    """
+    from sqlalchemy.engine import make_url
+
+    ini_path = Path(ini) if Path(ini).is_absolute() else root / ini
+    section = name or "alembic"
+    if ini_path.is_file() and not project.has_section(ini_path, section):
+        # `name` is the alembic.ini section (like `alembic --name`), not a label.
+        raise GateError(
+            f"{ini_path.name} has no [{section}] section",
+            "pass name=None for [alembic], or the alembic.ini section of this database",
+        )
+    parsed = make_url(url)
+    secret_values = (str(parsed.password),) if parsed.password else ()
+    result = run_worker(
+        root,
+        python=python,
+        url=url,
+        steps=("upgrade",),
+        timeout=timeout,
+        ini=ini,
+        name=name,
+        secrets=secret_values,
+    )
+    problem = worker_problem(result, python)
+    if problem is not None:
+        raise problem
+    outcome = result.outcome
+    if outcome is not None and outcome["event"] == "failed":
+        revision = outcome.get("revision") or "?"
+        raise GateError(
+            f"migration {revision} failed to upgrade: {outcome['message']}",
+            "fix that revision, then run `qualgate migration-check`",
+        )
