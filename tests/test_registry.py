@@ -28,9 +28,12 @@ def test_gate_is_complete(name: str) -> None:
     wrapper = REPO / info.wrapper
     assert wrapper.is_file()
     assert f" {name} " in wrapper.read_text(encoding="utf-8")
-    stem = info.module.rsplit(".", 1)[1]
-    tests = list((REPO / "tests" / "gates").glob(f"test_{stem}*.py")) + list(
-        (REPO / "tests" / "gates" / stem).glob("test_*.py")
+    parts = info.module.split(".")
+    stem = parts[2] if parts[1] == "gates" else parts[1]
+    tests = (
+        list((REPO / "tests" / "gates").glob(f"test_{stem}*.py"))
+        + list((REPO / "tests" / "gates" / stem).glob("test_*.py"))
+        + list((REPO / "tests").glob(f"test_{stem}*.py"))
     )
     assert tests, f"no tests for {name} under tests/gates"
     doc = REPO / "docs" / "gates" / f"{name}.md"

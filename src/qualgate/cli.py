@@ -295,7 +295,7 @@ def _invoke_gate(name: str, specs: Sequence[Any], kwargs: Mapping[str, Any]) -> 
 def finish(verdict: Any, fmt: str, reports: Sequence[tuple[str, Path]], verdict_dir: Path) -> int:
     """Write the verdict file and the reports, print stdout's rendering, return the exit code."""
     from qualgate.render import render
-    from qualgate.runner import write_atomic
+    from qualgate.fsutil import write_atomic
     from qualgate.verdict import to_json
 
     document = to_json(verdict)  # serialised once: the file, json reports and stdout share it

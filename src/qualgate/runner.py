@@ -7,12 +7,10 @@ only with ``--debug``). Ctrl-C is left to the CLI, which writes a verdict and ex
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import datetime as dt
 import os
 import sys
-import tempfile
 import time
 import traceback
 from pathlib import Path
@@ -20,6 +18,7 @@ from pathlib import Path
 from qualgate import __version__, git
 from qualgate.context import GateContext
 from qualgate.errors import GateError
+from qualgate.policy import mark_existing
 from qualgate.redact import mask
 from qualgate.verdict import (
     Project,
@@ -59,7 +58,12 @@ def run_gate(
     started_at = started_at or utc_now()
     t0 = time.monotonic() if t0 is None else t0
     try:
-        verdict = gates.load(ctx.gate).run(ctx)
+        module = gates.load(ctx.gate)
+        verdict = module.run(ctx)
+        changed = ctx.changed_lines()
+        if changed is not None and verdict.status is not Status.ERROR:
+            scoped: frozenset[str] = getattr(module, "BASE_SCOPED", frozenset())
+            verdict = mark_existing(verdict, changed, scoped)
     except GateError as exc:
         if ctx.debug:
             traceback.print_exc(file=sys.stderr)
@@ -128,19 +132,3 @@ def project_info(root: Path, base: str | None) -> Project:
         dirty=git.is_dirty(root),
         base=base,
     )
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` so readers see the old file or the new one, never half of one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise

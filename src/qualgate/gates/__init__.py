@@ -1,11 +1,20 @@
 """The gate registry: one entry per gate, imported only when that gate runs.
 
-A gate module exposes:
+Every gate is a package ``qualgate.gates.<name>`` with the same skeleton:
 
-- ``OPTIONS: tuple[Option, ...]``: its options (also its config keys);
-- ``DEFAULT_TIMEOUT: float``: seconds, the default of ``--timeout``;
-- ``run(ctx: GateContext) -> Verdict``;
-- optionally ``PASSTHROUGH = True`` when arguments after ``--`` go to its tool.
+- ``gate.py``, the entry module:
+  - ``OPTIONS: tuple[Option, ...]``: its options (also its config keys);
+  - ``DEFAULT_TIMEOUT: float``: seconds, the default of ``--timeout``;
+  - ``run(ctx: GateContext) -> Verdict``;
+  - optionally ``PASSTHROUGH = True`` when arguments after ``--`` go to its tool;
+  - optionally ``BASE_SCOPED``: the names of its checks whose findings are judged by
+    the lines changed since ``--base`` (the pipeline marks the others' findings
+    existing); ``policy.ALL_CHECKS`` for all of them;
+  - optionally ``COMMANDS``: extra commands the gate owns (run-tests owns ``merge``);
+- ``rules.py``: ``RULES``, its rule catalogue (`qualgate.rules.Catalogue`);
+- ``inproject/``: code that runs in the project's interpreter (imports nothing of qualgate).
+
+``all`` is not a gate package: it is the composite beside the run pipeline.
 """
 
 from __future__ import annotations
@@ -13,6 +22,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, cast
 
 if TYPE_CHECKING:
@@ -35,54 +45,69 @@ class GateModule(Protocol):
     run: Callable[[GateContext], Verdict]
 
 
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ExtraCommand:
+    """A command a gate owns besides its own (``qualgate merge`` of run-tests).
+
+    It takes files as arguments plus the common output options; ``run`` gets a context
+    for the gate and the files, and returns a verdict that the pipeline finalizes,
+    writes and renders like the gate's own.
+    """
+
+    name: str
+    help: str
+    metavar: str
+    run: Callable[[GateContext, tuple[Path, ...]], Verdict]
+
+
 GATES: dict[str, GateInfo] = {
     info.name: info
     for info in (
         GateInfo(
             name="run-tests",
-            module="qualgate.gates.run_tests",
+            module="qualgate.gates.run_tests.gate",
             help="Run the test suite under coverage and check coverage thresholds.",
             wrapper="tools/ci/run-tests.sh",
         ),
         GateInfo(
             name="lint-format",
-            module="qualgate.gates.lint_format",
+            module="qualgate.gates.lint_format.gate",
             help="Lint (ruff), check formatting (ruff format) and types (mypy).",
             wrapper="tools/ci/lint-format.sh",
         ),
         GateInfo(
             name="openapi-lint",
-            module="qualgate.gates.openapi_lint",
+            module="qualgate.gates.openapi_lint.gate",
             help="Validate OpenAPI documents, apply style rules, find breaking changes.",
             wrapper="tools/ci/openapi-lint.sh",
         ),
         GateInfo(
             name="migration-check",
-            module="qualgate.gates.migration_check",
+            module="qualgate.gates.migration_check.gate",
             help="Prove Alembic migrations upgrade, match the models and downgrade.",
             wrapper="tools/db/migration-check.sh",
         ),
         GateInfo(
             name="seed",
-            module="qualgate.gates.seed",
+            module="qualgate.gates.seed.gate",
             help="Load declared seed data idempotently, all or nothing.",
             wrapper="tools/db/seed.sh",
         ),
         GateInfo(
             name="dependency-scan",
-            module="qualgate.gates.dependency_scan",
+            module="qualgate.gates.dependency_scan.gate",
             help="Find known-vulnerable, unpinned or disallowed dependencies.",
             wrapper="tools/security/dependency-scan.sh",
         ),
         GateInfo(
             name="artifact-validate",
-            module="qualgate.gates.artifact_validate",
+            module="qualgate.gates.artifact_validate.gate",
             help="Validate RFCs, ADRs, contracts and config files against schemas.",
             wrapper="tools/artifact/validate.sh",
         ),
         GateInfo(
             name="all",
-            module="qualgate.gates.all",
+            module="qualgate.composite",
             help="Run every configured gate and combine their verdicts.",
             wrapper="tools/ci/all.sh",
         ),

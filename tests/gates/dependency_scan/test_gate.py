@@ -538,7 +538,7 @@ def test_demo_service_passes_offline(tmp_path: Path, cache_dir: Path) -> None:
 def test_default_cache_follows_xdg_cache_home(
     tmp_path: Path, osv_db: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from qualgate.gates.dependency_scan import gate
+    from qualgate.gates.dependency_scan import scan as gate
 
     project = write_files(tmp_path / "p", {"requirements.txt": "idna==3.7\n"})
     xdg = tmp_path / "xdg"

@@ -4,7 +4,7 @@ Reads requirement files, lock files (poetry, uv, pipenv, PEP 751, pdm, npm), PEP
 metadata or the installed environment; matches every pinned version against OSV data
 (the online API, or an offline database with ``--vuln-db``); applies the ignore, severity,
 pin and license policies. A dependency that could not be checked makes the gate ``error``,
-never ``pass``. The work happens in `qualgate.gates.dependency_scan.gate`; this module declares the
+never ``pass``. The work happens in `qualgate.gates.dependency_scan.scan`; this module declares the
 options so the CLI can build the command without importing the rest.
 """
 
@@ -157,6 +157,6 @@ OPTIONS = (
 
 def run(ctx: GateContext) -> Verdict:
     """Scan the project's dependencies (see the module docstring)."""
-    from qualgate.gates.dependency_scan.gate import scan
+    from qualgate.gates.dependency_scan.scan import scan
 
     return scan(ctx)

@@ -62,7 +62,7 @@ def render(
 
 
 def write(path: Path, text: str) -> None:
-    from qualgate.runner import write_atomic
+    from qualgate.fsutil import write_atomic
 
     try:
         write_atomic(path, text)

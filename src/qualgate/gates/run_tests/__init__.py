@@ -195,7 +195,7 @@ def _save_shard(
     settings: judge.Settings,
 ) -> dict[str, Any]:
     """Leave what `qualgate merge` needs beside the shard's coverage data."""
-    from qualgate.runner import write_atomic
+    from qualgate.fsutil import write_atomic
 
     out_dir = ctx.root / shards.COVERAGE_DIR
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from qualgate.runner import write_atomic
+from qualgate.fsutil import write_atomic
 
 DURATIONS_FILE = ".qualgate/durations.json"
 COVERAGE_DIR = ".qualgate/coverage"

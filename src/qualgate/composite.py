@@ -83,7 +83,8 @@ def _sub_context(ctx: GateContext, gate: str) -> tuple[GateContext, bool, Path]:
 
 def _run_one(ctx: GateContext, gate: str) -> Verdict:
     from qualgate.errors import GateError
-    from qualgate.runner import error_verdict, finalize, run_gate, utc_now, write_atomic
+    from qualgate.fsutil import write_atomic
+    from qualgate.runner import error_verdict, finalize, run_gate, utc_now
     from qualgate.verdict import to_json
 
     started_at, t0 = utc_now(), time.monotonic()

@@ -1,0 +1,60 @@
+"""File utilities every layer may use: atomic writes and bounded reads of regular files."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import stat
+import tempfile
+from pathlib import Path
+
+# The most any gate reads of one project file; a larger file is a finding, not a hang.
+MAX_READ_BYTES = 64 * 1024 * 1024
+
+
+class ReadRefused(OSError):
+    """A file that is not read: not a regular file, or larger than the cap."""
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` so readers see the old file or the new one, never half of one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def read_bytes_bounded(path: Path, limit: int = MAX_READ_BYTES) -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes.
+
+    Devices, FIFOs and sockets report a size of 0 and never end (``/dev/zero``), so the
+    file type is checked on the opened descriptor and the read itself is capped.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)
+    fd = os.open(path, flags)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise ReadRefused(f"{path}: not a regular file")
+        if info.st_size > limit:
+            raise ReadRefused(f"{path}: {info.st_size} bytes, more than the {limit} read")
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            data = handle.read(limit + 1)
+    finally:
+        os.close(fd)
+    if len(data) > limit:
+        raise ReadRefused(f"{path}: more than the {limit} bytes read")
+    return data
+
+
+def read_text_bounded(path: Path, limit: int = MAX_READ_BYTES, errors: str = "strict") -> str:
+    """`read_bytes_bounded` decoded as UTF-8."""
+    return read_bytes_bounded(path, limit).decode("utf-8", errors=errors)

@@ -1,0 +1,157 @@
+"""The scan itself: inputs -> lookups -> policies -> one verdict."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+import time
+from pathlib import Path
+
+from qualgate.context import GateContext
+from qualgate.errors import GateError
+from qualgate.gates.dependency_scan import offline, report, sources
+from qualgate.gates.dependency_scan.lookup import Lookup, lookup_offline, lookup_online
+from qualgate.gates.dependency_scan.model import Dependency, Inputs, PinKind, Problem
+from qualgate.gates.dependency_scan.policy import Ignore, parse_ignores
+from qualgate.gates.dependency_scan.sources import installed
+from qualgate.verdict import Check, Status, Verdict
+
+GATE = "dependency-scan"
+
+
+def default_cache_dir() -> Path | None:
+    """``$XDG_CACHE_HOME/qualgate`` or ``~/.cache/qualgate``; None without a home folder."""
+    base = os.environ.get("XDG_CACHE_HOME")
+    if not base:
+        try:
+            base = str(Path.home() / ".cache")
+        except RuntimeError:  # no HOME and no passwd entry: run without a cache
+            return None
+    return Path(base) / "qualgate"
+
+
+def _resolve_file(ctx: GateContext, name: str) -> Path:
+    path = Path(name).expanduser()
+    if path.is_absolute():
+        return path
+    # Relative to the project root first (config and wrapper use), then the working dir.
+    for base in (ctx.root, Path.cwd()):
+        if (base / path).exists():
+            return base / path
+    return ctx.root / path
+
+
+def collect(ctx: GateContext) -> Inputs:
+    """Read every input the options name (or that detection finds)."""
+    names: tuple[str, ...] = ctx.option("file") or ()
+    paths = [_resolve_file(ctx, n) for n in names]
+    want_installed = bool(ctx.option("installed"))
+    if not paths and not want_installed:
+        paths = sources.detect(ctx.root)
+    inputs = sources.read_files(paths, ctx.relpath)
+    if want_installed:
+        python = ctx.python()
+        env = installed.parse(python, ctx.relpath, cwd=ctx.root, timeout=ctx.remaining())
+        problems = inputs.problems
+        if not ctx.option("python") and python == sys.executable:
+            # No --python and no .venv in the project: the environment read is qualgate's own
+            # (right when the project is installed beside qualgate, as in many CI jobs).
+            problems += (
+                Problem(
+                    rule="installed-interpreter",
+                    message=f"no project interpreter found (.venv/bin/python): scanned the "
+                    f"environment qualgate runs in ({python}); pass --python to choose",
+                    path=None,
+                    blocking=False,
+                    note=True,
+                ),
+            )
+        inputs = Inputs(
+            dependencies=inputs.dependencies + tuple(env.dependencies),
+            problems=problems,
+            files=inputs.files + tuple(env.files),
+        )
+    return inputs
+
+
+def _lookup(ctx: GateContext, pinned: list[Dependency]) -> Lookup:
+    db_path: Path | None = ctx.option("vuln-db")
+    cache_dir: Path | None = ctx.option("cache-dir") or default_cache_dir()
+    if db_path is not None:
+        ctx.progress(f"loading the offline database {db_path}")
+        db = offline.load(db_path, cache_dir)
+        result = lookup_offline(db, pinned, ctx.relpath(db.path))
+        if db.unreadable:
+            shown = ", ".join(f"{name} ({why})" for name, why in db.unreadable[:3])
+            result.notes.append(
+                f"{len(db.unreadable)} unreadable record file(s) in {db.path}: {shown}"
+            )
+        return result
+    if ctx.option("offline"):
+        raise GateError(
+            "--offline without --vuln-db: no vulnerability data to check against",
+            "pass --vuln-db PATH (a folder of OSV records or an OSV .zip), or drop --offline",
+        )
+    url: str = ctx.option("osv-url")
+    ctx.progress(f"asking {url} about {len(pinned)} dependencies")
+    return lookup_online(
+        url,
+        pinned,
+        cache_dir=cache_dir,
+        timeout=float(ctx.option("network-timeout")),
+        retries=int(ctx.option("retries")),
+        deadline=ctx.remaining,
+        backoff=float(os.environ.get("QUALGATE_OSV_BACKOFF", "0.5")),
+    )
+
+
+def scan(ctx: GateContext) -> Verdict:
+    start = time.monotonic()
+    inputs = collect(ctx)
+    inputs_ms = int((time.monotonic() - start) * 1000)
+    if not inputs.dependencies and not inputs.problems:
+        if not inputs.files:
+            return Verdict(
+                gate=GATE,
+                status=Status.SKIPPED,
+                summary="no dependency files found (looked for *requirements*.txt, "
+                "requirements/*.txt, *.lock files, pylock.toml, package-lock.json, "
+                "pyproject.toml)",
+                checks=(Check(name="inputs", status=Status.SKIPPED, duration_ms=inputs_ms),),
+                next_steps=("name files with --file, or scan the environment with --installed",),
+            )
+        return Verdict(
+            gate=GATE,
+            status=Status.SKIPPED,
+            summary=f"no dependencies declared in {', '.join(inputs.files)}",
+            checks=(Check(name="inputs", status=Status.SKIPPED, duration_ms=inputs_ms),),
+            metrics={"files": list(inputs.files), "dependencies": 0},
+        )
+    pinned = [d for d in inputs.dependencies if d.kind is PinKind.PINNED]
+    result: Lookup | None = None
+    if pinned:
+        result = _lookup(ctx, pinned)
+    ignores: tuple[Ignore, ...] = parse_ignores(ctx.option("ignore"))
+    builder = report.Report(
+        ctx=ctx,
+        inputs=inputs,
+        lookup=result,
+        ignores=ignores,
+        threshold=str(ctx.option("fail-on-severity")),
+        unknown=str(ctx.option("unknown-severity")),
+        require_pins=bool(ctx.option("require-pins")),
+        allow=tuple(ctx.option("license-allow") or ()),
+        deny=tuple(ctx.option("license-deny") or ()),
+        today=dt.date.today(),
+        inputs_ms=inputs_ms,
+    )
+    verdict = builder.build()
+    sbom_path: Path | None = ctx.option("sbom")
+    if sbom_path is not None:
+        from qualgate.gates.dependency_scan import sbom
+
+        sbom.write(
+            sbom_path, sbom.render(ctx.root.name, inputs.dependencies, builder.vulns_by_package)
+        )
+    return verdict
