@@ -134,7 +134,7 @@ def test_passthrough_arguments(fake_gate: str, project: Path) -> None:
 
 
 def test_passthrough_refused_by_other_gates(fake_gate: str, project: Path) -> None:
-    from qualgate.cli import build_gate_command
+    from qualgate.cli.build import build_gate_command
 
     command = build_gate_command("fake")
     assert getattr(command, "passthrough", None) is True

@@ -6,7 +6,7 @@ import importlib
 
 import pytest
 
-from qualgate.cli import build_gate_command
+from qualgate.cli.build import build_gate_command
 from qualgate.gates import GATES
 from qualgate.options import Option
 from qualgate.render import RENDERERS

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from qualgate.fingerprint import add_fingerprints
 from qualgate.verdict import (
     Check,
     Finding,
@@ -16,7 +17,6 @@ from qualgate.verdict import (
     Threshold,
     Tool,
     Verdict,
-    add_fingerprints,
     derive_status,
     findings_summary,
     from_dict,

@@ -1,8 +1,8 @@
-"""The ``all`` gate: every configured gate, one after another, combined into one verdict.
+"""``qualgate all``: every configured gate through the run pipeline, combined into one verdict.
 
 Each gate runs with its own configuration (its ``[tool.qualgate.<gate>]`` table) inside
-the same error boundary as when it runs alone, and writes its own verdict file, so a
-later tool can read either the combined verdict or any single gate's.
+the same pipeline as when it runs alone, and writes its own verdict file, so a later tool
+can read either the combined verdict or any single gate's.
 """
 
 from __future__ import annotations
@@ -10,12 +10,12 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import shlex
-import time
-from pathlib import Path
 
+from qualgate import pipeline
 from qualgate.context import GateContext
+from qualgate.gates import GATES
 from qualgate.options import Kind, Option
-from qualgate.verdict import Check, Finding, Status, Threshold, Verdict, plural
+from qualgate.verdict import Check, Finding, Status, Threshold, Verdict, derive_status, plural
 
 DEFAULT_TIMEOUT = 3600.0
 ORDER = (
@@ -30,8 +30,6 @@ ORDER = (
 
 
 def _validate_gates(names: tuple[str, ...]) -> tuple[str, ...]:
-    from qualgate.gates import GATES
-
     known = [g for g in GATES if g != "all"]
     unknown = [n for n in names if n not in known]
     if unknown:
@@ -59,52 +57,29 @@ OPTIONS = (
 )
 
 
-def _sub_context(ctx: GateContext, gate: str) -> tuple[GateContext, bool, Path]:
-    """A gate's own context: its options from the config file, our --base and time budget."""
-    from qualgate import gates
-    from qualgate.config import load_config, resolve
-    from qualgate.options import common_options
-
-    module = gates.load(gate)
-    specs = (*common_options(float(module.DEFAULT_TIMEOUT)), *module.OPTIONS)
-    config = load_config(ctx.root, ctx.config_file, gates.GATES)
-    values = {k: r.value for k, r in resolve(gate, specs, {}, config, ctx.root).items()}
-    sub = GateContext(
+def _run_one(ctx: GateContext, gate: str) -> Verdict:
+    ctx.progress(f"running {gate}")
+    request = pipeline.Request(
         gate=gate,
         root=ctx.root,
-        options=values,
-        base=ctx.base,
-        timeout=min(float(values["timeout"]), ctx.remaining()),
-        debug=ctx.debug,
         config_file=ctx.config_file,
+        base=ctx.base,
+        debug=ctx.debug,
+        budget=ctx.remaining(),
     )
-    return sub, bool(values["require"]), values["verdict-dir"]
-
-
-def _run_one(ctx: GateContext, gate: str) -> Verdict:
-    from qualgate.errors import GateError
-    from qualgate.fsutil import write_atomic
-    from qualgate.runner import error_verdict, finalize, run_gate, utc_now
-    from qualgate.verdict import to_json
-
-    started_at, t0 = utc_now(), time.monotonic()
-    try:
-        sub, require, verdict_dir = _sub_context(ctx, gate)
-    except GateError as exc:
-        fallback = GateContext(gate=gate, root=ctx.root, base=ctx.base)
-        return finalize(
-            error_verdict(gate, exc.reason, exc.hint), fallback, started_at=started_at, t0=t0
-        )
-    ctx.progress(f"running {gate}")
-    verdict = run_gate(sub, require=require, started_at=started_at, t0=t0)
+    outcome = pipeline.execute(request)
+    if outcome.interrupted:
+        raise KeyboardInterrupt
+    verdict = outcome.verdict
     verdict = verdict.replace(reproduce=shlex.join(["qualgate", gate, verdict.project.root]))
     # The combined verdict carries everything even when a gate's own file cannot be written.
     with contextlib.suppress(OSError):
-        write_atomic(verdict_dir / f"{gate}.json", to_json(verdict))
+        pipeline.write_verdict_file(verdict, outcome.verdict_dir)
     return verdict
 
 
-def _combine(verdicts: list[Verdict], skipped_after: list[str]) -> Verdict:
+def combine(verdicts: list[Verdict], skipped_after: list[str]) -> Verdict:
+    """One verdict from several gates': a check per gate, every finding, threshold, step."""
     checks: list[Check] = []
     findings: list[Finding] = []
     thresholds: list[Threshold] = []
@@ -125,15 +100,8 @@ def _combine(verdicts: list[Verdict], skipped_after: list[str]) -> Verdict:
         )
         thresholds.extend(dataclasses.replace(t, name=f"{v.gate}:{t.name}") for t in v.thresholds)
         next_steps.extend(f"{v.gate}: {step}" for step in v.next_steps)
-    statuses = [v.status for v in verdicts]
-    if Status.ERROR in statuses:
-        status = Status.ERROR
-    elif Status.FAIL in statuses:
-        status = Status.FAIL
-    elif statuses and all(s is Status.SKIPPED for s in statuses):
-        status = Status.SKIPPED
-    else:
-        status = Status.PASS
+    # A gate's verdict already weighed its own findings and thresholds: its status decides.
+    status = derive_status(checks)
     by_status = {s: [v.gate for v in verdicts if v.status is s] for s in Status}
     parts = [
         f"{len(by_status[s])} {s.value} ({', '.join(by_status[s])})"
@@ -163,5 +131,5 @@ def run(ctx: GateContext) -> Verdict:
         verdict = _run_one(ctx, gate)
         verdicts.append(verdict)
         if ctx.option("fail-fast") and verdict.status in (Status.FAIL, Status.ERROR):
-            return _combine(verdicts, list(names[index + 1 :]))
-    return _combine(verdicts, [])
+            return combine(verdicts, list(names[index + 1 :]))
+    return combine(verdicts, [])

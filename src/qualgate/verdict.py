@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -183,57 +182,6 @@ def findings_summary(findings: Sequence[Finding]) -> str:
     if files:
         text += f" in {plural(len(files), 'file')}"
     return text
-
-
-# ---------------------------------------------------------------------------
-# Fingerprints
-
-
-class _LineCache:
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self.files: dict[str, list[str] | None] = {}
-
-    def line(self, path: str, number: int) -> str | None:
-        if path not in self.files:
-            try:
-                text = (self.root / path).read_text(encoding="utf-8", errors="replace")
-                self.files[path] = text.splitlines()
-            except OSError:
-                self.files[path] = None
-        lines = self.files[path]
-        if lines is None or not 1 <= number <= len(lines):
-            return None
-        return lines[number - 1]
-
-
-def add_fingerprints(gate: str, findings: Sequence[Finding], root: Path) -> tuple[Finding, ...]:
-    """Give every finding without one a fingerprint that survives unrelated edits.
-
-    The fingerprint hashes the gate, check, rule, path and the whitespace-folded text
-    of the finding's line (not its number, so code moving up or down keeps it), plus
-    the occurrence index among otherwise identical findings. Findings without a
-    location hash their message instead.
-    """
-    cache = _LineCache(root)
-    seen: dict[str, int] = {}
-    out = []
-    for f in findings:
-        if f.fingerprint:
-            out.append(f)
-            continue
-        anchor: str
-        if f.path and f.line:
-            text = cache.line(f.path, f.line)
-            anchor = " ".join(text.split()) if text is not None else f"line:{f.line}"
-        else:
-            anchor = f.message
-        key = "\0".join((gate, f.check or "", f.rule, f.path or "", anchor))
-        index = seen.get(key, 0)
-        seen[key] = index + 1
-        digest = hashlib.sha256(f"{key}\0{index}".encode()).hexdigest()
-        out.append(dataclasses.replace(f, fingerprint=f"sha256:{digest}"))
-    return tuple(out)
 
 
 # ---------------------------------------------------------------------------

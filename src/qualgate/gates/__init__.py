@@ -20,14 +20,15 @@ Every gate is a package ``qualgate.gates.<name>`` with the same skeleton:
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, cast
 
 if TYPE_CHECKING:
     from qualgate.context import GateContext
     from qualgate.options import Option
+    from qualgate.rules import Catalogue
     from qualgate.verdict import Verdict
 
 
@@ -37,6 +38,10 @@ class GateInfo:
     module: str
     help: str
     wrapper: str
+    # The module holding the gate's rule catalogue (`RULES`), when it has one.
+    rules: str | None = None
+    # Extra commands the gate owns: name -> one-line help (listed without importing it).
+    commands: Mapping[str, str] = field(default_factory=dict)
 
 
 class GateModule(Protocol):
@@ -66,42 +71,50 @@ GATES: dict[str, GateInfo] = {
         GateInfo(
             name="run-tests",
             module="qualgate.gates.run_tests.gate",
+            rules="qualgate.gates.run_tests.rules",
             help="Run the test suite under coverage and check coverage thresholds.",
             wrapper="tools/ci/run-tests.sh",
+            commands={"merge": "Combine run-tests shard verdicts into one verdict."},
         ),
         GateInfo(
             name="lint-format",
             module="qualgate.gates.lint_format.gate",
+            rules="qualgate.gates.lint_format.rules",
             help="Lint (ruff), check formatting (ruff format) and types (mypy).",
             wrapper="tools/ci/lint-format.sh",
         ),
         GateInfo(
             name="openapi-lint",
             module="qualgate.gates.openapi_lint.gate",
+            rules="qualgate.gates.openapi_lint.rules",
             help="Validate OpenAPI documents, apply style rules, find breaking changes.",
             wrapper="tools/ci/openapi-lint.sh",
         ),
         GateInfo(
             name="migration-check",
             module="qualgate.gates.migration_check.gate",
+            rules="qualgate.gates.migration_check.rules",
             help="Prove Alembic migrations upgrade, match the models and downgrade.",
             wrapper="tools/db/migration-check.sh",
         ),
         GateInfo(
             name="seed",
             module="qualgate.gates.seed.gate",
+            rules="qualgate.gates.seed.rules",
             help="Load declared seed data idempotently, all or nothing.",
             wrapper="tools/db/seed.sh",
         ),
         GateInfo(
             name="dependency-scan",
             module="qualgate.gates.dependency_scan.gate",
+            rules="qualgate.gates.dependency_scan.rules",
             help="Find known-vulnerable, unpinned or disallowed dependencies.",
             wrapper="tools/security/dependency-scan.sh",
         ),
         GateInfo(
             name="artifact-validate",
             module="qualgate.gates.artifact_validate.gate",
+            rules="qualgate.gates.artifact_validate.rules",
             help="Validate RFCs, ADRs, contracts and config files against schemas.",
             wrapper="tools/artifact/validate.sh",
         ),
@@ -113,6 +126,21 @@ GATES: dict[str, GateInfo] = {
         ),
     )
 }
+
+
+def catalogue_of(name: str) -> Catalogue | None:
+    """A gate's rule catalogue (None for a gate without one, or not yet written)."""
+    module = GATES[name].rules
+    if module is None:
+        return None
+    try:
+        found = importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        if exc.name != module:
+            raise
+        return None
+    rules: Catalogue = found.RULES
+    return rules
 
 
 def load(name: str) -> GateModule:

@@ -1,4 +1,6 @@
-"""Renderers: one module per output format, each exposing ``render(verdict) -> str``.
+"""Renderers: one module per output format, each exposing ``render(verdict) -> str`` and
+optionally ``publish(verdict, environ)``, a hook the pipeline runs when the format is used
+(the github renderer appends the step summary there).
 
 The registry drives ``--format`` and ``--report`` choices; modules load on demand.
 """

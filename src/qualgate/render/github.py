@@ -170,3 +170,10 @@ def append_step_summary(verdict: Verdict, path: Path) -> None:
             handle.write(separator + text)
     except OSError as exc:
         sys.stderr.write(f"qualgate: could not write the step summary {path}: {exc}\n")
+
+
+def publish(verdict: Verdict, environ: Mapping[str, str]) -> None:
+    """The publish hook: on a GitHub runner, also append the step summary."""
+    summary_file = environ.get("GITHUB_STEP_SUMMARY")
+    if summary_file:
+        append_step_summary(verdict, Path(summary_file))

@@ -1,4 +1,4 @@
-"""The commands that are not gates: ``schema``, ``config`` and ``merge``."""
+"""The commands that are not gates: ``schema`` and ``config``."""
 
 from __future__ import annotations
 
@@ -8,15 +8,9 @@ from typing import Any
 
 import click
 
-from qualgate.cli import (
-    FORMATS,
-    build_gate_command,
-    finish,
-    gate_specs,
-    given_values,
-    parse_reports,
-)
+from qualgate.cli.build import build_gate_command, given_values
 from qualgate.gates import GATES
+from qualgate.pipeline import gate_specs
 
 
 @click.command("schema")
@@ -87,35 +81,3 @@ def _plain(value: Any) -> Any:
     if isinstance(value, tuple):
         return [_plain(v) for v in value]
     return value
-
-
-@click.command("merge")
-@click.argument("verdicts", nargs=-1, required=True, type=click.Path(dir_okay=False))
-@click.option("--root", default=".", type=click.Path(file_okay=False), help="Project root.")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text")
-@click.option("--report", multiple=True, metavar="FMT:PATH", help="Also write a rendering.")
-@click.option("--verdict-dir", type=click.Path(file_okay=False), default=None)
-def merge_command(
-    verdicts: tuple[str, ...], root: str, fmt: str, report: tuple[str, ...], verdict_dir: str | None
-) -> int:
-    """Combine run-tests shard verdicts (and their coverage data) into one verdict."""
-    import importlib
-
-    from qualgate.errors import GateError
-    from qualgate.runner import error_verdict, utc_now
-
-    root_path = Path(root).resolve()
-    reports = parse_reports(report)
-    try:
-        merge = importlib.import_module("qualgate.gates.run_tests.merge")
-        verdict = merge.merge([Path(v) for v in verdicts], root_path)
-    except GateError as exc:
-        verdict = error_verdict("run-tests", exc.reason, exc.hint).replace(started_at=utc_now())
-    except Exception as exc:  # noqa: BLE001 - the same error boundary as a gate run
-        verdict = error_verdict(
-            "run-tests",
-            f"internal error: {type(exc).__name__}: {exc}",
-            "report it with the shard verdicts that caused it",
-        ).replace(started_at=utc_now())
-    target = Path(verdict_dir) if verdict_dir else root_path / ".qualgate" / "verdicts"
-    return finish(verdict, fmt, reports, target)
