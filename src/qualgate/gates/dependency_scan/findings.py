@@ -1,4 +1,4 @@
-"""Pieces of findings the dependency-scan phases share: help lines, locations, steps."""
+"""Pieces of findings the dependency-scan phases share: outcomes, locations, steps."""
 
 from __future__ import annotations
 
@@ -9,24 +9,17 @@ from qualgate.context import GateContext
 from qualgate.gates.dependency_scan import matching
 from qualgate.gates.dependency_scan.lookup import Match
 from qualgate.gates.dependency_scan.model import Advisory, Dependency, Ecosystem, normalize_name
-from qualgate.verdict import Finding
+from qualgate.verdict import Check, Finding
 
-# One line of remedy per rule (the finding's `help`).
-HELP = {
-    "parse-error": "fix the file so its own tool (pip, poetry, uv, npm...) can read it",
-    "include-unreadable": "point the include at a file that exists in the project",
-    "include-cycle": "remove one of the includes: the files include each other",
-    "unpinned-dependency": "pin an exact version (name==x.y.z), e.g. with pip-compile or a lock",
-    "unscannable-dependency": "depend on a registry release, or keep it and review it by hand",
-    "installed-interpreter": "pass --python (or create the project's .venv) to scan its env",
-    "vuln-db-unreadable": "repair or remove the record files, or refresh the database",
-    "vulnerable-dependency": "upgrade to a fixed version (see next_steps)",
-    "ignore-expired": "upgrade the dependency, or renew the ignore with a new reason and date",
-    "ignore-unused": "remove the ignore: no scanned dependency is affected any more",
-    "license-denied": "replace the package, or change license-deny if the policy allows it",
-    "license-not-allowed": "replace the package, or add its license to license-allow",
-    "license-unknown": "check the package's license by hand (its metadata declares none we read)",
-}
+
+@dataclasses.dataclass(frozen=True, kw_only=True, slots=True)
+class Outcome:
+    """What one policy phase (pins, licenses) adds to the verdict."""
+
+    findings: tuple[Finding, ...]
+    check: Check
+    next_steps: tuple[str, ...] = ()
+    checked: int = 0
 
 
 def marker_note(dep: Dependency) -> str:
@@ -58,10 +51,6 @@ def inside_project(f: Finding) -> Finding:
         return f
     where = f"{f.path}:{f.line}" if f.line else f.path
     return dataclasses.replace(f, path=None, line=None, message=f"{where}: {f.message}")
-
-
-def existing(f: Finding) -> Finding:
-    return dataclasses.replace(f, existing=True)
 
 
 def upgrade_step(key: tuple[str, str, str], matches: list[Match], deps: list[Dependency]) -> str:

@@ -3,23 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
-from qualgate.gates.dependency_scan.findings import HELP, where
+from qualgate.gates.dependency_scan.findings import Outcome, where
 from qualgate.gates.dependency_scan.model import Dependency
 from qualgate.gates.dependency_scan.policy import check_license
+from qualgate.gates.dependency_scan.rules import RULES
 from qualgate.verdict import Check, Finding, Severity, Status, plural
 
 # Sources that carry license data.
 _LICENSE_SOURCES = frozenset({"installed", "package-lock.json"})
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class Outcome:
-    findings: tuple[Finding, ...]
-    check: Check
-    next_steps: tuple[str, ...] = ()
-    checked: int = 0
 
 
 def check(
@@ -67,13 +59,12 @@ def check(
             )
         errors += severity is Severity.ERROR
         findings.append(
-            Finding(
-                rule=rule,
+            RULES.finding(
+                rule,
+                text,
                 severity=severity,
-                message=text,
                 **where(dep),
                 check="licenses",
-                help=HELP[rule],
                 data={
                     "package": dep.name,
                     "version": dep.version,

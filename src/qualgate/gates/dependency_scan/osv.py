@@ -11,16 +11,24 @@ vulnerability".
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
-import os
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from qualgate.gates.dependency_scan.model import Advisory, Affected, Ecosystem, Range, normalize_name
+from qualgate.fsutil import write_atomic
+from qualgate.gates.dependency_scan.model import (
+    Advisory,
+    Affected,
+    Ecosystem,
+    Range,
+    normalize_name,
+)
+from qualgate.redact import mask
 
 DEFAULT_URL = "https://api.osv.dev"
 BATCH_LIMIT = 1000  # the API's maximum number of queries per batch
@@ -124,17 +132,6 @@ class OnlineResult:
     cached_records: int
 
 
-def masked_url(url: str) -> str:
-    """The URL with any password replaced by ``***`` (a mirror may carry credentials)."""
-    from urllib.parse import urlsplit, urlunsplit
-
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = f"{parts.username}:***@{parts.hostname}" + (f":{parts.port}" if parts.port else "")
-    return urlunsplit(parts._replace(netloc=netloc))
-
-
 class TransientError(Exception):
     """Worth retrying: connection failure, timeout, 5xx, 429, malformed answer."""
 
@@ -157,7 +154,7 @@ class OsvClient:
         backoff: float = 0.5,
     ) -> None:
         self.base_url = base_url.rstrip("/")
-        self.shown = masked_url(self.base_url)
+        self.shown = mask(self.base_url)  # a mirror's URL may carry credentials
         self.cache_dir = cache_dir / "osv-records" if cache_dir else None
         self.timeout = timeout
         self.retries = retries
@@ -330,10 +327,5 @@ class OsvClient:
 
 def _write_cache(path: Path, data: Any) -> None:
     """Best effort: an unwritable cache only costs a later fetch."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(data), encoding="utf-8")
-        os.replace(tmp, path)
-    except OSError:
-        pass
+    with contextlib.suppress(OSError):
+        write_atomic(path, json.dumps(data))

@@ -8,11 +8,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from qualgate.context import GateContext
-from qualgate.gates.dependency_scan import licenses
+from qualgate.gates.dependency_scan import licenses, pins
 from qualgate.gates.dependency_scan.findings import (
-    HELP,
+    Outcome,
     config_location,
-    existing,
     inside_project,
     marker_note,
     matching_name,
@@ -23,6 +22,7 @@ from qualgate.gates.dependency_scan.findings import (
 from qualgate.gates.dependency_scan.lookup import Lookup, Match, dep_key
 from qualgate.gates.dependency_scan.model import Dependency, Inputs, PinKind
 from qualgate.gates.dependency_scan.policy import Ignore, blocks
+from qualgate.gates.dependency_scan.rules import RULES
 from qualgate.verdict import (
     Check,
     Finding,
@@ -31,21 +31,6 @@ from qualgate.verdict import (
     Verdict,
     derive_status,
     plural,
-)
-
-GATE = "dependency-scan"
-# Sources whose pins cover a range requirement of the same package elsewhere.
-_LOCKING_SOURCES = frozenset(
-    {
-        "constraints",
-        "poetry.lock",
-        "uv.lock",
-        "Pipfile.lock",
-        "pylock.toml",
-        "pdm.lock",
-        "package-lock.json",
-        "installed",
-    }
 )
 
 
@@ -85,14 +70,13 @@ class Report:
             )
             blocking += problem.blocking
             self.findings.append(
-                Finding(
-                    rule=problem.rule,
+                RULES.finding(
+                    problem.rule,
+                    problem.message,
                     severity=severity,
-                    message=problem.message,
                     path=problem.path,
                     line=problem.line,
                     check="inputs",
-                    help=HELP.get(problem.rule),
                 )
             )
         deps = self.inputs.dependencies
@@ -108,58 +92,7 @@ class Report:
         )
 
     def _pins(self) -> None:
-        deps = self.inputs.dependencies
-        locked = {d.key for d in deps if d.kind is PinKind.PINNED and d.source in _LOCKING_SOURCES}
-        pinned_anywhere = {d.key for d in deps if d.kind is PinKind.PINNED}
-        pin_severity = Severity.ERROR if self.require_pins else Severity.WARNING
-        count = 0
-        for dep in deps:
-            if dep.kind is PinKind.RANGE:
-                if dep.source == "constraints":
-                    continue  # a range in a constraints file only narrows, it installs nothing
-                if not dep.application:
-                    if dep.key in pinned_anywhere:
-                        continue
-                    severity = Severity.NOTE  # library metadata: ranges are expected there
-                elif dep.key in locked:
-                    continue
-                else:
-                    severity = pin_severity
-                spec = dep.specifier or "any version"
-                message = (
-                    f"{dep.name} is not pinned ({spec}){marker_note(dep)}: "
-                    "its installed version cannot be checked for vulnerabilities"
-                )
-                rule = "unpinned-dependency"
-            elif dep.kind is PinKind.UNSCANNABLE:
-                severity = pin_severity
-                message = (
-                    f"{dep.name} comes from {dep.detail}: not a registry release, "
-                    "so it cannot be checked against the vulnerability database"
-                )
-                rule = "unscannable-dependency"
-            else:
-                continue
-            count += severity is not Severity.NOTE
-            self.findings.append(
-                Finding(
-                    rule=rule,
-                    severity=severity,
-                    message=message,
-                    **where(dep),
-                    check="pins",
-                    help=HELP[rule],
-                    data={"package": dep.name, "specifier": dep.specifier, "source": dep.source},
-                )
-            )
-        self.checks.append(
-            Check(
-                name="pins",
-                status=Status.FAIL if self.require_pins and count else Status.PASS,
-                findings=count,
-                summary=f"{plural(count, 'requirement')} without an exact pin",
-            )
-        )
+        self._add(pins.check(self.inputs.dependencies, self.require_pins))
 
     def _ignored_by(self, match: Match, dep: Dependency) -> Ignore | None:
         for index, ignore in enumerate(self.ignores):
@@ -277,15 +210,7 @@ class Report:
         if ignored:
             self.metrics["ignored"] = ignored
         for note in lookup.notes:
-            self.findings.append(
-                Finding(
-                    rule="vuln-db-unreadable",
-                    severity=Severity.WARNING,
-                    message=note,
-                    check="vulnerabilities",
-                    help=HELP["vuln-db-unreadable"],
-                )
-            )
+            self.findings.append(RULES.finding("vuln-db-unreadable", note, check="vulnerabilities"))
         self.checks.append(
             Check(
                 name="vulnerabilities",
@@ -306,13 +231,14 @@ class Report:
             f"{': ' + match.summary if match.summary else ''} "
             f"[severity {match.severity}{score}; {fixed}]{marker_note(dep)}"
         )
-        return Finding(
-            rule="vulnerable-dependency",
+        return RULES.finding(
+            "vulnerable-dependency",
+            message,
             severity=Severity.ERROR if fails else Severity.WARNING,
-            message=message,
             **where(dep),
             check="vulnerabilities",
-            help=match.url or HELP["vulnerable-dependency"],
+            # The advisory's own page when its record names one.
+            help=match.url or RULES.help_url("vulnerable-dependency"),
             data={
                 "package": dep.name,
                 "version": dep.version,
@@ -336,30 +262,25 @@ class Report:
             path, line = config_location(self.ctx, ignore.id)
             if ignore.expired(self.today):
                 self.findings.append(
-                    Finding(
-                        rule="ignore-expired",
-                        severity=Severity.ERROR,
-                        message=f"the ignore of {ignore.id} expired on {ignore.until} "
+                    RULES.finding(
+                        "ignore-expired",
+                        f"the ignore of {ignore.id} expired on {ignore.until} "
                         f"({ignore.reason}): fix the dependency or renew the ignore with a "
                         "new date and reason",
                         path=path,
                         line=line,
                         check="policy",
-                        help=HELP["ignore-expired"],
                         data={"id": ignore.id, "until": str(ignore.until)},
                     )
                 )
             elif index not in self._used_ignores and checked_all:
                 self.findings.append(
-                    Finding(
-                        rule="ignore-unused",
-                        severity=Severity.NOTE,
-                        message=f"the ignore of {ignore.id} matches no scanned dependency: "
-                        "remove it",
+                    RULES.finding(
+                        "ignore-unused",
+                        f"the ignore of {ignore.id} matches no scanned dependency: remove it",
                         path=path,
                         line=line,
                         check="policy",
-                        help=HELP["ignore-unused"],
                         data={"id": ignore.id},
                     )
                 )
@@ -368,11 +289,14 @@ class Report:
         outcome = licenses.check(self.inputs.dependencies, self.allow, self.deny)
         if outcome is None:
             return
+        self._add(outcome)
+        if outcome.checked:
+            self.metrics["licenses_checked"] = outcome.checked
+
+    def _add(self, outcome: Outcome) -> None:
         self.findings.extend(outcome.findings)
         self.checks.append(outcome.check)
         self.next_steps.extend(outcome.next_steps)
-        if outcome.checked:
-            self.metrics["licenses_checked"] = outcome.checked
 
     # -- assembly ------------------------------------------------------------
 
@@ -382,15 +306,7 @@ class Report:
         self._vulnerabilities()
         self._ignore_hygiene()
         self._licenses()
-        changed = self.ctx.changed_lines()
         findings = [inside_project(f) for f in self.findings]
-        if changed is not None:
-            findings = [
-                f
-                if f.path is None or f.line is None or changed.contains(f.path, f.line)
-                else existing(f)
-                for f in findings
-            ]
         deps = self.inputs.dependencies
         self.metrics.update(
             {
@@ -403,7 +319,7 @@ class Report:
         )
         status = derive_status(self.checks, findings)
         return Verdict(
-            gate=GATE,
+            gate=self.ctx.gate,
             status=status,
             summary=self._summary(status, findings),
             checks=tuple(self.checks),

@@ -15,9 +15,8 @@ from qualgate.gates.dependency_scan.lookup import Lookup, lookup_offline, lookup
 from qualgate.gates.dependency_scan.model import Dependency, Inputs, PinKind, Problem
 from qualgate.gates.dependency_scan.policy import Ignore, parse_ignores
 from qualgate.gates.dependency_scan.sources import installed
+from qualgate.redact import mask
 from qualgate.verdict import Check, Status, Verdict
-
-GATE = "dependency-scan"
 
 
 def default_cache_dir() -> Path | None:
@@ -94,7 +93,7 @@ def _lookup(ctx: GateContext, pinned: list[Dependency]) -> Lookup:
             "pass --vuln-db PATH (a folder of OSV records or an OSV .zip), or drop --offline",
         )
     url: str = ctx.option("osv-url")
-    ctx.progress(f"asking {url} about {len(pinned)} dependencies")
+    ctx.progress(f"asking {mask(url)} about {len(pinned)} dependencies")
     return lookup_online(
         url,
         pinned,
@@ -113,7 +112,7 @@ def scan(ctx: GateContext) -> Verdict:
     if not inputs.dependencies and not inputs.problems:
         if not inputs.files:
             return Verdict(
-                gate=GATE,
+                gate=ctx.gate,
                 status=Status.SKIPPED,
                 summary="no dependency files found (looked for *requirements*.txt, "
                 "requirements/*.txt, *.lock files, pylock.toml, package-lock.json, "
@@ -122,7 +121,7 @@ def scan(ctx: GateContext) -> Verdict:
                 next_steps=("name files with --file, or scan the environment with --installed",),
             )
         return Verdict(
-            gate=GATE,
+            gate=ctx.gate,
             status=Status.SKIPPED,
             summary=f"no dependencies declared in {', '.join(inputs.files)}",
             checks=(Check(name="inputs", status=Status.SKIPPED, duration_ms=inputs_ms),),
