@@ -209,7 +209,7 @@ def run_tool(argv: list[str], runs: int, cwd: Path) -> Result:
 
 def phases_table(documents: list[str]) -> list[str]:
     """Where qualgate's CPU time goes, per phase, measured in this process."""
-    from qualgate.gates.openapi_lint.lint import gc_paused
+    from qualgate.policy import gc_paused
 
     lines = [
         "Where qualgate's time goes (CPU seconds in-process, without interpreter start-up",
@@ -229,7 +229,7 @@ def _phases_row(name: str) -> str:
     from qualgate.gates.openapi_lint.lint import Settings, to_findings
     from qualgate.gates.openapi_lint.model import Spec, detect_version
     from qualgate.gates.openapi_lint.refs import Resolver
-    from qualgate.gates.openapi_lint.rules import RULES
+    from qualgate.gates.openapi_lint.rules.ruleset import CHECKS
 
     clock = time.process_time
     t0 = clock()
@@ -243,9 +243,9 @@ def _phases_row(name: str) -> str:
     issues += structure.validate(doc, version)
     t3 = clock()
     spec = Spec(doc, resolver, version)
-    for rule in RULES.values():
-        if rule.check is not None and version in rule.versions:
-            issues += rule.check(spec)
+    for check in CHECKS.values():
+        if version in check.versions:
+            issues += check.run(spec)
     t4 = clock()
     found = to_findings(issues, Settings())
     t5 = clock()

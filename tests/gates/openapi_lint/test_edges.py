@@ -286,13 +286,13 @@ def test_a_rule_crashing_on_a_valid_document_is_an_error(
 ) -> None:
     import dataclasses
 
-    from qualgate.gates.openapi_lint.rules import RULES
+    from qualgate.gates.openapi_lint.rules.ruleset import CHECKS
 
     def boom(_spec: object) -> list[object]:
         raise TypeError("bug")
 
-    rule = RULES["info-contact"]
-    monkeypatch.setitem(RULES, "info-contact", dataclasses.replace(rule, check=boom))
+    check = CHECKS["info-contact"]
+    monkeypatch.setitem(CHECKS, "info-contact", dataclasses.replace(check, run=boom))
     run = lint(tmp_path, clean("3.1"))
     assert run.code == 2
     assert run.verdict is not None and "internal error" in run.verdict["summary"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from qualgate.gates.openapi_lint import DEFAULT_SPECS, discover
+from qualgate.gates.openapi_lint.gate import DEFAULT_SPECS, discover
 from qualgate.gates.openapi_lint.rules import RULES
 from tests.gates.openapi_lint.helpers import clean, hits, lint, replace_line
 from tests.support import REPO, read_verdict_file, run_qualgate, write_files
@@ -112,7 +112,7 @@ def test_list_rules(tmp_path: Path) -> None:
     run = run_qualgate("openapi-lint", "--list-rules")
     assert run.code == 0
     listed = [line.split()[0] for line in run.stdout.splitlines()]
-    assert listed == list(RULES)
+    assert listed == [rule.id for rule in RULES]
     assert "operation-operationId" in listed and "breaking-path-removed" in listed
 
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from qualgate.gates.openapi_lint.lint import Settings, check_document, gc_paused, to_findings
+from qualgate.gates.openapi_lint.lint import Settings, check_document, to_findings
+from qualgate.policy import gc_paused
 from qualgate.verdict import Finding
 
 

@@ -10,96 +10,14 @@ the new document, or at the old one (``data["side"] == "base"``) for removals.
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
 
 from qualgate.gates.openapi_lint.breaking_schemas import SchemaDiff, component_of
 from qualgate.gates.openapi_lint.issues import Issue
-from qualgate.gates.openapi_lint.loader import join
+from qualgate.gates.openapi_lint.loader import get, join
 from qualgate.gates.openapi_lint.model import Node, Operation, Spec
-from qualgate.gates.openapi_lint.rules.registry import RULES, Rule, _declare
-from qualgate.verdict import Finding, Severity
 
 _TEMPLATE = re.compile(r"\{[^{}]*\}")
-E, N = Severity.ERROR, Severity.NOTE
-
-CATEGORIES: tuple[tuple[str, Severity, str], ...] = (
-    ("breaking-path-removed", E, "Clients calling a removed path get 404."),
-    ("breaking-operation-removed", E, "Clients calling a removed operation get 404/405."),
-    (
-        "breaking-parameter-removed",
-        E,
-        "Clients still send the removed parameter, now ignored or rejected.",
-    ),
-    (
-        "breaking-parameter-required",
-        E,
-        "A new required parameter (or one made required) rejects every existing call without it.",
-    ),
-    (
-        "breaking-request-property-required",
-        E,
-        "A new required request property (or request "
-        "body) rejects every existing request without it.",
-    ),
-    (
-        "breaking-response-removed",
-        E,
-        "Clients handling a removed response status meet an undocumented one instead.",
-    ),
-    (
-        "breaking-success-response-removed",
-        E,
-        "Removing a 2xx/3xx response changes what success means for every client.",
-    ),
-    ("breaking-response-property-removed", E, "Clients reading a removed response property break."),
-    ("breaking-type-changed", E, "A changed type breaks (de)serialisation on one side."),
-    (
-        "breaking-format-changed",
-        E,
-        "A changed format (int32 -> int64, date -> date-time) breaks parsing and generated types.",
-    ),
-    (
-        "breaking-request-enum-changed",
-        E,
-        "Enum values removed from (or added to) a request field change which calls are accepted.",
-    ),
-    (
-        "breaking-response-enum-changed",
-        E,
-        "Enum values added to (or removed from) a response "
-        "field reach clients with exhaustive handling.",
-    ),
-    (
-        "breaking-constraint-tightened",
-        E,
-        "A tighter request constraint (maxLength, maximum, "
-        "pattern...) rejects calls that used to work.",
-    ),
-    (
-        "breaking-security-added",
-        E,
-        "New security requirements reject existing unauthenticated or differently-scoped calls.",
-    ),
-    ("breaking-media-type-removed", E, "Clients sending or accepting a removed media type break."),
-    (
-        "breaking-base-invalid",
-        Severity.WARNING,
-        "The older version could not be loaded, so nothing was compared.",
-    ),
-    (
-        "api-change",
-        N,
-        "A change that does not break existing clients (added path, optional "
-        "parameter, new response property...), for the changelog.",
-    ),
-)
-for _id, _sev, _why in CATEGORIES:
-    if _id not in RULES:
-        _declare(Rule(id=_id, severity=_sev, rationale=_why, phase="breaking"))
 
 
 def _norm(path: str) -> str:
@@ -221,7 +139,7 @@ class Comparison(SchemaDiff):
         self._security(old_op, new_op, label)
 
     def _parameters(self, old_op: Operation, new_op: Operation, label: str) -> None:
-        def key(node: Node) -> tuple[Any, Any]:
+        def key(node: Node) -> tuple[object, object]:
             name = node.value.get("name")
             where = node.value.get("in")
             # Header names are case-insensitive; path names are positional.
@@ -347,7 +265,7 @@ class Comparison(SchemaDiff):
                 )
 
     def _security(self, old_op: Operation, new_op: Operation, label: str) -> None:
-        def effective(spec: Spec, op: Operation) -> tuple[Any, str]:
+        def effective(spec: Spec, op: Operation) -> tuple[object, str]:
             if "security" in op.op:
                 return op.op["security"], join(op.pointer, "security")
             return spec.data.get("security"), "/security"
@@ -389,9 +307,7 @@ def _operation_prefix(pointer: str) -> str:
     return pointer
 
 
-def _get(data: Any, pointer: str) -> Any:
-    from qualgate.gates.openapi_lint.loader import get
-
+def _get(data: object, pointer: str) -> object:
     try:
         return get(data, pointer)
     except (KeyError, IndexError, TypeError, ValueError):
@@ -405,7 +321,7 @@ def _path_keys(spec: Spec) -> list[str]:
     return [p for p in paths if isinstance(p, str) and not p.startswith("x-")]
 
 
-def _requirements(raw: Any) -> list[frozenset[str]] | None:
+def _requirements(raw: object) -> list[frozenset[str]] | None:
     """Security alternatives as sets of "scheme" and "scheme:scope"; None = no security."""
     if not isinstance(raw, list):
         return None
@@ -431,75 +347,3 @@ def _show(alternatives: list[frozenset[str]]) -> str:
 def compare(old: Spec, new: Spec) -> list[Issue]:
     """Issues for every change from ``old`` to ``new``."""
     return Comparison(old, new).run()
-
-
-def compare_for(
-    ctx: Any, new: Spec, path: Path, rel: str, against: Path | None, settings: Any
-) -> Iterator[Finding]:
-    """Findings comparing ``new`` with ``against`` or with its version at ``--base``."""
-    from qualgate import git
-    from qualgate.gates.openapi_lint.lint import RULE_FAULTS, load_spec, to_findings
-
-    if against is not None:
-        # Removals are located in FILE: shown relative to the root ("../old.yaml" when
-        # outside it), as findings never carry absolute paths.
-        old_rel = Path(os.path.relpath(against, ctx.root)).as_posix()
-        old_root = ctx.root if not old_rel.startswith("../") else against.parent
-        old_spec, problems, _ = load_spec(against, old_rel, old_root, settings)
-        extra = {"against": old_rel}
-    else:
-        base = ctx.base
-        text = git.show_file(ctx.root, base, rel)
-        if text is None:
-            return  # new at HEAD: nothing it could break
-        if text == new.doc.text:
-            return
-
-        def read_at_base(target: Path, target_rel: str) -> Any:
-            from qualgate.gates.openapi_lint import loader
-
-            old_text = git.show_file(ctx.root, base, target_rel)
-            if old_text is None:
-                return None, [loader.LoadProblem(rule="document-missing", message="missing")]
-            return loader.load_text(old_text, target, target_rel)
-
-        old_spec, problems, _ = load_spec(
-            path, rel, ctx.root, settings, text=text, read=read_at_base
-        )
-        extra = {"base": base}
-    if old_spec is None:
-        reason = problems[0].message if problems else "unknown"
-        severity = settings.severity("breaking-base-invalid")
-        if severity is None:
-            return
-        yield Finding(
-            rule="breaking-base-invalid",
-            severity=severity,
-            message=f"the older version of {rel} could not be loaded ({reason}); "
-            "breaking changes were not checked",
-            path=rel,
-            check="breaking",
-            data={"pointer": "", **extra},
-        )
-        return
-    try:
-        issues = compare(old_spec, new)
-    except RULE_FAULTS as exc:
-        # Like the rules: only a structurally invalid side may stop the comparison.
-        from qualgate.gates.openapi_lint import structure
-
-        if not any(structure.validate(s.doc, s.version) for s in (old_spec, new)):
-            raise
-        severity = settings.severity("breaking-base-invalid")
-        if severity is not None:
-            yield Finding(
-                rule="breaking-base-invalid",
-                severity=severity,
-                message=f"comparing {rel} with its older version stopped: a side is not a "
-                f"valid OpenAPI document ({type(exc).__name__})",
-                path=rel,
-                check="breaking",
-                data={"pointer": "", **extra},
-            )
-        return
-    yield from to_findings(issues, settings, extra=extra)

@@ -9,9 +9,7 @@ from typing import Any
 from qualgate.gates.openapi_lint.issues import Issue
 from qualgate.gates.openapi_lint.loader import escape, join
 from qualgate.gates.openapi_lint.model import Spec
-from qualgate.gates.openapi_lint.rules.registry import E, N, W, rule
 
-V3 = ("3.0", "3.1", "3.2")
 _VARIABLE = re.compile(r"\{([^{}]*)\}")
 _SCRIPT = re.compile(r"<\s*script\b", re.IGNORECASE)
 _EVAL = re.compile(r"\beval\s*\(", re.IGNORECASE)
@@ -32,12 +30,6 @@ def _servers(spec: Spec) -> Iterator[tuple[str, Any]]:
             yield join(op.pointer, "servers"), op.op["servers"]
 
 
-@rule(
-    "servers-defined",
-    W,
-    "Without servers, clients and mock servers do not know where the API lives.",
-    V3,
-)
 def servers_defined(spec: Spec) -> Iterator[Issue]:
     servers = spec.data.get("servers")
     if not isinstance(servers, list) or not servers:
@@ -49,12 +41,6 @@ def servers_defined(spec: Spec) -> Iterator[Issue]:
         )
 
 
-@rule(
-    "server-trailing-slash",
-    W,
-    "Server URLs are joined with paths that start with '/': a trailing slash doubles it.",
-    V3,
-)
 def server_trailing_slash(spec: Spec) -> Iterator[Issue]:
     for pointer, servers in _servers(spec):
         for index, server in enumerate(servers if isinstance(servers, list) else []):
@@ -68,13 +54,6 @@ def server_trailing_slash(spec: Spec) -> Iterator[Issue]:
                 )
 
 
-@rule(
-    "server-variables-defined",
-    E,
-    "Every {variable} in a server URL needs a definition with a default; defaults must "
-    "be in the variable's enum; defined variables should be used.",
-    V3,
-)
 def server_variables(spec: Spec) -> Iterator[Issue]:
     for pointer, servers in _servers(spec):
         for index, server in enumerate(servers if isinstance(servers, list) else []):
@@ -118,11 +97,6 @@ def server_variables(spec: Spec) -> Iterator[Issue]:
                     )
 
 
-@rule(
-    "tag-duplicate",
-    E,
-    "Tag names must be unique (openapi-spec-validator rejects duplicates).",
-)
 def tag_duplicate(spec: Spec) -> Iterator[Issue]:
     seen: set[Any] = set()
     tags = spec.data.get("tags")
@@ -138,7 +112,6 @@ def tag_duplicate(spec: Spec) -> Iterator[Issue]:
         seen.add(name)
 
 
-@rule("info-description", W, "Say what the API is for at the top of its docs.")
 def info_description(spec: Spec) -> Iterator[Issue]:
     info = spec.data.get("info")
     if isinstance(info, dict) and not (
@@ -152,7 +125,6 @@ def info_description(spec: Spec) -> Iterator[Issue]:
         )
 
 
-@rule("info-contact", N, "Consumers need someone to contact about the API.")
 def info_contact(spec: Spec) -> Iterator[Issue]:
     info = spec.data.get("info")
     if isinstance(info, dict) and not isinstance(info.get("contact"), dict):
@@ -161,7 +133,6 @@ def info_contact(spec: Spec) -> Iterator[Issue]:
         )
 
 
-@rule("info-license", N, "Consumers need to know under which terms they may use the API.")
 def info_license(spec: Spec) -> Iterator[Issue]:
     info = spec.data.get("info")
     if isinstance(info, dict) and not isinstance(info.get("license"), dict):
@@ -184,11 +155,6 @@ _COMPONENT_SECTIONS_V3 = (
 _SECTIONS_V2 = ("definitions", "parameters", "responses")
 
 
-@rule(
-    "components-unused",
-    W,
-    "A component nothing refers to is dead weight, often a typo of the one meant.",
-)
 def components_unused(spec: Spec) -> Iterator[Issue]:
     if spec.v2:
         sections = [(f"/{s}", spec.data.get(s)) for s in _SECTIONS_V2]
@@ -261,12 +227,6 @@ def _texts(data: Any, pointer: str) -> Iterator[tuple[str, str]]:
                     stack.append((item, f"{here}/{index}"))
 
 
-@rule(
-    "markdown-no-script",
-    E,
-    "Descriptions are rendered as Markdown (HTML allowed) in doc portals: a <script> "
-    "tag there is stored XSS.",
-)
 def markdown_no_script(spec: Spec) -> Iterator[Issue]:
     for pointer, _ in _walk_text(spec, _SCRIPT):
         yield Issue(
@@ -277,11 +237,6 @@ def markdown_no_script(spec: Spec) -> Iterator[Issue]:
         )
 
 
-@rule(
-    "markdown-no-eval",
-    E,
-    "eval( in rendered Markdown is a script-injection vector in doc portals.",
-)
 def markdown_no_eval(spec: Spec) -> Iterator[Issue]:
     for pointer, _ in _walk_text(spec, _EVAL):
         yield Issue(
@@ -292,13 +247,6 @@ def markdown_no_eval(spec: Spec) -> Iterator[Issue]:
         )
 
 
-@rule(
-    "ref-siblings",
-    W,
-    "Before OpenAPI 3.1, keys beside a $ref are ignored: the description or nullable "
-    "written there has no effect.",
-    ("2.0", "3.0"),
-)
 def ref_siblings(spec: Spec) -> Iterator[Issue]:
     for site in spec.resolver.sites:
         extra = sorted(k for k in site.holder if k != "$ref" and not k.startswith("x-"))

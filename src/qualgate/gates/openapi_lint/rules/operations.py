@@ -9,7 +9,6 @@ from typing import Any
 from qualgate.gates.openapi_lint.issues import Issue
 from qualgate.gates.openapi_lint.loader import join
 from qualgate.gates.openapi_lint.model import Operation, Spec
-from qualgate.gates.openapi_lint.rules.registry import E, W, rule
 
 _TEMPLATE = re.compile(r"\{([^{}]*)\}")
 # RFC 3986 unreserved characters plus the sub-delims that need no escaping in a path.
@@ -30,19 +29,12 @@ def _label(op: Operation) -> str:
     return f"{op.method.upper()} {op.path}"
 
 
-@rule("operation-operationId", W, "Code generators and SDKs name methods after operationId.")
 def operation_id_present(spec: Spec) -> Iterator[Issue]:
     for op in spec.operations():
         if not op.op.get("operationId"):
             yield _issue(spec, op, "operation-operationId", f"{_label(op)} has no operationId")
 
 
-@rule(
-    "operation-operationId-unique",
-    E,
-    "Two operations with one operationId collide in generated clients and links "
-    "(openapi-spec-validator rejects it).",
-)
 def operation_id_unique(spec: Spec) -> Iterator[Issue]:
     seen: dict[str, Operation] = {}
     for op in spec.operations():
@@ -62,11 +54,6 @@ def operation_id_unique(spec: Spec) -> Iterator[Issue]:
             seen[value] = op
 
 
-@rule(
-    "operation-operationId-url-safe",
-    W,
-    "operationIds appear in URLs (links, docs anchors); keep them to URL-safe characters.",
-)
 def operation_id_url_safe(spec: Spec) -> Iterator[Issue]:
     for op in spec.operations():
         value = op.op.get("operationId")
@@ -80,12 +67,6 @@ def operation_id_url_safe(spec: Spec) -> Iterator[Issue]:
             )
 
 
-@rule(
-    "path-params",
-    E,
-    "Every {template} in a path needs a required `in: path` parameter and every path "
-    "parameter a template (openapi-spec-validator rejects both).",
-)
 def path_params(spec: Spec) -> Iterator[Issue]:
     for op in spec.operations():
         templates = _TEMPLATE.findall(op.path)
@@ -120,12 +101,6 @@ def path_params(spec: Spec) -> Iterator[Issue]:
             yield _issue(spec, op, "path-params", f"{op.path} uses the same template name twice")
 
 
-@rule(
-    "parameter-duplicate",
-    E,
-    "A parameter (name + location) declared twice in one list is ambiguous "
-    "(openapi-spec-validator rejects it).",
-)
 def parameter_duplicate(spec: Spec) -> Iterator[Issue]:
     lists: list[tuple[Any, str, Any]] = []
     for path, item in (spec.data.get("paths") or {}).items():
@@ -160,12 +135,6 @@ def _normalise(path: str) -> tuple[str, ...]:
     return tuple("{}" if _TEMPLATE.fullmatch(s) else s for s in path.strip("/").split("/"))
 
 
-@rule(
-    "path-identical",
-    E,
-    "Paths that differ only in template names (/a/{id} and /a/{key}) match the same "
-    "URLs; servers cannot route them.",
-)
 def path_identical(spec: Spec) -> Iterator[Issue]:
     seen: dict[tuple[str, ...], str] = {}
     for path in _path_keys(spec):
@@ -181,12 +150,6 @@ def path_identical(spec: Spec) -> Iterator[Issue]:
             seen[key] = path
 
 
-@rule(
-    "path-ambiguous",
-    W,
-    "Two paths that can match one URL with neither more specific (/{a}/x and /y/{b}) "
-    "route differently per framework.",
-)
 def path_ambiguous(spec: Spec) -> Iterator[Issue]:
     paths = [(p, _normalise(p)) for p in _path_keys(spec)]
     by_length: dict[int, list[tuple[str, tuple[str, ...]]]] = {}
@@ -226,7 +189,6 @@ def _path_keys(spec: Spec) -> list[str]:
     return [p for p in paths if isinstance(p, str) and not p.startswith("x-")]
 
 
-@rule("path-trailing-slash", W, "/pets/ and /pets are different URLs to many servers.")
 def path_trailing_slash(spec: Spec) -> Iterator[Issue]:
     for path in _path_keys(spec):
         if len(path) > 1 and path.endswith("/"):
@@ -238,11 +200,6 @@ def path_trailing_slash(spec: Spec) -> Iterator[Issue]:
             )
 
 
-@rule(
-    "path-query-string",
-    E,
-    "Query parameters are declared as `in: query` parameters, never in the path key.",
-)
 def path_query_string(spec: Spec) -> Iterator[Issue]:
     for path in _path_keys(spec):
         if "?" in path or "#" in path:
@@ -259,11 +216,6 @@ def _codes(spec: Spec, op: Operation) -> list[str]:
     return [str(c) for c in raw] if isinstance(raw, dict) else []
 
 
-@rule(
-    "operation-success-response",
-    E,
-    "An operation needs at least one 2xx or 3xx response so clients know what success looks like.",
-)
 def success_response(spec: Spec) -> Iterator[Issue]:
     for op in spec.operations():
         codes = _codes(spec, op)
@@ -277,11 +229,6 @@ def success_response(spec: Spec) -> Iterator[Issue]:
             )
 
 
-@rule(
-    "operation-4xx-response",
-    W,
-    "Clients need to know what a rejected request looks like: document a 4xx response.",
-)
 def client_error_response(spec: Spec) -> Iterator[Issue]:
     for op in spec.operations():
         codes = _codes(spec, op)
@@ -295,26 +242,18 @@ def client_error_response(spec: Spec) -> Iterator[Issue]:
             )
 
 
-@rule("operation-summary", W, "A summary is the operation's title in every doc tool.")
 def operation_summary(spec: Spec) -> Iterator[Issue]:
     for op in spec.operations():
         if not (isinstance(op.op.get("summary"), str) and op.op["summary"].strip()):
             yield _issue(spec, op, "operation-summary", f"{_label(op)} has no summary")
 
 
-@rule("operation-description", W, "Say what the operation does, beyond its name.")
 def operation_description(spec: Spec) -> Iterator[Issue]:
     for op in spec.operations():
         if not (isinstance(op.op.get("description"), str) and op.op["description"].strip()):
             yield _issue(spec, op, "operation-description", f"{_label(op)} has no description")
 
 
-@rule(
-    "operation-tag-defined",
-    W,
-    "Tags used by operations should be declared in the top-level `tags` list (with a "
-    "description), or doc tools group them arbitrarily.",
-)
 def operation_tag_defined(spec: Spec) -> Iterator[Issue]:
     declared = {t.get("name") for t in spec.data.get("tags") or [] if isinstance(t, dict)}
     for op in spec.operations():
@@ -356,12 +295,6 @@ def _scopes(scheme: Any, v2: bool) -> set[str] | None:
     return scopes
 
 
-@rule(
-    "security-defined",
-    E,
-    "Security requirements must name defined security schemes, and OAuth2 scopes the "
-    "scheme defines; otherwise the API is described as protected by nothing.",
-)
 def security_defined(spec: Spec) -> Iterator[Issue]:
     schemes = _schemes(spec)
     places: list[tuple[str, Any]] = [("/security", spec.data.get("security"))]

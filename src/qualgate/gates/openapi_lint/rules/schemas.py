@@ -12,7 +12,6 @@ from typing import Any
 from qualgate.gates.openapi_lint.issues import Issue
 from qualgate.gates.openapi_lint.loader import Document, escape, join
 from qualgate.gates.openapi_lint.model import Spec
-from qualgate.gates.openapi_lint.rules.registry import E, W, rule
 from qualgate.gates.openapi_lint.rules.values import mode_of, nullable, validators
 
 _TYPES: dict[str, tuple[type, ...]] = {
@@ -45,7 +44,6 @@ def _all_schemas(spec: Spec) -> list[tuple[Document, str, dict[str, Any]]]:
     return spec.schemas()
 
 
-@rule("enum-unique", W, "A repeated enum value is a copy-paste slip; it means nothing.")
 def enum_unique(spec: Spec) -> Iterator[Issue]:
     for doc, pointer, schema in _all_schemas(spec):
         enum = schema.get("enum")
@@ -64,11 +62,6 @@ def enum_unique(spec: Spec) -> Iterator[Issue]:
             seen.add(key)
 
 
-@rule(
-    "enum-type",
-    E,
-    "An enum value that does not match the schema's type can never be valid.",
-)
 def enum_type(spec: Spec) -> Iterator[Issue]:
     for doc, pointer, schema in _all_schemas(spec):
         enum = schema.get("enum")
@@ -87,12 +80,6 @@ def enum_type(spec: Spec) -> Iterator[Issue]:
                 )
 
 
-@rule(
-    "schema-required-undefined",
-    E,
-    "A required property that no properties (or allOf part) defines is a typo "
-    "(openapi-spec-validator rejects it).",
-)
 def required_undefined(spec: Spec) -> Iterator[Issue]:
     for doc, pointer, schema in _all_schemas(spec):
         required = schema.get("required")
@@ -172,12 +159,6 @@ def _report(
         )
 
 
-@rule(
-    "default-valid",
-    E,
-    "A default that its own schema rejects is applied by servers and generated clients "
-    "anyway (openapi-spec-validator rejects it).",
-)
 def default_valid(spec: Spec) -> Iterator[Issue]:
     for doc, pointer, schema in _all_schemas(spec):
         if "default" not in schema or isinstance(schema.get("$ref"), str):
@@ -190,11 +171,6 @@ def default_valid(spec: Spec) -> Iterator[Issue]:
         )
 
 
-@rule(
-    "example-valid",
-    E,
-    "Examples that their schema rejects mislead readers, mock servers and contract tests.",
-)
 def example_valid(spec: Spec) -> Iterator[Issue]:
     for doc, pointer, schema in _all_schemas(spec):
         if isinstance(schema.get("$ref"), str):
