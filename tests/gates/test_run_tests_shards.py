@@ -6,18 +6,20 @@ import json
 import os
 import shutil
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from qualgate.errors import GateError
-from qualgate.gates.run_tests._inject._qualgate_pytest import (
+from qualgate.gates.run_tests.inproject._qualgate_pytest import (
     is_integration,
     plan_shards,
     shard_for,
 )
 from qualgate.gates.run_tests.merge import merge
+from qualgate.pipeline import finalize, utc_now
 from qualgate.verdict import to_dict
 from tests.support import FIXTURES, assert_valid_verdict, run_qualgate, write_files
 
@@ -131,6 +133,8 @@ def test_merge_finds_shard_files_beside_the_verdicts(
     root = tmp_path / "checkout"
     shutil.copytree(BASIC, root)
     verdict = merge([artifacts / "shard-1.json", artifacts / "shard-2.json"], root)
+    # merge gives the gate's judgement; the pipeline adds the envelope, as for `qualgate merge`.
+    verdict = finalize(verdict, root=root, base=None, started_at=utc_now(), t0=time.monotonic())
     assert_valid_verdict(to_dict(verdict))
     assert verdict.metrics["coverage"] == sharded["whole"].verdict["metrics"]["coverage"]
     assert verdict.metrics["passed"] == 10

@@ -14,12 +14,12 @@ import pytest
 
 from qualgate.errors import GateError
 from qualgate.gates.run_tests import cov, judge, results, shards
-from qualgate.gates.run_tests._inject import _qualgate_covreport as covreport
-from qualgate.gates.run_tests._inject import _qualgate_pytest as plugin
+from qualgate.gates.run_tests.inproject import _qualgate_covreport as covreport
+from qualgate.gates.run_tests.inproject import _qualgate_pytest as plugin
 from qualgate.verdict import to_dict
 from tests.support import assert_valid_verdict, write_files
 
-PLUGIN = "qualgate.gates.run_tests._inject._qualgate_pytest"
+PLUGIN = "qualgate.gates.run_tests.inproject._qualgate_pytest"
 
 
 class FakeCoverage:

@@ -1,7 +1,7 @@
 """Coverage numbers: combine data files and read coverage.py's JSON report.
 
 Combining and reporting run in the project's interpreter (the helper
-``_inject/_qualgate_covreport.py``), with the project root as working directory, so the
+``inproject/_qualgate_covreport.py``), with the project root as working directory, so the
 project's own ``[tool.coverage]`` / ``.coveragerc`` settings (source, omit, branch,
 exclusions, path remapping) apply exactly as they do for ``coverage report``.
 """
@@ -18,7 +18,7 @@ from typing import Any
 from qualgate import process
 from qualgate.errors import GateError
 
-INJECT_DIR = Path(__file__).resolve().parent / "_inject"
+INPROJECT_DIR = Path(__file__).resolve().parent / "inproject"
 UNIT_CONTEXT = "qualgate:unit"
 
 
@@ -117,7 +117,7 @@ def combine_and_report(
     if inputs:
         # Combining appends to an existing data file: start from nothing.
         data_file.unlink(missing_ok=True)
-    argv = [python, str(INJECT_DIR / "_qualgate_covreport.py"), str(out), str(data_file)]
+    argv = [python, str(INPROJECT_DIR / "_qualgate_covreport.py"), str(out), str(data_file)]
     if contexts:
         argv.append("--contexts")
     if keep:

@@ -17,7 +17,7 @@ from pathlib import Path
 from qualgate import process
 from qualgate.errors import GateError, ToolTimeout
 from qualgate.gates.run_tests import results as results_mod
-from qualgate.gates.run_tests.cov import INJECT_DIR, clean_env
+from qualgate.gates.run_tests.cov import INPROJECT_DIR, clean_env
 
 PLUGIN = "_qualgate_pytest"
 # pytest's exit codes (pytest.ExitCode).
@@ -46,7 +46,7 @@ def run_pytest(
     extra_args: Sequence[str],
     env: Mapping[str, str],
     timeout: float,
-    relpath: object,
+    relpath: results_mod.RelPath,
 ) -> PytestRun:
     """Run the suite; raise `GateError` when pytest could not give an answer."""
     events_file = workdir / "events.jsonl"
@@ -62,7 +62,7 @@ def run_pytest(
         PLUGIN,
         *extra_args,
     ]
-    pythonpath = os.pathsep.join(p for p in (str(INJECT_DIR), os.environ.get("PYTHONPATH")) if p)
+    pythonpath = os.pathsep.join(p for p in (str(INPROJECT_DIR), os.environ.get("PYTHONPATH")) if p)
     full_env = {
         **env,
         "PYTHONPATH": pythonpath,

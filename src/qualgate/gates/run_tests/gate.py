@@ -1,4 +1,235 @@
-"""Entry module (moving here from the package __init__)."""
+"""The run-tests gate's entry module: options, ``run``, and the ``merge`` command.
 
-from qualgate.gates.run_tests import *  # noqa: F403
-from qualgate.gates.run_tests import DEFAULT_TIMEOUT, OPTIONS, run  # noqa: F401
+pytest runs in the project's interpreter under ``coverage run``, with a small plugin of
+ours (``inproject/_qualgate_pytest.py``) reporting each outcome as JSON; coverage.py's
+JSON report gives the numbers. See docs/gates/run-tests.md.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from qualgate.context import GateContext
+from qualgate.errors import GateError
+from qualgate.fsutil import write_atomic
+from qualgate.gates import ExtraCommand
+from qualgate.gates.run_tests import cov as cov_mod
+from qualgate.gates.run_tests import execute, judge, merge, shards
+from qualgate.options import Kind, Option
+from qualgate.verdict import Verdict
+
+DEFAULT_TIMEOUT = 1800.0
+PASSTHROUGH = True
+# Nothing is judged by the lines changed since --base in the pipeline's sense: a failing
+# test always counts, and coverage of the changed lines is its own threshold
+# (coverage.changed), computed here.
+BASE_SCOPED: frozenset[str] = frozenset()
+
+
+def _percent(name: str, default: float, text: str) -> Option:
+    return Option(
+        name=name, kind=Kind.FLOAT, min=0, max=100, default=default, metavar="PCT", help=text
+    )
+
+
+OPTIONS = (
+    Option(
+        name="python",
+        kind=Kind.PATH,
+        default=None,
+        metavar="PYTHON",
+        help="The project's interpreter (default: <root>/.venv/bin/python, else qualgate's).",
+    ),
+    _percent("coverage-min", 80.0, "Minimum total coverage in percent (default 80)."),
+    _percent(
+        "changed-coverage-min",
+        80.0,
+        "Minimum coverage of the executable lines changed since --base (default 80).",
+    ),
+    _percent(
+        "integration-coverage-min",
+        70.0,
+        "Minimum line coverage reached by the integration tests alone (default 70).",
+    ),
+    _percent(
+        "file-coverage-min",
+        0.0,
+        "Files covered less than this are warnings (default 0: off).",
+    ),
+    Option(
+        name="integration-marker",
+        default="integration",
+        metavar="NAME",
+        help="Marker that makes a test an integration test (default integration).",
+    ),
+    Option(
+        name="integration-paths",
+        kind=Kind.LIST,
+        default=("tests/integration",),
+        metavar="DIR",
+        help="Folders whose tests are integration tests (default tests/integration).",
+    ),
+    Option(
+        name="shard",
+        metavar="K/N",
+        default=None,
+        validate=shards.parse_shard,
+        expects="K/N with 1 <= K <= N (e.g. 2/4)",
+        help="Run the K-th of N deterministic slices of the suite; combine with `qualgate merge`.",
+    ),
+)
+
+
+def settings_of(ctx: GateContext) -> judge.Settings:
+    return judge.Settings(
+        coverage_min=float(ctx.option("coverage-min")),
+        changed_min=float(ctx.option("changed-coverage-min")),
+        integration_min=float(ctx.option("integration-coverage-min")),
+        file_min=float(ctx.option("file-coverage-min")),
+        base=ctx.base,
+        shard=shards.shard_of(ctx.option("shard")),
+    )
+
+
+def run(ctx: GateContext) -> Verdict:
+    """Run the suite once (or one shard of it) and judge the outcome."""
+    python = ctx.python()
+    settings = settings_of(ctx)
+    shard = settings.shard
+    # Resolve --base before spending minutes on the suite: a bad ref is an early error.
+    changed_lines = ctx.changed_lines() if shard is None else None
+    env = {
+        "QUALGATE_RT_MARKER": str(ctx.option("integration-marker") or ""),
+        "QUALGATE_RT_PATHS": "\n".join(ctx.option("integration-paths") or ()),
+        "QUALGATE_RT_SHARD": str(shard) if shard else "",
+        "QUALGATE_RT_DURATIONS": str(ctx.root / shards.DURATIONS_FILE) if shard else "",
+    }
+    out_dir = ctx.root / shards.COVERAGE_DIR
+    workdir = _workdir(ctx.root)
+    try:
+        ctx.progress("running pytest under coverage")
+        done = execute.run_pytest(
+            python=python,
+            root=ctx.root,
+            workdir=workdir,
+            extra_args=ctx.extra_args,
+            env=env,
+            timeout=ctx.remaining(),
+            relpath=ctx.relpath,
+        )
+        res = done.results
+        report = None
+        coverage_ms = 0
+        fragments = sorted(workdir.glob(".coverage.*"))
+        tests_ran = res.ran > 0 or res.counts.get("skipped", 0) > 0
+        if tests_ran and not (fragments and res.measuring):
+            # Thresholds cannot be judged without data: never a pass by omission.
+            raise GateError(
+                "the tests ran but coverage recorded no data",
+                f"check that `{python} -m coverage run -m pytest` writes a data file "
+                "(coverage >= 5 is needed)",
+            )
+        if tests_ran:
+            ctx.progress("combining coverage data")
+            out_dir.mkdir(parents=True, exist_ok=True)
+            label = shard.label if shard else ctx.gate
+            t0 = time.monotonic()
+            data_file = out_dir / f"{label}.coverage"
+            if len(fragments) == 1:
+                # One process measured: its data file is the result, no combining needed.
+                os.replace(fragments[0], data_file)
+                fragments = []
+            report = cov_mod.combine_and_report(
+                python=python,
+                root=ctx.root,
+                inputs=fragments,
+                data_file=data_file,
+                out=workdir / "coverage.json",
+                contexts=res.contexts and not res.dynamic_context,
+                keep=False,
+                timeout=ctx.remaining(),
+                relpath=ctx.relpath,
+            )
+            coverage_ms = int((time.monotonic() - t0) * 1000)
+        changed = None
+        if report is not None and changed_lines is not None:
+            changed = cov_mod.changed_coverage(report, changed_lines.lines, changed_lines.whole)
+        extra: dict[str, Any] = {}
+        if shard is not None:
+            extra["shard"] = _save_shard(ctx, shard, done, report, settings)
+        elif res.durations:
+            # Balancing data only: a read-only checkout must not fail the gate.
+            with contextlib.suppress(OSError):
+                shards.write_durations(ctx.root, res.durations, replace=not ctx.extra_args)
+        inputs = judge.Inputs(
+            results=res,
+            coverage=report,
+            changed=changed,
+            command=done.argv,
+            pytest_ms=done.duration_ms,
+            coverage_ms=coverage_ms,
+            extra_metrics=extra,
+        )
+        return judge.build(inputs, settings)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _workdir(root: Path) -> Path:
+    """Scratch space for one run: under .qualgate/ (same file system as the kept data file,
+    so it can be renamed into place), else the system's temp folder."""
+    try:
+        parent = root / ".qualgate"
+        parent.mkdir(parents=True, exist_ok=True)
+        return Path(tempfile.mkdtemp(prefix="tmp-run-tests-", dir=parent))
+    except OSError:
+        return Path(tempfile.mkdtemp(prefix="qualgate-run-tests-"))
+
+
+def _save_shard(
+    ctx: GateContext,
+    shard: shards.Shard,
+    done: execute.PytestRun,
+    report: cov_mod.CoverageReport | None,
+    settings: judge.Settings,
+) -> dict[str, Any]:
+    """Leave what `qualgate merge` needs beside the shard's coverage data."""
+    out_dir = ctx.root / shards.COVERAGE_DIR
+    out_dir.mkdir(parents=True, exist_ok=True)
+    events_path = out_dir / f"{shard.label}.events.jsonl"
+    write_atomic(events_path, "".join(json.dumps(e) + "\n" for e in done.events))
+    return {
+        "index": shard.index,
+        "count": shard.count,
+        "partition": done.results.partition,
+        "events": ctx.relpath(events_path),
+        "coverage_data": report.data_file if report is not None else None,
+        "command": list(done.argv),
+        "options": {
+            "coverage-min": settings.coverage_min,
+            "changed-coverage-min": settings.changed_min,
+            "integration-coverage-min": settings.integration_min,
+            "file-coverage-min": settings.file_min,
+        },
+    }
+
+
+def _merge(ctx: GateContext, files: tuple[Path, ...]) -> Verdict:
+    return merge.merge_shards(ctx, files)
+
+
+COMMANDS = (
+    ExtraCommand(
+        name="merge",
+        help="Combine run-tests shard verdicts (and their coverage data) into one verdict.",
+        metavar="VERDICTS",
+        run=_merge,
+    ),
+)

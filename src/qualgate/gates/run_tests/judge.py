@@ -6,12 +6,13 @@ judged exactly like an unsharded one.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from qualgate.gates.run_tests.cov import ChangedCoverage, CoverageReport, ranges
 from qualgate.gates.run_tests.results import Problem, TestResults
+from qualgate.gates.run_tests.rules import RULES
 from qualgate.gates.run_tests.shards import Shard
 from qualgate.verdict import (
     Check,
@@ -24,8 +25,6 @@ from qualgate.verdict import (
     plural,
 )
 
-GATE = "run-tests"
-HELP = "https://docs.pytest.org/en/stable/how-to/output.html"
 LEAST_COVERED = 5
 
 
@@ -67,16 +66,7 @@ def problem_finding(p: Problem) -> Finding:
         data["exception"] = p.exception
     if p.origin:
         data["origin"] = dict(p.origin)
-    return Finding(
-        rule=rule,
-        severity=Severity.ERROR,
-        message=message,
-        path=p.path,
-        line=p.line,
-        check="pytest",
-        help=HELP,
-        data=data,
-    )
+    return RULES.finding(rule, message, path=p.path, line=p.line, check="pytest", data=data)
 
 
 def build(inputs: Inputs, settings: Settings) -> Verdict:
@@ -124,12 +114,10 @@ def build(inputs: Inputs, settings: Settings) -> Verdict:
         if res.deselected:
             pytest_summary = f"no tests ran: all {res.deselected} collected were deselected"
         findings.append(
-            Finding(
-                rule="no-tests",
-                severity=Severity.ERROR,
-                message=pytest_summary + ": a suite that runs nothing proves nothing",
+            RULES.finding(
+                "no-tests",
+                pytest_summary + ": a suite that runs nothing proves nothing",
                 check="pytest",
-                help="check testpaths / python_files in the pytest config and the -k/-m filters",
             )
         )
     elif failing:
@@ -182,7 +170,7 @@ def build(inputs: Inputs, settings: Settings) -> Verdict:
     if coverage_note and not collect_errors and not no_tests:
         summary += f"; {coverage_note}"
     return Verdict(
-        gate=GATE,
+        gate=RULES.gate,
         status=status,
         summary=summary,
         checks=tuple(checks),
@@ -193,7 +181,7 @@ def build(inputs: Inputs, settings: Settings) -> Verdict:
     )
 
 
-def _test_summary(counts: Any, collect_errors: int) -> str:
+def _test_summary(counts: Mapping[str, int], collect_errors: int) -> str:
     parts = []
     for key, word in (
         ("passed", "passed"),
@@ -285,10 +273,9 @@ def _coverage(
                 for path, _stmts, _hit, missing in changed_rows:
                     if missing:
                         findings.append(
-                            Finding(
-                                rule="uncovered-change",
-                                severity=Severity.NOTE,
-                                message=f"changed lines not covered by any test: {ranges(missing)}",
+                            RULES.finding(
+                                "uncovered-change",
+                                f"changed lines not covered by any test: {ranges(missing)}",
                                 path=path,
                                 line=missing[0],
                                 check="coverage",
@@ -319,10 +306,9 @@ def _coverage(
         for f in per_file:
             if round(f.percent, 2) < settings.file_min and f.statements:
                 findings.append(
-                    Finding(
-                        rule="file-coverage",
-                        severity=Severity.WARNING,
-                        message=f"{f.percent:.2f}% covered (file-coverage-min "
+                    RULES.finding(
+                        "file-coverage",
+                        f"{f.percent:.2f}% covered (file-coverage-min "
                         f"{settings.file_min:g}%); missing lines {ranges(f.missing)}",
                         path=f.path,
                         line=min(f.missing) if f.missing else None,

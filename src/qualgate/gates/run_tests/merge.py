@@ -5,6 +5,9 @@ data file (``.qualgate/coverage/shard-K-of-N.*``, named in ``metrics.shard``). M
 re-reads the events and combines the data files with coverage.py in the project's
 interpreter, then judges the union with the same code as an unsharded run: the numbers
 are those of one run over the whole suite.
+
+The verdict is the gate's judgement only: the run pipeline adds the envelope (tool,
+timing, project, reproduce), the fingerprints and the masking, as for any gate run.
 """
 
 from __future__ import annotations
@@ -12,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import json
-import shlex
 import tempfile
 import time
 from collections.abc import Mapping, Sequence
@@ -23,17 +25,18 @@ from qualgate.context import GateContext
 from qualgate.errors import GateError
 from qualgate.gates.run_tests import cov as cov_mod
 from qualgate.gates.run_tests import judge, results, shards
-from qualgate.verdict import Status, Verdict
+from qualgate.gates.run_tests.rules import RULES
+from qualgate.verdict import Project, Status, Verdict
 
 
-def _load(path: Path) -> dict[str, Any]:
+def _load(path: Path, gate: str) -> dict[str, Any]:
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise GateError(f"{path}: no such verdict file", "pass the shard verdicts' paths") from None
     except (OSError, ValueError) as exc:
         raise GateError(f"{path}: not a JSON verdict ({exc})") from exc
-    if not isinstance(document, dict) or document.get("gate") != judge.GATE:
+    if not isinstance(document, dict) or document.get("gate") != gate:
         raise GateError(f"{path}: not a run-tests verdict", "pass verdicts of `run-tests --shard`")
     shard = (document.get("metrics") or {}).get("shard")
     if not isinstance(shard, dict):
@@ -57,14 +60,20 @@ def _locate(name: str | None, verdict_path: Path, root: Path) -> Path | None:
 
 
 def merge(paths: Sequence[Path], root: Path) -> Verdict:
-    """Combine shard verdicts; raise `GateError` for input that cannot be merged."""
-    from qualgate.runner import finalize, utc_now
+    """`merge_shards` in a plain context for ``root`` (no options: defaults apply)."""
+    return merge_shards(GateContext(gate=RULES.gate, root=root.resolve()), paths)
 
-    started_at, t0 = utc_now(), time.monotonic()
-    root = root.resolve()
+
+def merge_shards(ctx: GateContext, paths: Sequence[Path]) -> Verdict:
+    """Combine shard verdicts into one unfinalized verdict.
+
+    Raises `GateError` for input that cannot be merged. The shards' ``--base`` is the
+    merge's: it decides the changed-lines coverage and is handed on in ``project.base``.
+    """
+    root = ctx.root
     if not paths:
         raise GateError("no shard verdicts given", "qualgate merge VERDICT...")
-    docs = [(p, _load(p)) for p in paths]
+    docs = [(p, _load(p, ctx.gate)) for p in paths]
     shard_info = [d["metrics"]["shard"] for _, d in docs]
     count = {int(s["count"]) for s in shard_info}
     if len(count) != 1:
@@ -97,8 +106,17 @@ def merge(paths: Sequence[Path], root: Path) -> Verdict:
     if len(bases) != 1:
         raise GateError("the shards were run with different --base refs")
     base = bases.pop()
-
-    ctx = GateContext(gate=judge.GATE, root=root, base=base)
+    if ctx.base != base:
+        ctx = GateContext(
+            gate=ctx.gate,
+            root=root,
+            options=ctx.options,
+            base=base,
+            timeout=ctx.timeout,
+            debug=ctx.debug,
+            started=ctx.started,
+            config_file=ctx.config_file,
+        )
     events: list[Mapping[str, Any]] = []
     data_files: list[Path] = []
     per_shard: list[results.TestResults] = []
@@ -191,5 +209,4 @@ def merge(paths: Sequence[Path], root: Path) -> Verdict:
         ),
         settings,
     )
-    reproduce = shlex.join(["qualgate", "merge", *(str(p) for p in paths)])
-    return finalize(verdict, ctx, started_at=started_at, t0=t0, reproduce=reproduce)
+    return verdict.replace(project=Project(base=base))

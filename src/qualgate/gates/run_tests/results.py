@@ -8,12 +8,14 @@ are ``xfailed`` when they fail and ``xpassed`` when they pass (non-strict).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 OUTCOMES = ("passed", "failed", "errors", "skipped", "xfailed", "xpassed")
+# Makes a reported path root-relative (`GateContext.relpath`).
+RelPath = Callable[[str], str]
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -81,7 +83,7 @@ def read_events(path: Path) -> list[dict[str, Any]]:
     return events
 
 
-def parse(events: Iterable[Mapping[str, Any]], relpath: Any) -> TestResults:
+def parse(events: Iterable[Mapping[str, Any]], relpath: RelPath) -> TestResults:
     """Fold plugin events into `TestResults`; ``relpath`` makes paths root-relative."""
     counts = dict.fromkeys(OUTCOMES, 0)
     durations: dict[str, float] = {}
@@ -149,7 +151,7 @@ def _classify(event: Mapping[str, Any]) -> str | None:
     return None
 
 
-def _test_problem(event: Mapping[str, Any], relpath: Any) -> Problem:
+def _test_problem(event: Mapping[str, Any], relpath: RelPath) -> Problem:
     nodeid = str(event["nodeid"])
     when = str(event.get("when", "call"))
     failure = event.get("failure") or {}
@@ -172,7 +174,7 @@ def _test_problem(event: Mapping[str, Any], relpath: Any) -> Problem:
     )
 
 
-def _collect_problem(event: Mapping[str, Any], relpath: Any) -> Problem:
+def _collect_problem(event: Mapping[str, Any], relpath: RelPath) -> Problem:
     nodeid = str(event.get("nodeid") or "")
     error = event.get("error") or {}
     path = error.get("path") or (nodeid.split("::", 1)[0] if nodeid else None)
