@@ -358,11 +358,11 @@ def test_base_judges_only_changed_lines(tmp_path: Path) -> None:
     assert run.code == 0, run.stdout
     old = only(run.findings, rule="F401")
     assert old["existing"] is True
-    assert old["severity"] == "note"
-    assert old["data"]["severity"] == "error"
-    assert run.verdict["summary"] == (
-        "no findings on changed lines (ruff-check); 1 existing finding before HEAD"
-    )
+    # The shared --base rule keeps an existing finding's severity; it just decides nothing.
+    assert old["severity"] == "error"
+    assert "severity" not in old["data"]
+    assert run.verdict["summary"] == "no new errors since HEAD; 1 existing finding before HEAD"
+    assert run.verdict["next_steps"] == []
 
     # A new defect on a changed line of a tracked file, and one in an untracked file.
     with (project / "src/cleanpkg/old.py").open("a", encoding="utf-8") as handle:
@@ -380,6 +380,25 @@ def test_base_judges_only_changed_lines(tmp_path: Path) -> None:
     bad = run_qualgate(GATE, str(project), "--base", "no-such-ref")
     assert bad.code == 2
     assert "no such commit" in bad.verdict["summary"]
+
+
+def test_base_judges_a_format_finding_by_the_lines_it_spans(tmp_path: Path) -> None:
+    project = clean_project(tmp_path)
+    write_files(project, {"src/cleanpkg/m.py": '"""M."""\n\nx=1\ny = 2\nz = 3\n'})
+    git_init(project)
+    args = (GATE, str(project), "--base", "HEAD", "--checks", "format")
+    # An old formatting defect alone is existing.
+    write_files(project, {"src/cleanpkg/n.py": '"""N."""\n'})
+    run = run_qualgate(*args)
+    assert run.code == 0, run.stdout
+    assert only(run.findings, rule="format")["existing"] is True
+    # A new one below it, in the same file, makes the file's finding new.
+    write_files(project, {"src/cleanpkg/m.py": '"""M."""\n\nx=1\ny = 2\nz =  3\n'})
+    run = run_qualgate(*args)
+    assert run.code == 1, run.stdout
+    f = only(run.findings, rule="format")
+    assert (f["line"], f["end_line"], f["data"]["changed_lines"]) == (3, 5, [3, 5])
+    assert not f.get("existing")
 
 
 def test_fix_with_base_touches_only_changed_files(tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from qualgate.errors import GateError, ToolMissing
-from qualgate.gates.lint_format import fix, mypy, ruff, standards, tools
+from qualgate.gates.lint_format import fix, mypy, ruff, rules, standards, tools
 from qualgate.verdict import Finding, Severity
 from tests.support import write_files
 
@@ -110,7 +110,8 @@ def test_parse_check_json_fields() -> None:
         5,
         False,
     )
-    assert syntax.help is None
+    assert syntax.help == rules.RULES.help_url("syntax-error")
+    assert syntax.help.endswith("docs/rules/lint-format.md#syntax-error")
     assert unsafe.fixable is False
     assert unsafe.severity is Severity.WARNING
     assert (unsafe.path, unsafe.line, unsafe.column) == ("nb.ipynb", None, None)
@@ -317,7 +318,7 @@ def test_standard_paths() -> None:
 def test_every_preset_rule_names_a_standard() -> None:
     assert set(standards.RUFF_RULES) | {standards.LONG_FUNCTION} == set(standards.BY_RULE)
     assert "long-function" not in standards.RUFF_RULES
-    from qualgate.gates.lint_format import STANDARDS_CHECK
+    from qualgate.gates.lint_format.gate import STANDARDS_CHECK
 
     assert standards.STANDARDS_CHECK == STANDARDS_CHECK
 

@@ -1,4 +1,8 @@
-"""Judging the checks' outcomes: preset de-duplication, --base, and the verdict."""
+"""Judging the checks' outcomes: preset de-duplication and the verdict.
+
+``--base`` is not judged here: the run pipeline marks the findings off the change as
+existing after the gate returns (``gate.BASE_SCOPED``), and says so in the summary.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +11,10 @@ import os
 from collections.abc import Sequence
 from typing import Any
 
-from qualgate import git
 from qualgate.context import GateContext
 from qualgate.verdict import (
     Check,
     Finding,
-    Severity,
     Status,
     Verdict,
     derive_status,
@@ -28,7 +30,7 @@ from .tools import Outcome
 STANDARDS_CHECK = "standards"
 
 
-def _key(f: Finding) -> tuple[Any, ...]:
+def _key(f: Finding) -> tuple[str, str | None, int | None, int | None]:
     return (f.rule, f.path, f.line, f.column)
 
 
@@ -79,46 +81,12 @@ def _status_of(check: Check, findings: Sequence[Finding]) -> Status:
     return Status.FAIL if any(f.blocking for f in findings) else Status.PASS
 
 
-def _touches(finding: Finding, changed: git.ChangedLines) -> bool:
-    lines = finding.data.get("changed_lines")
-    if finding.check == ruff_check.RUFF_FORMAT and isinstance(lines, list):
-        return any(changed.contains(finding.path, n) for n in lines)
-    if (
-        finding.line is not None
-        and finding.end_line is not None
-        and finding.end_line > finding.line
-    ):
-        # A long function or multi-line diagnostic is new when any of its lines changed.
-        span = range(finding.line, min(finding.end_line, finding.line + 10_000) + 1)
-        return any(changed.contains(finding.path, n) for n in span)
-    return changed.contains(finding.path, finding.line)
-
-
-def apply_base(outcome: Outcome, changed: git.ChangedLines) -> Outcome:
-    """Findings off the changed lines become existing notes (original severity kept)."""
-    if not outcome.findings:
-        return outcome
-    findings = tuple(
-        f
-        if _touches(f, changed)
-        else dataclasses.replace(
-            f,
-            severity=Severity.NOTE,
-            existing=True,
-            data={**f.data, "severity": f.severity.value},
-        )
-        for f in outcome.findings
-    )
-    check = dataclasses.replace(outcome.check, status=_status_of(outcome.check, findings))
-    return dataclasses.replace(outcome, findings=findings, check=check)
-
-
 def _fix_command(ctx: GateContext) -> str:
     """The command that fixes this project, runnable from where the gate was run."""
     shown = os.path.relpath(ctx.root)
     target = "" if shown == "." else f" {shown if not shown.startswith('..') else ctx.root}"
     base = f" --base {ctx.base}" if ctx.base else ""
-    return f"qualgate lint-format{target} --fix{base}"
+    return f"qualgate {ctx.gate}{target} --fix{base}"
 
 
 def build_verdict(
@@ -128,40 +96,41 @@ def build_verdict(
     outside: tuple[str, ...],
     *,
     fix: bool,
+    fix_scope: frozenset[str] | None,
 ) -> Verdict:
+    """The verdict of the checks' outcomes.
+
+    ``fix_scope`` holds the files ``--fix`` would touch (with ``--base``: the changed
+    ones; None: all): only fixes there are offered.
+    """
     checks = tuple(o.check for o in outcomes)
     findings = tuple(f for o in outcomes for f in o.findings)
     status = derive_status(checks, findings)
     blocking = [f for f in findings if f.blocking]
-    existing = [f for f in findings if f.existing]
-    fixable = [f for f in blocking if f.fixable]
+    fixable = [f for f in blocking if f.fixable and (fix_scope is None or f.path in fix_scope)]
     next_steps: list[str] = []
     errors = [o for o in outcomes if o.check.status is Status.ERROR]
     if errors:
-        summary = "; ".join(f"{o.check.name}: {o.data.get('reason')}" for o in errors)
+        summary = "; ".join(f"{o.check.name}: {o.reason}" for o in errors)
         for o in errors:
-            hint = o.data.get("hint")
-            if hint and hint not in next_steps:
-                next_steps.append(str(hint))
+            if o.hint and o.hint not in next_steps:
+                next_steps.append(o.hint)
     elif blocking:
         summary = findings_summary(blocking)
         if fixable:
             summary += f" ({len(fixable)} fixable with --fix)"
     else:
         ran = [c.name for c in checks if c.status is Status.PASS]
-        what = "no findings on changed lines" if existing else "no findings"
-        others = [f for f in findings if not f.existing]
-        if others:
+        what = "no findings"
+        if findings:
             # Warnings and notes are reported but do not fail the gate.
-            what = f"no errors, {findings_summary(others)}"
+            what = f"no errors, {findings_summary(findings)}"
         summary = f"{what} ({', '.join(ran)})" if ran else "nothing was checked"
     for check in checks:
         if check.status is Status.SKIPPED and status is not Status.SKIPPED:
             summary += f"; {check.name} skipped: {check.summary}"
         elif check.status is Status.SKIPPED:
             summary = f"{check.name} skipped: {check.summary}"
-    if existing and not errors:
-        summary += f"; {plural(len(existing), 'existing finding')} before {ctx.base}"
     if fix and changed_files:
         summary += f"; --fix changed {plural(len(changed_files), 'file')}"
     if fixable and not errors:
@@ -179,7 +148,9 @@ def build_verdict(
         "findings": len(findings),
         "blocking": len(blocking),
         "fixable": len(fixable),
-        "existing": len(existing),
+        # 0 from the gate: --base marks findings existing in the run pipeline, after it
+        # (the findings' `existing` flags and the summary count them).
+        "existing": 0,
         "files_with_findings": len({f.path for f in blocking if f.path}),
     }
     if fix:

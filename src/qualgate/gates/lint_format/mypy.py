@@ -17,21 +17,20 @@ from pathlib import Path
 from typing import Any
 
 from qualgate import process
+from qualgate.policy import SKIP_DIRS
 from qualgate.verdict import Check, Finding, Severity, Status
 
+from .rules import MYPY_CODES_URL, MYPY_CONFIG, MYPY_UNCODED, RULES
 from .tools import MypyCommand, Outcome, first_line
 
 MYPY = "mypy"
-HELP = "https://mypy.readthedocs.io/en/stable/error_code_list.html"
 
-# Folders that are never the project's own code.
-SKIP_DIRS = frozenset(
-    {
-        "tests", "test", "testing", "docs", "doc", "examples", "build", "dist",
-        "node_modules", "site-packages", "venv", "env", "__pycache__", "benchmarks",
-        "scripts",
-    }
-)  # fmt: skip
+# Folders that are never the project's own code, so never default mypy targets: what no
+# gate searches, plus tests, docs, examples and scripts (most projects do not type them;
+# a project that does names them in mypy's `files`) and a plain `env` virtualenv.
+NOT_PROJECT_CODE = SKIP_DIRS | frozenset(
+    {"tests", "test", "testing", "docs", "doc", "examples", "benchmarks", "scripts", "env"}
+)
 
 # mypy reports configuration problems on stderr as "<config file>: <problem>".
 _CONFIG_PROBLEM = re.compile(r"^(?P<file>[^\s:]+\.(?:toml|ini|cfg)): (?P<msg>.+)$")
@@ -96,7 +95,7 @@ def _is_code_dir(path: Path) -> bool:
         path.is_dir()
         and not path.is_symlink()
         and not name.startswith((".", "_"))
-        and name not in SKIP_DIRS
+        and name not in NOT_PROJECT_CODE
         and not name.endswith(".egg-info")
     )
 
@@ -184,7 +183,7 @@ def _with_notes(finding: Finding, notes: list[str]) -> Finding:
     )
 
 
-def _positive(value: Any) -> int | None:
+def _positive(value: object) -> int | None:
     return value if isinstance(value, int) and value > 0 else None
 
 
@@ -206,7 +205,7 @@ def _finding(item: dict[str, Any], relpath: Callable[[str], str]) -> Finding:
     end_column = item.get("end_column")
     end_line = _positive(item.get("end_line"))
     return Finding(
-        rule=str(code) if code else "mypy",
+        rule=str(code) if code else MYPY_UNCODED,
         severity=severity,
         message=message,
         path=relpath(str(item["file"])) if item.get("file") else None,
@@ -217,19 +216,18 @@ def _finding(item: dict[str, Any], relpath: Callable[[str], str]) -> Finding:
         if isinstance(end_column, int) and end_column >= 0 and end_line and line
         else None,
         check=MYPY,
-        help=HELP,
+        # mypy's codes are documented on one page, the code-less messages with them.
+        help=MYPY_CODES_URL if code else RULES.help_url(MYPY_UNCODED),
         data=data,
     )
 
 
 def _config_note(file: str, message: str, relpath: Callable[[str], str]) -> Finding:
-    return Finding(
-        rule="config",
-        severity=Severity.NOTE,
-        message=message.removeprefix("note:").strip(),
+    return RULES.finding(
+        MYPY_CONFIG,
+        message.removeprefix("note:").strip(),
         path=relpath(file),
         check=MYPY,
-        help="https://mypy.readthedocs.io/en/stable/config_file.html",
     )
 
 
@@ -284,7 +282,8 @@ def run(
                 tool_version=command.version,
                 summary=reason,
             ),
-            data={"reason": reason, "hint": "fix mypy's configuration or installation, then rerun"},
+            reason=reason,
+            hint="fix mypy's configuration or installation, then rerun",
         )
     return Outcome(
         check=Check(

@@ -14,6 +14,7 @@ from typing import Any
 from qualgate import process
 from qualgate.verdict import Check, Finding, Severity, Status
 
+from .rules import FORMAT, RULES, SYNTAX_ERROR
 from .tools import Outcome, first_line
 
 RUFF_CHECK = "ruff-check"
@@ -21,7 +22,6 @@ RUFF_FORMAT = "ruff-format"
 
 Relpath = Callable[[str], str]
 
-FORMAT_HELP = "https://docs.astral.sh/ruff/formatter/"
 _HUNK = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
 PARSE_ERROR = re.compile(
     r"^error: Failed to parse (?P<path>.+?):(?P<line>\d+):(?P<col>\d+): (?P<msg>.*)$"
@@ -47,7 +47,7 @@ def crash_reason(tool: str, stderr: str, stdout: str = "") -> str:
     return text if text.startswith(f"{tool} failed") else f"{tool} failed: {text}"
 
 
-def _loc(value: Any) -> tuple[int | None, int | None]:
+def _loc(value: object) -> tuple[int | None, int | None]:
     if not isinstance(value, dict):
         return None, None
     row, col = value.get("row"), value.get("column")
@@ -79,11 +79,18 @@ def parse_check_json(text: str, relpath: Relpath, check: str) -> list[Finding]:
             data.update(cell=item["cell"], cell_line=line, cell_column=column)
             message = f"cell {item['cell']}, line {line}: {message}"
             line = column = end_line = end_column = None
-        code = item.get("code") or "syntax-error"
+        code = item.get("code")
+        # ruff's own codes keep ruff's help (its rule page, when it has one); an older
+        # ruff gives a syntax error no code, and the gate names it.
+        rule, help_url = (
+            (str(code), item.get("url") or None)
+            if code
+            else (SYNTAX_ERROR, RULES.help_url(SYNTAX_ERROR))
+        )
         severity = Severity.WARNING if item.get("severity") == "warning" else Severity.ERROR
         findings.append(
             Finding(
-                rule=str(code),
+                rule=rule,
                 severity=severity,
                 message=message,
                 path=relpath(str(item["filename"])) if item.get("filename") else None,
@@ -93,7 +100,7 @@ def parse_check_json(text: str, relpath: Relpath, check: str) -> list[Finding]:
                 end_column=end_column,
                 check=check,
                 fixable=applicability == "safe",
-                help=item.get("url") or None,
+                help=help_url,
                 data=data,
             )
         )
@@ -149,7 +156,8 @@ def crashed(
             tool_version=version,
             summary=reason,
         ),
-        data={"reason": reason, "hint": "fix the tool or its configuration, then rerun"},
+        reason=reason,
+        hint="fix the tool or its configuration, then rerun",
     )
 
 
@@ -259,32 +267,28 @@ def _format_finding(path: str, diffs: list[FileDiff]) -> Finding:
     hunks = sum(d.hunks for d in diffs)
     hunk_text = f"{hunks} {'hunk' if hunks == 1 else 'hunks'}"
     if first.cell is None:
-        return Finding(
-            rule="format",
-            severity=Severity.ERROR,
-            message=(
-                f"file would be reformatted by `ruff format` "
-                f"(first change at line {first.first_line}, {hunk_text})"
-            ),
+        last = max(first.lines)
+        return RULES.finding(
+            FORMAT,
+            f"file would be reformatted by `ruff format` "
+            f"(first change at line {first.first_line}, {hunk_text})",
             path=path,
             line=first.first_line,
+            # The span the formatter changes: with --base the finding is new when a
+            # changed line lies in it (a new defect below an old one still counts).
+            end_line=last if last > first.first_line else None,
             check=RUFF_FORMAT,
             fixable=True,
-            help=FORMAT_HELP,
             data={"changed_lines": sorted(first.lines), "hunks": hunks},
         )
     cells = [d.cell for d in diffs]
-    return Finding(
-        rule="format",
-        severity=Severity.ERROR,
-        message=(
-            f"notebook would be reformatted by `ruff format` (first change in cell "
-            f"{first.cell}, line {first.first_line}; {len(cells)} cells, {hunk_text})"
-        ),
+    return RULES.finding(
+        FORMAT,
+        f"notebook would be reformatted by `ruff format` (first change in cell "
+        f"{first.cell}, line {first.first_line}; {len(cells)} cells, {hunk_text})",
         path=path,
         check=RUFF_FORMAT,
         fixable=True,
-        help=FORMAT_HELP,
         data={"cells": cells, "cell_line": first.first_line, "hunks": hunks},
     )
 
@@ -308,10 +312,9 @@ def run_format(
         match = PARSE_ERROR.match(line.strip())
         if match:
             parse_errors.append(
-                Finding(
-                    rule="syntax-error",
-                    severity=Severity.ERROR,
-                    message=f"cannot be formatted: {match['msg']}",
+                RULES.finding(
+                    SYNTAX_ERROR,
+                    f"cannot be formatted: {match['msg']}",
                     path=relpath(match["path"]),
                     line=int(match["line"]),
                     column=int(match["col"]),
@@ -345,5 +348,4 @@ def run_format(
             findings=len(findings),
         ),
         findings=tuple(findings),
-        data={"unparseable": len(parse_errors)},
     )

@@ -15,12 +15,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from qualgate.verdict import Check, Finding, Severity, Status
+from qualgate.verdict import Check, Finding, Status
 
+from .judge import STANDARDS_CHECK as STANDARDS_CHECK
+from .rules import LONG_FUNCTION as LONG_FUNCTION
+from .rules import RULES
 from .tools import Outcome
-
-STANDARDS_CHECK = "standards"
-LONG_FUNCTION = "long-function"
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -231,22 +231,15 @@ def long_functions(paths: Iterable[str], sources: Sources, max_lines: int) -> li
             if length <= max_lines:
                 continue
             findings.append(
-                Finding(
-                    rule=LONG_FUNCTION,
-                    severity=Severity.ERROR,
-                    message=(
-                        f"[standard: {standard.name}] function `{info.qualname}` is "
-                        f"{length} lines long (maximum {max_lines}): split it"
-                    ),
+                RULES.finding(
+                    LONG_FUNCTION,
+                    f"[standard: {standard.name}] function `{info.qualname}` is "
+                    f"{length} lines long (maximum {max_lines}): split it",
                     path=path,
                     line=info.line,
                     column=info.column,
                     end_line=info.end_line,
                     check=STANDARDS_CHECK,
-                    help=(
-                        f"functions are at most {max_lines} lines long; "
-                        "set `max-function-lines` to change the limit"
-                    ),
                     data={
                         "standard": standard.name,
                         "standard_title": standard.title,

@@ -15,9 +15,8 @@ import re
 import shutil
 import sys
 import sysconfig
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from qualgate import process
 from qualgate.errors import GateError, ToolMissing
@@ -29,11 +28,13 @@ MYPY_MIN = (1, 11)
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Outcome:
-    """What one check produced: its `Check` entry, its findings and extra details."""
+    """What one check produced: its `Check` entry and findings, and why it errored."""
 
     check: Check
     findings: tuple[Finding, ...] = ()
-    data: dict[str, Any] = field(default_factory=dict)
+    # For a check that errored: what went wrong, and what to do about it.
+    reason: str | None = None
+    hint: str | None = None
 
 
 def shown(path: str | Path, root: Path) -> str:
