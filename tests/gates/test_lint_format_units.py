@@ -73,6 +73,26 @@ def test_parse_diff_empty() -> None:
     assert ruff.parse_diff("") == []
 
 
+def test_findings_of_catalogued_rules_take_the_catalogues_help(tmp_path: Path) -> None:
+    text = "--- m.py\n+++ m.py\n@@ -3 +3 @@\n-x=1\n+x = 1\n@@ -9 +9 @@\n-y=2\n+y = 2\n"
+    (fmt,) = [ruff._format_finding(p, d) for p, d in ruff._by_file(text)]
+    assert (fmt.rule, fmt.help) == ("format", "https://docs.astral.sh/ruff/formatter/")
+    # It spans the formatter's first to last change: --base judges it by any line there.
+    assert (fmt.line, fmt.end_line, fmt.data["changed_lines"]) == (3, 9, [3, 9])
+    write_files(tmp_path, {"m.py": "def f() -> int:\n    x = 1\n    return x\n"})
+    (long,) = standards.long_functions(["m.py"], standards.Sources(tmp_path), 2)
+    assert long.help == rules.RULES.help_url("long-function")
+    assert long.help.endswith("docs/rules/lint-format.md#long-function")
+    note = mypy._config_note("pyproject.toml", "note: unused section(s)", lambda p: p)
+    assert (note.rule, note.severity, note.help) == (
+        "config",
+        Severity.NOTE,
+        "https://mypy.readthedocs.io/en/stable/config_file.html",
+    )
+    # Every id the gate gives itself is catalogued; the tools' own ids are not.
+    assert {fmt.rule, long.rule, note.rule, "syntax-error", "mypy"} == set(rules.RULES.rules)
+
+
 # ---------------------------------------------------------------------------
 # ruff check JSON
 
