@@ -103,7 +103,7 @@ def baseline(url: str, path: Path) -> None:
 
 def run_gate(url: str, project: Path) -> dict[str, object]:
     from qualgate.context import GateContext
-    from qualgate.gates import seed
+    from qualgate.gates.seed import gate as seed
     from qualgate.options import common_options
 
     options = {o.name: o.default for o in (*common_options(seed.DEFAULT_TIMEOUT), *seed.OPTIONS)}

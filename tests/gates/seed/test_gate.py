@@ -312,12 +312,12 @@ def test_embedded_schema_from_alembic(tmp_path: Path) -> None:
 
 
 def test_internal_error_is_masked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from qualgate.gates.seed import runner
+    from qualgate.gates.seed import apply
 
     def explode(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("driver said: password hunter2 rejected")
 
-    monkeypatch.setattr(runner, "run_on_url", explode)
+    monkeypatch.setattr(apply, "run_on_url", explode)
     root = make_project(tmp_path / "proj", {"seeds/categories.yaml": CATEGORIES_YAML})
     result = seed(root, "--database-url", "postgresql://u:hunter2@127.0.0.1/app")
     assert result.code == 2

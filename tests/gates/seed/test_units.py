@@ -29,6 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.mysql import TINYINT
 from sqlalchemy.types import NullType
 
+from qualgate import redact
 from qualgate.gates.seed import convert, files, safety
 from qualgate.gates.seed.convert import ConversionError
 
@@ -225,17 +226,17 @@ def test_url_parsing(tmp_path: Path) -> None:
     assert safety.is_local(socket.url)
     remote = safety.parse("postgres://u:pw@db.internal/app", root=tmp_path, allow_remote=True)
     assert remote.url.host == "db.internal"
-    assert safety.mask("postgresql://u:pw@h/d") == "postgresql://u:***@h/d"
-    assert safety.mask("no url, u:pw@h") == "no url, u:pw@h"
+    assert redact.mask("postgresql://u:pw@h/d") == "postgresql://u:***@h/d"
+    assert redact.mask("no url, u:pw@h") == "no url, u:pw@h"
     assert safety.production_words("shop_prod_replica") == {"prod"}
     assert safety.production_words("products") == set()
-    assert safety.scrub("auth failed for pw", None) == "auth failed for pw"
+    assert redact.mask("auth failed for pw") == "auth failed for pw"
 
 
 def test_metadata_worker_in_process(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from qualgate.gates.seed import metadata_worker
+    from qualgate.gates.seed.inproject import metadata_worker
 
     (tmp_path / "src" / "pkgx").mkdir(parents=True)
     (tmp_path / "src" / "pkgx" / "__init__.py").write_text("", encoding="utf-8")
@@ -293,3 +294,30 @@ def test_classify_database_errors(orig: Exception, rule: str) -> None:
     assert dberrors.classify(error, url)[0] == rule
     leaky = DBAPIError("x", {}, Exception("login topsecret failed"))
     assert "topsecret" not in dberrors.classify(leaky, url)[1]
+
+
+def test_every_rule_the_gate_names_is_catalogued() -> None:
+    import ast
+    import re
+
+    from qualgate.gates.seed import dberrors
+    from qualgate.gates.seed.rules import RULES
+
+    package = Path(files.__file__).parent
+    named: set[str] = {"db-error", "would-insert", "would-update"}
+    named |= set(dberrors._SQLSTATE.values()) | set(dberrors._MYSQL.values())
+    named |= {rule for _word, rule in dberrors._SQLITE_WORDS}
+    literals: set[str] = set()
+    for source in package.rglob("*.py"):
+        if source.name == "rules.py":
+            continue
+        text = source.read_text(encoding="utf-8")
+        named |= set(re.findall(r'(?:rule=|(?:problem|finding)\(\s*)"([a-z]+(?:-[a-z]+)+)"', text))
+        literals |= {
+            node.value
+            for node in ast.walk(ast.parse(text))
+            if isinstance(node, ast.Constant) and isinstance(node.value, str)
+        }
+    assert named - set(RULES.rules) == set()
+    # And no rule is catalogued that the code never reports.
+    assert {r.id for r in RULES} - literals - {"would-insert", "would-update"} == set()

@@ -8,7 +8,8 @@ from __future__ import annotations
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError
 
-from qualgate.gates.seed.safety import scrub
+from qualgate.gates.seed.safety import secrets_of
+from qualgate.redact import mask
 
 _SQLSTATE = {
     "57014": "timeout",
@@ -50,8 +51,9 @@ _SQLITE_WORDS = (
 def classify(error: DBAPIError, url: URL) -> tuple[str, str]:
     """(rule, one-line message) for a database error, password scrubbed."""
     orig = error.orig
-    message = scrub(
-        str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__, url
+    message = mask(
+        str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__,
+        secrets_of(url),
     )
     rule = "db-error"
     sqlstate = getattr(orig, "sqlstate", None)

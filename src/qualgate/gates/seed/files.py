@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -80,7 +80,7 @@ class _LineList(list[Any]):
     lines: list[int]
 
 
-class _LineDict(dict[str, Any]):
+class _LineDict(dict[Hashable, Any]):
     """A mapping that remembers the line its YAML node starts on."""
 
     __slots__ = ("line",)
@@ -94,17 +94,17 @@ def _make_loader() -> type[yaml.SafeLoader]:
     class _Loader(base):  # type: ignore[misc]
         pass
 
-    def _mapping(loader: Any, node: yaml.MappingNode) -> _LineDict:
+    def _mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> _LineDict:
         out = _LineDict(loader.construct_mapping(node, deep=True))
         out.line = node.start_mark.line + 1
         return out
 
-    def _sequence(loader: Any, node: yaml.SequenceNode) -> _LineList:
+    def _sequence(loader: yaml.SafeLoader, node: yaml.SequenceNode) -> _LineList:
         out = _LineList(loader.construct_sequence(node, deep=True))
         out.lines = [item.start_mark.line + 1 for item in node.value]
         return out
 
-    def _timestamp(loader: Any, node: yaml.ScalarNode) -> Any:
+    def _timestamp(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
         # 2024-02-30 looks like a date but is none: keep the text, so the column's
         # converter reports it at its row instead of the whole file failing.
         try:
@@ -210,11 +210,15 @@ def _read_json(text: str, shown: str) -> tuple[list[SeedDoc], list[FileProblem]]
 # Shared document shape
 
 
+# rows, shown path, document line -> (row, its line) per row
+RowsOf = Callable[[list[Any], str, int], Iterable[tuple[Any, int]]]
+
+
 def _to_doc(
     document: Any,
     shown: str,
     line: int,
-    rows_of: Any,
+    rows_of: RowsOf,
     docs: list[SeedDoc],
     problems: list[FileProblem],
 ) -> None:

@@ -1,4 +1,4 @@
-"""Talking to the database: connect, reflect, read stored rows in bulk, write in one transaction.
+"""Writing to the database: connect, write a plan in one transaction, advance sequences.
 
 Writes are ``executemany`` batches of bound parameters (never SQL text built from values).
 When a batch fails, the transaction is rolled back, and a second transaction replays the
@@ -8,26 +8,24 @@ database refused; that one is rolled back too. So a failure costs time, never da
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, MetaData, Table, bindparam, create_engine, event
+from sqlalchemy import Connection, Engine, Table, bindparam, create_engine, event
 from sqlalchemy import select as sa_select
-from sqlalchemy import tuple_ as sa_tuple
 from sqlalchemy.engine import URL, Dialect
+from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
-from sqlalchemy.pool import NullPool
-from sqlalchemy.sql import Executable
+from sqlalchemy.pool import ConnectionPoolEntry, NullPool
+from sqlalchemy.sql import ColumnElement, Executable
 
 from qualgate.errors import GateError
-from qualgate.gates.seed.plan import Row, Stored, TablePlan, TableSeeds
-from qualgate.gates.seed.safety import scrub
+from qualgate.gates.seed.plan import Row, TablePlan
+from qualgate.gates.seed.safety import secrets_of
+from qualgate.redact import mask
 
 BATCH = 5_000
-# Above this many seed rows a table is read whole (one query); below, by key (IN lists).
-FULL_SCAN_ROWS = 2_000
-_IN_CHUNK = 500
 
 
 def connect(url: URL, shown: str, timeout: float = 300.0) -> Engine:
@@ -48,13 +46,13 @@ def connect(url: URL, shown: str, timeout: float = 300.0) -> Engine:
         engine = create_engine(url, poolclass=NullPool, connect_args=connect_args)
     except (SQLAlchemyError, ImportError) as exc:
         raise GateError(
-            f"cannot use {shown}: {scrub(str(exc), url)}",
+            f"cannot use {shown}: {mask(str(exc), secrets_of(url))}",
             "install the driver: pip install 'qualgate[postgres]' or 'qualgate[mysql]'",
         ) from None
     if backend == "sqlite":
 
         @event.listens_for(engine, "connect")
-        def _sqlite_fk(dbapi_conn: Any, _record: Any) -> None:
+        def _sqlite_fk(dbapi_conn: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
             # SQLite ignores foreign keys unless asked; a missing parent must fail here too.
             cursor = dbapi_conn.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
@@ -63,7 +61,7 @@ def connect(url: URL, shown: str, timeout: float = 300.0) -> Engine:
     elif backend in ("mysql", "mariadb"):
 
         @event.listens_for(engine, "connect")
-        def _mysql_strict(dbapi_conn: Any, _record: Any) -> None:
+        def _mysql_strict(dbapi_conn: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
             # Strict mode: a too-long string or out-of-range number is an error, not a
             # silently truncated value.
             cursor = dbapi_conn.cursor()
@@ -74,7 +72,7 @@ def connect(url: URL, shown: str, timeout: float = 300.0) -> Engine:
     elif backend == "postgresql":
 
         @event.listens_for(engine, "connect")
-        def _pg_timeout(dbapi_conn: Any, _record: Any) -> None:
+        def _pg_timeout(dbapi_conn: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
             cursor = dbapi_conn.cursor()
             cursor.execute(f"SET statement_timeout = {seconds * 1000:d}")
             cursor.close()
@@ -136,111 +134,6 @@ def advance_sequences(conn: Connection, plans: Sequence[TablePlan]) -> list[str]
     return moved
 
 
-def reflect(conn: Connection, names: Sequence[str]) -> MetaData:
-    """Reflect the seeded tables that exist (and the tables their foreign keys name)."""
-    from sqlalchemy import inspect
-
-    existing = set(inspect(conn).get_table_names())
-    metadata = MetaData()
-    wanted = [n for n in names if n in existing]
-    if wanted:
-        metadata.reflect(bind=conn, only=wanted)
-    return metadata
-
-
-def non_transactional(table: Table) -> bool:
-    """A MySQL table whose engine cannot roll back (MyISAM...)."""
-    engine = (
-        table.dialect_options["mysql"].get("engine") if "mysql" in table.dialect_options else None
-    )
-    return bool(engine) and str(engine).lower() not in ("innodb", "aria")
-
-
-def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
-
-
-def read_existing(conn: Connection, seeds: TableSeeds) -> Stored:
-    """The stored rows whose key is seeded, keyed like the seed rows (one bulk read)."""
-    table = seeds.table
-    columns = list(seeds.key)
-    for row in seeds.rows:
-        for name in row.values:
-            if name not in columns:
-                columns.append(name)
-        if len(columns) == len(table.c):
-            break
-    query = sa_select(*(table.c[c] for c in columns))
-    width = len(seeds.key)
-    out: dict[tuple[Any, ...], Sequence[Any]] = {}
-
-    def collect(statement: Executable) -> None:
-        # Rows stay SQLAlchemy Row objects (indexable, built in C): no per-row dict.
-        if width == 1:
-            for record in conn.execute(statement):
-                out[(record[0],)] = record
-        else:
-            for record in conn.execute(statement):
-                out[tuple(record[:width])] = record
-
-    if len(seeds.rows) > FULL_SCAN_ROWS:
-        if not _driver_scan(conn, query, columns, width, out):
-            collect(query)
-    else:
-        keys = [r.key for r in seeds.rows]
-        for chunk in _chunks(keys, _IN_CHUNK):
-            if width == 1:
-                collect(query.where(table.c[seeds.key[0]].in_([k[0] for k in chunk])))
-            else:
-                key_columns = sa_tuple(*(table.c[c] for c in seeds.key))
-                collect(query.where(key_columns.in_(list(chunk))))
-    return {c: i for i, c in enumerate(columns)}, out
-
-
-def _driver_scan(
-    conn: Connection,
-    query: Any,
-    columns: list[str],
-    width: int,
-    out: dict[tuple[Any, ...], Sequence[Any]],
-) -> bool:
-    """Read a whole table through the driver's cursor, converting column by column.
-
-    The same SELECT and the same result processors SQLAlchemy would apply, but run once per
-    column over plain tuples instead of once per cell while building a Row per record:
-    several times faster on 100,000 rows. False means "use the usual path" (a query with
-    parameters).
-    """
-    dialect = conn.dialect
-    compiled = query.compile(dialect=dialect)
-    if compiled.binds:
-        return False
-    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-    try:
-        cursor.execute(compiled.string)
-        types = [d[1] for d in cursor.description]
-        records = cursor.fetchall()
-    finally:
-        cursor.close()
-    if not records:
-        return True
-    cells = list(zip(*records, strict=True))
-    table_columns = query.selected_columns
-    for i, column in enumerate(table_columns):
-        process = column.type.dialect_impl(dialect).result_processor(dialect, types[i])
-        if process is not None:
-            cells[i] = tuple(map(process, cells[i]))
-    rows = list(zip(*cells, strict=True))
-    keys = zip(*cells[:width], strict=True)
-    out.update(zip(keys, rows, strict=True))
-    return True
-
-
-# ---------------------------------------------------------------------------
-# Writing
-
-
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Step:
     """One executemany: a statement and the rows it writes."""
@@ -269,7 +162,7 @@ class WriteFailed(Exception):
         self.error = error
 
 
-def _key_where(table: Table, key: Sequence[str]) -> Any:
+def _key_where(table: Table, key: Sequence[str]) -> ColumnElement[bool]:
     from sqlalchemy import and_
 
     return and_(*(table.c[c] == bindparam(f"_k{i}") for i, c in enumerate(key)))

@@ -6,11 +6,13 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
+from sqlalchemy import Engine
+
 from qualgate.errors import GateError
 from qualgate.gates.seed import dberrors, load, plan, safety
-from qualgate.verdict import Check, Finding, Severity, Status, Verdict, plural
+from qualgate.gates.seed.rules import RULES
+from qualgate.verdict import Check, Finding, Status, Verdict, plural
 
-HELP = "docs/gates/seed.md"
 _NOTES = 200  # at most this many per-row notes in a --dry-run plan
 DRIFT_LIMIT = 1_000  # at most this many drift findings per table
 
@@ -22,19 +24,10 @@ def finding(
     line: int | None,
     *,
     check: str,
-    severity: Severity = Severity.ERROR,
     data: dict[str, Any] | None = None,
 ) -> Finding:
-    return Finding(
-        rule=rule,
-        severity=severity,
-        message=message,
-        path=path or None,
-        line=line,
-        check=check,
-        help=HELP,
-        data=data or {},
-    )
+    """A finding of a catalogued rule at a seed file and line (its default severity)."""
+    return RULES.finding(rule, message, path=path or None, line=line, check=check, data=data or {})
 
 
 def _ms(t0: float) -> int:
@@ -133,6 +126,7 @@ def _table_drift(p: plan.TablePlan, *, check: str, stored: bool) -> list[Finding
 
 
 def check_verdict(
+    gate: str,
     plans: Sequence[plan.TablePlan],
     checks: list[Check],
     metrics: dict[str, Any],
@@ -156,7 +150,7 @@ def check_verdict(
         summary = f"{target.shown} holds every seeded row ({metrics['unchanged']} rows)"
     # In --check mode nothing is written: the counts are what a load would do.
     return Verdict(
-        gate="seed",
+        gate=gate,
         status=Status.FAIL if findings else Status.PASS,
         summary=summary,
         checks=tuple(checks),
@@ -169,6 +163,7 @@ def check_verdict(
 
 
 def dry_run_verdict(
+    gate: str,
     plans: Sequence[plan.TablePlan],
     checks: list[Check],
     metrics: dict[str, Any],
@@ -190,13 +185,12 @@ def dry_run_verdict(
                     row.path,
                     row.line,
                     check="dry-run",
-                    severity=Severity.NOTE,
                     data={"table": p.name},
                 )
             )
     checks.append(Check(name="dry-run", status=Status.PASS, summary="nothing written"))
     return Verdict(
-        gate="seed",
+        gate=gate,
         status=Status.PASS,
         summary=f"dry run, nothing written: {totals(metrics, 'would be ')} in {target.shown}",
         checks=tuple(checks),
@@ -206,7 +200,8 @@ def dry_run_verdict(
 
 
 def write_failed(
-    engine: Any,
+    gate: str,
+    engine: Engine,
     steps: Sequence[load.Step],
     failed: load.WriteFailed,
     checks: list[Check],
@@ -249,7 +244,7 @@ def write_failed(
     )
     zero(metrics)
     return Verdict(
-        gate="seed",
+        gate=gate,
         status=Status.FAIL,
         summary=f"{path}:{line}: {rule}; rolled back, nothing was written to {target.shown}",
         checks=tuple(checks),

@@ -1,8 +1,10 @@
-"""Database URL handling: driver defaults, refusal of remote or production targets, masking.
+"""Database URL handling: driver defaults, refusal of remote or production targets.
 
 A seed run writes; pointing it at the wrong server is the costly mistake. So a URL whose host
 is not this machine, or whose database name reads like production, is refused unless
-``--allow-remote`` says the user means it. Passwords never leave this module unmasked.
+``--allow-remote`` says the user means it. A parsed URL is shown with its password hidden;
+text that may repeat it (a driver's message) is masked with `qualgate.redact.mask` and the
+URL's `secrets_of`.
 """
 
 from __future__ import annotations
@@ -15,8 +17,9 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
 from qualgate.errors import GateError
+from qualgate.redact import mask, url_secrets
 
-# Plain scheme -> the driver we ship with (DESIGN.md section 5).
+# Plain scheme -> the driver qualgate's extras install (qualgate[postgres], qualgate[mysql]).
 _DRIVERS = {
     "postgresql": "postgresql+psycopg",
     "postgres": "postgresql+psycopg",
@@ -41,30 +44,9 @@ class Target:
         return self.url.get_backend_name()
 
 
-def mask(url: str | URL) -> str:
-    """The URL with its password replaced by ``***``."""
-    try:
-        parsed = make_url(url) if isinstance(url, str) else url
-    except ArgumentError:
-        return re.sub(r"(://[^:/@]*:)[^@/]*@", r"\1***@", str(url))
-    return parsed.render_as_string(hide_password=True)
-
-
-def scrub(text: str, url: URL | None) -> str:
-    """Remove the URL's password from any text (a driver's error message)."""
-    if url is not None and url.password:
-        text = text.replace(str(url.password), "***")
-    return text
-
-
-def mask_in(text: str, raw_url: str | None) -> str:
-    """``text`` without the password of ``raw_url`` (when it has one)."""
-    if not raw_url:
-        return text
-    try:
-        return scrub(text, make_url(raw_url))
-    except ArgumentError:
-        return text
+def secrets_of(url: URL) -> tuple[str, ...]:
+    """The URL's password in the forms a message may repeat (raw and percent-decoded)."""
+    return url_secrets(url.render_as_string(hide_password=False))
 
 
 def _words(name: str) -> set[str]:
@@ -116,7 +98,7 @@ def parse(raw: str, *, root: Path, allow_remote: bool) -> Target:
         name = path.stem
     else:
         name = url.database or ""
-    shown = mask(url)
+    shown = url.render_as_string(hide_password=True)
     if not allow_remote:
         if not is_local(url):
             raise GateError(

@@ -3,7 +3,7 @@
 Both run in the project's interpreter, because both import the project's code (``env.py``,
 the models module) and so need the project's packages: Alembic through migration-check's
 worker (`qualgate.gates.migration_check.api.upgrade_to_head`), the metadata through
-``metadata_worker.py``, which calls ``MetaData.create_all`` there.
+``inproject/metadata_worker.py``, which calls ``MetaData.create_all`` there.
 """
 
 from __future__ import annotations
@@ -16,10 +16,11 @@ from sqlalchemy.engine import URL
 
 from qualgate import process
 from qualgate.errors import GateError
-from qualgate.gates.seed.safety import scrub
+from qualgate.gates.seed.safety import secrets_of
+from qualgate.redact import mask
 from qualgate.verdict import Check, Status
 
-WORKER = Path(__file__).with_name("metadata_worker.py")
+WORKER = Path(__file__).with_name("inproject") / "metadata_worker.py"
 
 
 def build(
@@ -68,7 +69,7 @@ def build(
     if done.returncode != 0 or not report.get("ok"):
         reason = report.get("error") or (done.stderr.strip().splitlines() or ["no output"])[-1]
         raise GateError(
-            f"--metadata {metadata}: {scrub(str(reason), url)}",
+            f"--metadata {metadata}: {mask(str(reason), secrets_of(url))}",
             "check the module:attribute and that the project's interpreter "
             f"({python}) can import it",
         )

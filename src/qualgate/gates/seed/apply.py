@@ -13,13 +13,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.engine import URL
+from sqlalchemy.engine import URL, Engine
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from qualgate.context import GateContext
 from qualgate.errors import GateError
-from qualgate.gates.seed import dberrors, load, order, plan, report, safety, schema
+from qualgate.gates.seed import dberrors, load, order, plan, prepare, report, safety, schema, stored
 from qualgate.gates.seed.files import SeedDoc
+from qualgate.redact import mask
 from qualgate.verdict import Check, Finding, Status, Verdict, plural
 
 
@@ -113,7 +114,7 @@ def seed(
         ) from None
     except SQLAlchemyError as exc:
         raise GateError(
-            f"{target.shown}: {safety.scrub(str(exc).splitlines()[0], target.url)}"
+            f"{target.shown}: {mask(str(exc).splitlines()[0], safety.secrets_of(target.url))}"
         ) from None
     finally:
         engine.dispose()
@@ -121,7 +122,7 @@ def seed(
 
 def _seed(
     ctx: GateContext,
-    engine: Any,
+    engine: Engine,
     target: safety.Target,
     base: Sequence[SeedDoc],
     overlay: Sequence[SeedDoc],
@@ -137,12 +138,12 @@ def _seed(
         transaction = conn.begin()
         try:
             load.begin_checks(conn)
-            metadata = load.reflect(conn, names)
-            seeds, problems = plan.build(metadata, base, overlay)
+            metadata = stored.reflect(conn, names)
+            seeds, problems = prepare.table_seeds(metadata, base, overlay)
             ordered, order_problems = order.order(seeds)
             problems += order_problems
             for s in ordered:
-                if load.non_transactional(s.table):
+                if stored.non_transactional(s.table):
                     first = s.rows[0] if s.rows else None
                     problems.append(
                         plan.Problem(
@@ -158,7 +159,7 @@ def _seed(
             ordered_inserts: dict[str, Sequence[plan.Row]] = {}
             if not problems:
                 for s in ordered:
-                    table_plan = plan.diff(s, load.read_existing(conn, s))
+                    table_plan = plan.diff(s, stored.read_existing(conn, s))
                     plans.append(table_plan)
                     rows, problem = order.order_rows(s, table_plan.inserts)
                     ordered_inserts[table_plan.name] = rows
@@ -187,7 +188,7 @@ def _seed(
                     for p in problems
                 )
                 return Verdict(
-                    gate="seed",
+                    gate=ctx.gate,
                     status=Status.FAIL,
                     summary=f"{plural(len(findings), 'problem')} in the seeds; nothing was written",
                     checks=tuple(checks),
@@ -196,16 +197,18 @@ def _seed(
                 )
             report.counts(metrics, plans)
             if mode == "check":
-                return report.check_verdict(plans, checks, metrics, target)
+                return report.check_verdict(ctx.gate, plans, checks, metrics, target)
             if mode == "dry-run":
-                return report.dry_run_verdict(plans, checks, metrics, target)
+                return report.dry_run_verdict(ctx.gate, plans, checks, metrics, target)
             steps = load.steps_for(plans, ordered_inserts, conn.dialect)
             t1 = time.monotonic()
             try:
                 load.execute(conn, steps)
             except load.WriteFailed as failed:
                 transaction.rollback()
-                return report.write_failed(engine, steps, failed, checks, metrics, target, t1)
+                return report.write_failed(
+                    ctx.gate, engine, steps, failed, checks, metrics, target, t1
+                )
             checks.append(
                 Check(
                     name="load",
@@ -217,7 +220,7 @@ def _seed(
             t2 = time.monotonic()
             mismatches: list[Finding] = []
             if steps:
-                drift = [plan.diff(p.seeds, load.read_existing(conn, p.seeds)) for p in plans]
+                drift = [plan.diff(p.seeds, stored.read_existing(conn, p.seeds)) for p in plans]
                 mismatches = report.drift_findings(drift, check="verify", stored=True)
                 verify_summary = (
                     "the database stored other values than the seeds"
@@ -239,7 +242,7 @@ def _seed(
                 transaction.rollback()
                 report.zero(metrics)
                 return Verdict(
-                    gate="seed",
+                    gate=ctx.gate,
                     status=Status.FAIL,
                     summary=f"{plural(len(mismatches), 'row')} read back differently from the "
                     f"seeds; rolled back, nothing was written to {target.shown}",
@@ -257,7 +260,7 @@ def _seed(
                 rule, message = dberrors.classify(exc, target.url)
                 report.zero(metrics)
                 return Verdict(
-                    gate="seed",
+                    gate=ctx.gate,
                     status=Status.FAIL,
                     summary=f"the database refused the commit ({rule}); nothing was written",
                     checks=tuple(checks),
@@ -272,7 +275,7 @@ def _seed(
             if transaction.is_active:
                 transaction.rollback()
     return Verdict(
-        gate="seed",
+        gate=ctx.gate,
         status=Status.PASS,
         summary=f"{report.totals(metrics)} in {target.shown}",
         checks=tuple(checks),
