@@ -14,7 +14,7 @@ OPTIONS = (
     Option(
         name="mode",
         kind=Kind.CHOICE,
-        choices=("pass", "fail", "skip", "gate-error", "crash", "sleep", "interrupt"),
+        choices=("pass", "fail", "skip", "gate-error", "crash", "sleep", "interrupt", "spin"),
         default="pass",
         help="What the fake gate does.",
     ),
@@ -38,6 +38,9 @@ def run(ctx: GateContext) -> Verdict:
         raise KeyboardInterrupt
     if mode == "sleep":
         process.run(["sleep", "30"], cwd=ctx.root, timeout=ctx.remaining())
+    if mode == "spin":
+        while True:  # in-process work that never ends: only the pipeline's deadline stops it
+            pass
     if mode == "skip":
         return Verdict(gate=ctx.gate, status=Status.SKIPPED, summary="nothing to check")
     findings: list[Finding] = []

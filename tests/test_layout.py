@@ -56,8 +56,7 @@ def test_gate_package_has_the_skeleton(package: str) -> None:
     assert ast.get_docstring(init), f"{package}/__init__.py needs a docstring"
     assert all(
         isinstance(node, ast.Expr)
-        or isinstance(node, ast.ImportFrom)
-        and node.module == "__future__"
+        or (isinstance(node, ast.ImportFrom) and node.module == "__future__")
         for node in init.body
     ), f"{package}/__init__.py holds code: it belongs in gate.py"
     assert (folder / "gate.py").is_file()

@@ -14,6 +14,7 @@ import shlex
 from qualgate import pipeline
 from qualgate.context import GateContext
 from qualgate.gates import GATES
+from qualgate.interrupts import Terminated
 from qualgate.options import Kind, Option
 from qualgate.verdict import Check, Finding, Status, Threshold, Verdict, derive_status, plural
 
@@ -68,13 +69,15 @@ def _run_one(ctx: GateContext, gate: str) -> Verdict:
         budget=ctx.remaining(),
     )
     outcome = pipeline.execute(request)
+    if outcome.signal_code == 143:
+        raise Terminated
     if outcome.interrupted:
         raise KeyboardInterrupt
     verdict = outcome.verdict
     verdict = verdict.replace(reproduce=shlex.join(["qualgate", gate, verdict.project.root]))
     # The combined verdict carries everything even when a gate's own file cannot be written.
     with contextlib.suppress(OSError):
-        pipeline.write_verdict_file(verdict, outcome.verdict_dir)
+        pipeline.write_verdict_file(verdict, outcome.verdict_dir, ctx.root)
     return verdict
 
 

@@ -16,12 +16,17 @@ from pathlib import Path
 from typing import Any
 
 from qualgate.errors import ConfigError
+from qualgate.fsutil import read_text_bounded
 from qualgate.options import Option, OptionError, coerce
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
+
+
+# A configuration file larger than this is refused (a link to /dev/zero never ends).
+MAX_CONFIG_BYTES = 1024 * 1024
 
 
 class Source:
@@ -36,6 +41,9 @@ class ConfigFile:
 
     path: Path | None = None
     prefix: str = ""  # "tool.qualgate." for pyproject.toml, "" for qualgate.toml
+    # True for a file named with --config: the user's own, trusted like the command line.
+    # A file found in the project is the repository's, which a pull request may change.
+    explicit: bool = False
     tables: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     def where(self, gate: str) -> str:
@@ -45,15 +53,26 @@ class ConfigFile:
 
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
-        with path.open("rb") as handle:
-            data: dict[str, Any] = tomllib.load(handle)
-            return data
+        text = read_text_bounded(path, MAX_CONFIG_BYTES)
+        data: dict[str, Any] = tomllib.loads(text)
+        return data
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(
             f"{path.name}: invalid TOML: {exc}", "fix the syntax error at that line"
         ) from exc
+    except (RecursionError, ValueError) as exc:
+        # Nesting thousands deep, or an integer of thousands of digits: valid-looking
+        # TOML that no configuration needs.
+        reason = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+        raise ConfigError(
+            f"{path.name}: cannot be read: {reason.split(';')[0]}",
+            "simplify that value; qualgate reads no configuration of that size",
+        ) from exc
     except OSError as exc:
-        raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from exc
+        raise ConfigError(
+            f"cannot read config file {path.name}: {exc.strerror or exc}",
+            "make it a regular file of at most 1 MiB",
+        ) from exc
 
 
 def load_config(root: Path, explicit: Path | None, known_gates: Iterable[str]) -> ConfigFile:
@@ -87,7 +106,18 @@ def load_config(root: Path, explicit: Path | None, known_gates: Iterable[str]) -
         if not isinstance(value, dict):
             raise ConfigError(f"{path.name}: [{prefix}{key}] must be a table of options")
         tables[key] = value
-    return ConfigFile(path=path, prefix=prefix, tables=tables)
+    return ConfigFile(path=path, prefix=prefix, tables=tables, explicit=explicit is not None)
+
+
+def _inside_root(path: Path, root: Path, label: str) -> None:
+    """A path from the repository's own config must stay inside the project, links too."""
+    real_root = root.resolve()
+    if not path.resolve().is_relative_to(real_root):
+        raise ConfigError(
+            f"{label} points outside the project ({path}); the repository's configuration "
+            "may only name paths inside it",
+            "name a path inside the project, or pass it on the command line",
+        )
 
 
 def env_var(gate: str, option: str) -> str:
@@ -134,10 +164,18 @@ def resolve(
                 raise ConfigError(f"{label} {exc}", f"see `qualgate {gate} --help`") from exc
             result[name] = Resolved(value=converted, source=source)
         elif name in table:
+            if spec.cli_only and not config.explicit:
+                raise ConfigError(
+                    f"{where}: `{name}` cannot be set in the repository's configuration: it "
+                    "widens what the gate may reach (network, programs, files)",
+                    f"pass --{name} on the command line or set ${env_var(gate, name)}",
+                )
             try:
                 converted = coerce(spec, table[name], from_cli=False, base_dir=base_dir)
             except OptionError as exc:
                 raise ConfigError(f"{where}: `{name}` {exc}") from exc
+            if isinstance(converted, Path) and not config.explicit:
+                _inside_root(converted, root, f"{where}: `{name}`")
             result[name] = Resolved(value=converted, source=str(config.path))
         else:
             default = spec.default

@@ -58,3 +58,17 @@ def read_bytes_bounded(path: Path, limit: int = MAX_READ_BYTES) -> bytes:
 def read_text_bounded(path: Path, limit: int = MAX_READ_BYTES, errors: str = "strict") -> str:
     """`read_bytes_bounded` decoded as UTF-8."""
     return read_bytes_bounded(path, limit).decode("utf-8", errors=errors)
+
+
+def escapes_root(path: Path, root: Path) -> bool:
+    """Whether ``path`` names a place inside ``root`` that links lead outside it.
+
+    A path the user names outside the project is theirs to choose; a path inside it must
+    stay inside once links are followed, or a committed symlink (``.qualgate -> ~``) would
+    let a repository choose where qualgate writes.
+    """
+    lexical = Path(os.path.abspath(path))
+    real_root = root.resolve()
+    if not (lexical.is_relative_to(root) or lexical.is_relative_to(real_root)):
+        return False
+    return not lexical.resolve().is_relative_to(real_root)

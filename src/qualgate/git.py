@@ -96,7 +96,7 @@ def _parse_diff(text: str, prefix: str) -> dict[str, frozenset[int]]:
     current: str | None = None
     for raw in text.splitlines():
         if raw.startswith("+++ "):
-            target = raw[4:]
+            target = _unquote(raw[4:])
             if target == "/dev/null":
                 current = None
                 continue
@@ -113,6 +113,34 @@ def _parse_diff(text: str, prefix: str) -> dict[str, frozenset[int]]:
             count = int(match.group(2)) if match.group(2) is not None else 1
             result[current].update(range(start, start + count))
     return {k: frozenset(v) for k, v in result.items()}
+
+
+_ESCAPES = {"a": "\a", "b": "\b", "t": "\t", "n": "\n", "v": "\v", "f": "\f", "r": "\r"}
+
+
+def _unquote(name: str) -> str:
+    """A path as git prints it: C-quoted (with octal UTF-8 bytes) when it is unusual."""
+    if not (len(name) >= 2 and name.startswith('"') and name.endswith('"')):
+        # A name with a space ends with a tab (the unified-diff convention); a name that
+        # itself ends with a tab would have been quoted.
+        return name[:-1] if name.endswith("\t") else name
+    out = bytearray()
+    body = name[1:-1]
+    i = 0
+    while i < len(body):
+        ch = body[i]
+        if ch != "\\" or i + 1 >= len(body):
+            out += ch.encode("utf-8")
+            i += 1
+            continue
+        nxt = body[i + 1]
+        if nxt in "01234567" and i + 3 < len(body) + 1:
+            out.append(int(body[i + 1 : i + 4], 8) & 0xFF)
+            i += 4
+        else:
+            out += _ESCAPES.get(nxt, nxt).encode("utf-8")
+            i += 2
+    return out.decode("utf-8", "surrogateescape")
 
 
 def _relative(repo_path: str, prefix: str) -> str | None:
@@ -133,11 +161,19 @@ def changed_lines(root: Path, base: str) -> ChangedLines:
     """Lines changed in the working tree since ``base`` (committed, staged or not)."""
     commit = verify_ref(root, base)
     prefix = _prefix(root)
+    # The repository does not get to shape this diff: `.gitattributes` may mark files
+    # binary (`-diff`) or route them through a textconv or external driver that hides
+    # hunks, which would turn new findings into "existing" ones.
     diff = _git(
         root,
+        "-c",
+        "core.quotePath=false",
         "diff",
         "--no-color",
         "--no-ext-diff",
+        "--no-textconv",
+        "--text",
+        "--find-renames",
         "--unified=0",
         "--relative" if prefix else "--no-relative",
         "--src-prefix=a/",
@@ -153,11 +189,11 @@ def changed_lines(root: Path, base: str) -> ChangedLines:
         )
     # With --relative, paths in the diff are already relative to the project root.
     lines = _parse_diff(diff.stdout, "")
-    untracked = _git(root, "ls-files", "--others", "--exclude-standard", "--", ".")
+    untracked = _git(root, "ls-files", "-z", "--others", "--exclude-standard", "--", ".")
     whole: frozenset[str] = frozenset()
     if untracked is not None and untracked.returncode == 0:
         # ls-files prints paths relative to its working directory, the project root.
-        whole = frozenset(p for p in untracked.stdout.splitlines() if p.strip())
+        whole = frozenset(p for p in untracked.stdout.split("\0") if p.strip())
     return ChangedLines(base=base, lines=lines, whole=whole)
 
 

@@ -49,6 +49,10 @@ class Option:
     expects: str | None = None
     # When set, the flag prints what this returns (e.g. a rule list) and exits 0.
     action: Callable[[], str] | None = None
+    # Honoured from the command line and the environment only: the option widens what the
+    # gate may reach (fetch URLs, run a program, read or write outside the project), so
+    # the repository's own config, which a pull request can change, may not set it.
+    cli_only: bool = False
 
     @property
     def dest(self) -> str:

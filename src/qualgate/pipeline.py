@@ -30,7 +30,9 @@ from qualgate.config import Source, load_config, resolve
 from qualgate.context import GateContext
 from qualgate.errors import GateError
 from qualgate.fingerprint import add_fingerprints
+from qualgate.fsutil import escapes_root, write_atomic
 from qualgate.gates import GATES, GateModule, load
+from qualgate.interrupts import DeadlineExceeded, Terminated, guarded
 from qualgate.options import Option, common_options
 from qualgate.policy import mark_existing
 from qualgate.redact import mask, url_secrets
@@ -82,11 +84,16 @@ class Request:
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Outcome:
-    """A finished run: its verdict, where its file goes, and whether Ctrl-C ended it."""
+    """A finished run: its verdict, where its file goes, and the exit code of the signal that
+    ended it early (130 Ctrl-C, 143 SIGTERM), if one did."""
 
     verdict: Verdict
     verdict_dir: Path
-    interrupted: bool = False
+    signal_code: int | None = None
+
+    @property
+    def interrupted(self) -> bool:
+        return self.signal_code is not None
 
 
 def context_for(request: Request, started: float) -> tuple[GateContext, bool]:
@@ -135,27 +142,41 @@ def execute(
 ) -> Outcome:
     """Run the gate (or ``run``, an extra command of it) inside the error boundary.
 
-    Whatever happens, a finalized verdict comes out; Ctrl-C gives an ``error`` verdict with
-    ``interrupted`` set, so the caller can publish it and exit 130.
+    Whatever happens, a finalized verdict comes out. Ctrl-C and SIGTERM give an ``error``
+    verdict with ``signal_code`` set, so the caller can publish it and exit 130 or 143;
+    running past ``--timeout`` (even while parsing in-process) is an ``error`` verdict.
     """
     started_at, t0 = utc_now(), time.monotonic()
     ctx: GateContext | None = None
     require = False
     verdict_dir = request.root / VERDICT_DIR
-    interrupted = False
+    signal_code: int | None = None
     try:
         ctx, require = context_for(request, t0)
         verdict_dir = ctx.option("verdict-dir")
-        verdict = _run_gate(ctx, run)
-    except GateError as exc:
-        if request.debug:
-            traceback.print_exc(file=sys.stderr)
-        verdict = error_verdict(request.gate, exc.reason, exc.hint)
+        with guarded(ctx.timeout):
+            verdict = _run_gate(ctx, run)
+    except DeadlineExceeded:
+        timeout = ctx.timeout if ctx is not None else 0
+        verdict = error_verdict(
+            request.gate,
+            f"timed out: the gate ran past its --timeout of {timeout:g}s",
+            "raise --timeout, or find what hangs (`--debug` shows where it stopped)",
+        )
+    except Terminated:
+        verdict = error_verdict(
+            request.gate, "terminated (SIGTERM) before the gate finished", "run the gate again"
+        )
+        signal_code = 143
     except KeyboardInterrupt:
         verdict = error_verdict(
             request.gate, "interrupted (Ctrl-C)", "run the gate again to completion"
         )
-        interrupted = True
+        signal_code = 130
+    except GateError as exc:
+        if request.debug:
+            traceback.print_exc(file=sys.stderr)
+        verdict = error_verdict(request.gate, exc.reason, exc.hint)
     except Exception as exc:  # noqa: BLE001 - the error boundary: every fault is a verdict
         if request.debug:
             traceback.print_exc(file=sys.stderr)
@@ -175,7 +196,7 @@ def execute(
         reproduce=request.reproduce,
         secrets=_secrets(request, ctx),
     )
-    return Outcome(verdict=verdict, verdict_dir=verdict_dir, interrupted=interrupted)
+    return Outcome(verdict=verdict, verdict_dir=verdict_dir, signal_code=signal_code)
 
 
 def _run_gate(ctx: GateContext, run: Callable[[GateContext], Verdict] | None) -> Verdict:
@@ -259,11 +280,17 @@ def usage_error(gate: str, message: str, argv: Sequence[str]) -> Verdict:
     )
 
 
-def write_verdict_file(verdict: Verdict, verdict_dir: Path, document: str | None = None) -> None:
-    """``<verdict_dir>/<gate>.json``, atomically."""
-    from qualgate.fsutil import write_atomic
+def write_verdict_file(
+    verdict: Verdict, verdict_dir: Path, root: Path, document: str | None = None
+) -> None:
+    """``<verdict_dir>/<gate>.json``, atomically, never through a link out of the project."""
+    _safe_write(verdict_dir / f"{verdict.gate}.json", root, document or to_json(verdict))
 
-    write_atomic(verdict_dir / f"{verdict.gate}.json", document or to_json(verdict))
+
+def _safe_write(path: Path, root: Path, text: str) -> None:
+    if escapes_root(path, root):
+        raise OSError(f"{path} leads outside the project through a symbolic link; not written")
+    write_atomic(path, text)
 
 
 def publish(
@@ -271,6 +298,7 @@ def publish(
     fmt: str,
     reports: Sequence[tuple[str, Path]],
     verdict_dir: Path,
+    root: Path,
     out: TextIO,
     err: TextIO,
     environ: Mapping[str, str] = os.environ,
@@ -280,16 +308,15 @@ def publish(
     Returns the exit code. A file that cannot be written is said on ``err``; the run's
     answer on stdout and its exit code stand.
     """
-    from qualgate.fsutil import write_atomic
-
     document = to_json(verdict)  # serialised once: the file, json reports and stdout share it
     try:
-        write_verdict_file(verdict, verdict_dir, document)
+        write_verdict_file(verdict, verdict_dir, root, document)
     except OSError as exc:
         err.write(f"qualgate: could not write the verdict file: {exc}\n")
     for report_fmt, path in reports:
         try:
-            write_atomic(path, document if report_fmt == "json" else render(report_fmt, verdict))
+            text = document if report_fmt == "json" else render(report_fmt, verdict)
+            _safe_write(path, root, text)
         except OSError as exc:
             err.write(f"qualgate: could not write report {path}: {exc}\n")
     for used in dict.fromkeys([fmt, *(f for f, _ in reports)]):

@@ -262,7 +262,18 @@ def to_json(v: Verdict) -> str:
     """The verdict document as indented JSON text."""
     import json
 
-    return json.dumps(to_dict(v), indent=2, ensure_ascii=False) + "\n"
+    text = json.dumps(to_dict(v), indent=2, ensure_ascii=False) + "\n"
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        # A lone surrogate (from a hostile file name or lock entry) cannot be written as
+        # UTF-8: it becomes U+FFFD rather than a crash while writing the verdict.
+        import re
+
+        text = re.sub("[\ud800-\udfff]", "\ufffd", text)
+    # `##[` is a workflow command wherever it stands in a CI log line; escaped, the JSON
+    # value is the same.
+    return text.replace("##[", "##\\u005b")
 
 
 def from_dict(d: Mapping[str, Any]) -> Verdict:

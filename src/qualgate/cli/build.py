@@ -157,7 +157,7 @@ def unavailable_gate_command(name: str, exc: Exception) -> click.Command:
             "reinstall qualgate (`pip install --force-reinstall qualgate`)",
         ).replace(started_at=pipeline.utc_now(), tool=Tool(version=__version__))
         root = Path(path).resolve()
-        return _publish(verdict, fmt, [], root / pipeline.VERDICT_DIR)
+        return _publish(verdict, fmt, [], root / pipeline.VERDICT_DIR, root)
 
     return click.Command(
         name,
@@ -227,16 +227,29 @@ def parse_reports(reports: Sequence[str]) -> list[tuple[str, Path]]:
 
 
 def _publish(
-    verdict: Verdict, fmt: str, reports: Sequence[tuple[str, Path]], verdict_dir: Path
+    verdict: Verdict,
+    fmt: str,
+    reports: Sequence[tuple[str, Path]],
+    verdict_dir: Path,
+    root: Path,
 ) -> int:
     return pipeline.publish(
         verdict,
         fmt,
         reports,
         verdict_dir,
+        root,
         out=sys.stdout,
         err=sys.stderr,
     )
+
+
+def _exit_after_signal(outcome: pipeline.Outcome, code: int) -> int:
+    """After Ctrl-C or SIGTERM (verdict already written): the signal's exit code."""
+    if outcome.signal_code is not None:
+        click.echo("qualgate: interrupted", err=True)
+        raise click.exceptions.Exit(outcome.signal_code)
+    return code
 
 
 def _invoke(name: str, specs: Sequence[Option], kwargs: dict[str, Any]) -> int:
@@ -254,10 +267,8 @@ def _invoke(name: str, specs: Sequence[Option], kwargs: dict[str, Any]) -> int:
         reproduce=_reproduce(name, kwargs["path"], ctx),
     )
     outcome = pipeline.execute(request)
-    code = _publish(outcome.verdict, kwargs["fmt"], reports, outcome.verdict_dir)
-    if outcome.interrupted:
-        raise KeyboardInterrupt
-    return code
+    code = _publish(outcome.verdict, kwargs["fmt"], reports, outcome.verdict_dir, request.root)
+    return _exit_after_signal(outcome, code)
 
 
 def build_extra_command(gate: str, extra: ExtraCommand) -> click.Command:
@@ -297,10 +308,8 @@ def build_extra_command(gate: str, extra: ExtraCommand) -> click.Command:
         )
         outcome = pipeline.execute(request, run)
         target = Path(verdict_dir) if verdict_dir else outcome.verdict_dir
-        code = _publish(outcome.verdict, fmt, reports, target)
-        if outcome.interrupted:
-            raise KeyboardInterrupt
-        return code
+        code = _publish(outcome.verdict, fmt, reports, target, request.root)
+        return _exit_after_signal(outcome, code)
 
     return click.Command(extra.name, params=params, callback=callback, help=extra.help)
 

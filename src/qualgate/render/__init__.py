@@ -23,8 +23,21 @@ RENDERERS: dict[str, str] = {
 }
 
 
+# Formats whose output is JSON: defused by escaping, which keeps every value as it is.
+_JSON_FORMATS = frozenset({"json", "sarif"})
+
+
 def render(fmt: str, verdict: Verdict) -> str:
-    """``verdict`` in format ``fmt`` (a key of `RENDERERS`)."""
+    """``verdict`` in format ``fmt`` (a key of `RENDERERS`).
+
+    Whatever the format, the text holds no line the GitHub Actions runner would act on as
+    a workflow command (qualgate's output is printed into CI logs), except the github
+    format's own annotations.
+    """
+    from qualgate.render._common import defuse_json, defuse_log_commands
+
     module = importlib.import_module(RENDERERS[fmt])
     text: str = module.render(verdict)
-    return text
+    if fmt in _JSON_FORMATS:
+        return defuse_json(text)
+    return defuse_log_commands(text, keep_own=fmt == "github")

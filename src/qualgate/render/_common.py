@@ -36,15 +36,49 @@ def order_findings(findings: Iterable[Finding]) -> list[Finding]:
 
 # C0 and C1 control characters other than tab, LF and CR, and DEL.
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# Bidirectional controls (Trojan Source): they reorder how text is displayed.
+_BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# An invisible WORD JOINER breaks a token a reader (the Actions runner, GitHub's markdown)
+# would otherwise act on, without changing what a person sees.
+JOINER = "\u2060"
+# The Actions runner's old command syntax: acted on anywhere in a line of the log.
+_OLD_COMMAND = "##["
 
 
 def visible_controls(text: str) -> str:
-    """Control characters (ANSI escapes, NUL...) as visible ``\\xNN`` text.
+    """Control characters (ANSI escapes, NUL...) as visible ``\\xNN`` text, and bidi
+    controls as ``\\u202e``.
 
     Tool output can carry them; printed raw they recolour or rewrite a terminal or a CI
-    log, or hide what follows. Tab, LF and CR are kept: each format handles line breaks.
+    log, hide what follows, or show code in another order than it runs. Tab, LF and CR
+    are kept: each format handles line breaks.
     """
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    text = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    return _BIDI.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def defuse_log_commands(text: str, *, keep_own: bool = False) -> str:
+    """No line of ``text`` is a workflow command the GitHub Actions runner would run.
+
+    The runner reads every line of a step's output: ``::name::`` at the start of a line
+    (after spaces) and ``##[name]`` anywhere. Untrusted text (a file name, a message, a
+    config key) must not form either. With ``keep_own`` (the github renderer), lines that
+    already start with ``::`` are its own escaped annotations and are left alone.
+    """
+    out = []
+    for line in text.split("\n"):
+        line = line.replace(_OLD_COMMAND, "##" + JOINER + "[")
+        stripped = line.lstrip()
+        if stripped.startswith("::") and not keep_own:
+            cut = len(line) - len(stripped)
+            line = line[:cut] + ":" + JOINER + stripped[1:]
+        out.append(line)
+    return "\n".join(out)
+
+
+def defuse_json(text: str) -> str:
+    """JSON text with ``##[`` written as ``##\\u005b``: the same value once parsed."""
+    return text.replace(_OLD_COMMAND, "##\\u005b")
 
 
 def one_line(text: str) -> str:

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import PurePosixPath
 from typing import Any
 
-from qualgate.render._common import order_findings, visible_controls
+from qualgate.render._common import JOINER, order_findings, visible_controls
 from qualgate.verdict import Check, Finding, Severity, Status, Threshold, Verdict, plural
 
 MAX_FINDINGS = 50
@@ -41,8 +41,14 @@ def marker(gate: str) -> str:
     return f"<!-- qualgate:{gate} -->"
 
 
+# What GitHub turns into live links and notifications in plain text: @mentions, team
+# mentions, and bare URLs (GFM autolinks). A word joiner keeps them as plain text.
+_LIVE = re.compile(r"@(?=[A-Za-z0-9])|(?<=[A-Za-z]):(?=//)|(?i:(?<=\bwww))\.")
+
+
 def _escape_plain(text: str) -> str:
-    return _SPECIAL.sub(r"\\\1", text)
+    text = _SPECIAL.sub(r"\\\1", text)
+    return _LIVE.sub(lambda m: m.group() + JOINER if m.group() == "@" else JOINER + m.group(), text)
 
 
 def _inline(line: str, *, table: bool = True) -> str:
