@@ -192,16 +192,16 @@ def qualgate_check(root: Path, backend: str) -> float:
 
 def static_lint(root: Path) -> tuple[float, float, float]:
     """(in-process wall, in-process CPU, CLI --static-only wall) seconds on root's files."""
-    from qualgate.gates.migration_check import graph, lint, project
+    from qualgate.gates.migration_check import graph, oplint, project
 
-    lint.walked.cache_clear()
+    oplint.walked.cache_clear()
     c0 = time.process_time()
     t0 = time.perf_counter()
     proj = project.load(root, "alembic.ini", None)
     parsed = [graph.parse(p.read_text("utf-8"), p.name) for p in proj.revision_files()]
     graph.build(parsed)
     for rf in parsed:
-        lint.lint(rf, postgres=True)
+        oplint.lint(rf, postgres=True)
     in_process, cpu = time.perf_counter() - t0, time.process_time() - c0
     argv = [str(BIN / "qualgate"), "migration-check", str(root), "--static-only"]
     cli = timed([*argv, "--format", "json"], root, ok=(0, 1))

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from qualgate.gates.migration_check import graph, lint, project, rollback
+from qualgate.gates.migration_check import graph, oplint, project, rollback
+from qualgate.gates.migration_check.rules import LINT_RULES
 from qualgate.verdict import Severity
 from tests.gates.migration_check.factory import (
     ALEMBIC_INI,
@@ -147,7 +148,7 @@ def test_annotated_assignments_are_read() -> None:
 
 def lint_text(upgrade: str, downgrade: str = "op.drop_table('x')", **kw: object) -> list[str]:
     rf = graph.parse(revision("r1", None, upgrade, downgrade), "r1.py")
-    return [f"{f.rule}:{f.line}:{f.severity.value}" for f in lint.lint(rf, **kw)]  # type: ignore[arg-type]
+    return [f"{f.rule}:{f.line}:{f.severity.value}" for f in oplint.lint(rf, **kw)]  # type: ignore[arg-type]
 
 
 def test_not_null_column_without_default_is_an_error() -> None:
@@ -234,7 +235,7 @@ def test_empty_or_missing_downgrade() -> None:
         "empty-downgrade:15:error"
     ]
     rf = graph.parse("revision = 'a'\ndown_revision = None\ndef upgrade():\n    pass\n", "a.py")
-    assert [(f.rule, f.line) for f in lint.lint(rf, postgres=False)] == [("empty-downgrade", 1)]
+    assert [(f.rule, f.line) for f in oplint.lint(rf, postgres=False)] == [("empty-downgrade", 1)]
 
 
 def test_disabled_rules_and_aliases() -> None:
@@ -242,14 +243,14 @@ def test_disabled_rules_and_aliases() -> None:
     text = revision("r", None, body, "o.add_column('users', sa.Column('nick', sa.String()))")
     text = text.replace("from alembic import op", "from alembic import op as o")
     rf = graph.parse(text, "r.py")
-    assert [f.rule for f in lint.lint(rf, postgres=False)] == ["drop-column"]
-    assert lint.lint(rf, postgres=False, disabled=frozenset({"drop-column"})) == []
+    assert [f.rule for f in oplint.lint(rf, postgres=False)] == ["drop-column"]
+    assert oplint.lint(rf, postgres=False, disabled=frozenset({"drop-column"})) == []
 
 
 def test_lint_rule_list_and_cli_options(tmp_path: Path) -> None:
     run = run_qualgate("migration-check", str(tmp_path), "--list-rules")
     assert run.code == 0
-    for rule in lint.RULES:
+    for rule in LINT_RULES:
         assert rule in run.stdout
     make_project(tmp_path, good_chain())
     code, verdict, _ = static(tmp_path, "--disable", "no-such-rule")

@@ -18,15 +18,17 @@ from typing import Any
 from qualgate import process
 from qualgate.errors import GateError, ToolTimeout
 from qualgate.gates.migration_check import project
-from qualgate.gates.migration_check.scratch import mask
+from qualgate.redact import mask, url_secrets
 
-WORKER = Path(__file__).with_name("worker.py")
+# Runs in the project's interpreter (see inproject/__init__.py).
+WORKER = Path(__file__).with_name("inproject") / "worker.py"
 # The worker file is run by path, under a module name inside our package: the project's
 # interpreter need not have qualgate, and coverage (measuring by package) still sees it.
 # `-c` put the working directory first on sys.path; Alembic's own CLI does not.
 _BOOT = (
     "import runpy, sys; del sys.path[0]; "
-    "ns = runpy.run_path(sys.argv[1], run_name='qualgate.gates.migration_check.worker'); "
+    "ns = runpy.run_path(sys.argv[1], "
+    "run_name='qualgate.gates.migration_check.inproject.worker'); "
     "sys.exit(ns['main'](sys.argv[1:]))"
 )
 
@@ -149,18 +151,32 @@ def run_worker(
         events = []
         for line in result_path.read_text(encoding="utf-8").splitlines():
             try:
-                events.append(json.loads(mask(line, tuple(secrets))))
+                event = json.loads(line)
             except json.JSONDecodeError:  # pragma: no cover - a line cut by a kill
                 continue
+            # Masked once parsed: masking the JSON text could cut a string at an escape.
+            if isinstance(event, dict):
+                events.append(_masked(event, secrets))
     return WorkerResult(
         argv=shown_argv,
         events=tuple(events),
-        stderr=mask(stderr, tuple(secrets))[-4000:],
+        stderr=mask(stderr, secrets)[-4000:],
         duration_ms=duration,
         timed_out=timed_out,
         returncode=returncode,
         secrets=tuple(secrets),
     )
+
+
+def _masked(value: Any, secrets: Sequence[str]) -> Any:
+    """``value`` (decoded JSON) with every password in its strings masked."""
+    if isinstance(value, str):
+        return mask(value, secrets)
+    if isinstance(value, list):
+        return [_masked(v, secrets) for v in value]
+    if isinstance(value, dict):
+        return {mask(str(k), secrets): _masked(v, secrets) for k, v in value.items()}
+    return value
 
 
 def worker_problem(result: WorkerResult, python: str) -> GateError | None:
@@ -231,8 +247,8 @@ def upgrade_to_head(
             f"{ini_path.name} has no [{section}] section",
             "pass name=None for [alembic], or the alembic.ini section of this database",
         )
-    parsed = make_url(url)
-    secret_values = (str(parsed.password),) if parsed.password else ()
+    password = make_url(url).password
+    secret_values = (*url_secrets(url), *((str(password),) if password else ()))
     result = run_worker(
         root,
         python=python,

@@ -10,7 +10,8 @@ from typing import Any
 
 from qualgate.gates.migration_check.api import WorkerResult
 from qualgate.gates.migration_check.graph import RevisionFile
-from qualgate.verdict import Check, Finding, Severity, Status
+from qualgate.gates.migration_check.rules import RULES
+from qualgate.verdict import Check, Finding, Status
 
 STEPS = ("upgrade", "drift", "downgrade", "reupgrade")
 CHECK_NAMES = {
@@ -19,7 +20,6 @@ CHECK_NAMES = {
     "downgrade": "downgrade head -> base",
     "reupgrade": "up/down consistency",
 }
-_DOCS = "https://alembic.sqlalchemy.org/en/latest/"
 
 
 @dataclass(kw_only=True, slots=True)
@@ -48,14 +48,12 @@ def _revision_finding(
     line: int | None = None,
 ) -> Finding:
     rf = revisions.get(revision or "")
-    return Finding(
-        rule=rule,
-        severity=Severity.ERROR,
-        message=message,
+    return RULES.finding(
+        rule,
+        message,
         path=rf.path if rf else None,
         line=(line or _def_line(rf, function)) if rf else None,
         check=check,
-        help=f"{_DOCS}ops.html",
         data={"revision": revision},
     )
 
@@ -123,9 +121,7 @@ def _failed_check(
     if step == "upgrade" or outcome.get("step") == "baseline":
         if outcome.get("step") == "baseline":
             text = f"the baseline failed: {message}"
-            findings.append(
-                Finding(rule="baseline-failed", severity=Severity.ERROR, message=text, check=name)
-            )
+            findings.append(RULES.finding("baseline-failed", text, check=name))
         else:
             text = f"upgrade of revision {revision} failed: {message}"
             findings.append(
@@ -150,9 +146,7 @@ def _failed_check(
         )
     else:
         text = f"the drift check failed: {message}"
-        findings.append(
-            Finding(rule="drift-check-failed", severity=Severity.ERROR, message=text, check=name)
-        )
+        findings.append(RULES.finding("drift-check-failed", text, check=name))
     return Check(
         name=name,
         status=Status.FAIL,
@@ -193,12 +187,10 @@ def _passed_step(
             )
         for diff in event.get("diffs") or ():
             found.append(
-                Finding(
-                    rule="model-drift",
-                    severity=Severity.ERROR,
-                    message=f"{diff['message']} (run `alembic revision --autogenerate`)",
+                RULES.finding(
+                    "model-drift",
+                    f"{diff['message']} (run `alembic revision --autogenerate`)",
                     check=name,
-                    help=f"{_DOCS}autogenerate.html",
                     data={k: diff.get(k) for k in ("kind", "table", "column")},
                 )
             )
@@ -220,10 +212,9 @@ def _passed_step(
                 f"; and {len(diffs) - 5} more" if len(diffs) > 5 else ""
             )
             found.append(
-                Finding(
-                    rule="downgrade-incomplete",
-                    severity=Severity.ERROR,
-                    message=f"the downgrade of {rev} does not undo its upgrade: {shown}",
+                RULES.finding(
+                    "downgrade-incomplete",
+                    f"the downgrade of {rev} does not undo its upgrade: {shown}",
                     path=rf.path if rf else None,
                     line=_def_line(rf, "downgrade") if rf else None,
                     check=name,
@@ -239,10 +230,9 @@ def _passed_step(
                 continue  # already reported, with the revision, above
             rf = revisions.get(revision or "")
             found.append(
-                Finding(
-                    rule="downgrade-incomplete",
-                    severity=Severity.ERROR,
-                    message=f"after downgrading to base, {item}"
+                RULES.finding(
+                    "downgrade-incomplete",
+                    f"after downgrading to base, {item}"
                     + (f": the downgrade of {revision} does not undo it" if revision else ""),
                     path=rf.path if rf else None,
                     line=_def_line(rf, "downgrade") if rf else None,
@@ -258,11 +248,8 @@ def _passed_step(
     elif step == "reupgrade":
         for item in event.get("differences") or ():
             found.append(
-                Finding(
-                    rule="up-down-mismatch",
-                    severity=Severity.ERROR,
-                    message=f"after downgrade and upgrade again, {item}",
-                    check=name,
+                RULES.finding(
+                    "up-down-mismatch", f"after downgrade and upgrade again, {item}", check=name
                 )
             )
         summary = (

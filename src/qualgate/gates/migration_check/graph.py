@@ -7,10 +7,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from qualgate.gates.migration_check.rules import RULES
 from qualgate.verdict import Finding, Severity
 
 CHECK = "revision graph"
-_HELP = "https://alembic.sqlalchemy.org/en/latest/branches.html"
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -128,10 +128,8 @@ class Graph:
         )
 
 
-def _finding(rule: str, severity: Severity, message: str, path: str, line: int) -> Finding:
-    return Finding(
-        rule=rule, severity=severity, message=message, path=path, line=line, check=CHECK, help=_HELP
-    )
+def _finding(rule: str, message: str, path: str, line: int) -> Finding:
+    return RULES.finding(rule, message, path=path, line=line, check=CHECK)
 
 
 def build(files: Sequence[RevisionFile]) -> Graph:
@@ -141,7 +139,7 @@ def build(files: Sequence[RevisionFile]) -> Graph:
     for rf in files:
         if rf.error:
             rule = "unparsable-revision"
-            findings.append(_finding(rule, Severity.ERROR, f"{rf.error}", rf.path, rf.error_line))
+            findings.append(_finding(rule, f"{rf.error}", rf.path, rf.error_line))
             continue
         if rf.revision is None:  # pragma: no cover - parse() sets error in that case
             continue
@@ -150,7 +148,6 @@ def build(files: Sequence[RevisionFile]) -> Graph:
             findings.append(
                 _finding(
                     "duplicate-revision",
-                    Severity.ERROR,
                     f"revision id {rf.revision} is also used by {first.path}",
                     rf.path,
                     rf.revision_line,
@@ -164,7 +161,6 @@ def build(files: Sequence[RevisionFile]) -> Graph:
             findings.append(
                 _finding(
                     "missing-down-revision",
-                    Severity.ERROR,
                     f"revision {rf.revision} has no `down_revision` assignment "
                     "(use `down_revision = None` for a first revision)",
                     rf.path,
@@ -177,7 +173,6 @@ def build(files: Sequence[RevisionFile]) -> Graph:
                 findings.append(
                     _finding(
                         "missing-down-revision",
-                        Severity.ERROR,
                         f"{what} of {rf.revision} names {parent}, which no revision file defines",
                         rf.path,
                         rf.down_line,
@@ -190,7 +185,6 @@ def build(files: Sequence[RevisionFile]) -> Graph:
             findings.append(
                 _finding(
                     "merge-revision",
-                    Severity.NOTE,
                     f"revision {rf.revision} merges {', '.join(rf.down_revisions)}",
                     rf.path,
                     rf.revision_line,
@@ -202,7 +196,6 @@ def build(files: Sequence[RevisionFile]) -> Graph:
         findings.append(
             _finding(
                 "revision-cycle",
-                Severity.ERROR,
                 f"revision {rev} is part of a cycle of down_revision links",
                 rf.path,
                 rf.down_line,
@@ -217,7 +210,6 @@ def build(files: Sequence[RevisionFile]) -> Graph:
             findings.append(
                 _finding(
                     "multiple-heads",
-                    Severity.ERROR,
                     f"{len(heads)} heads: {head} and {others}; "
                     "join them with `alembic merge heads`",
                     rf.path,

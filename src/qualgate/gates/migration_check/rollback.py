@@ -6,7 +6,7 @@ import ast
 from typing import Any
 
 from qualgate.gates.migration_check.graph import RevisionFile
-from qualgate.gates.migration_check.lint import (
+from qualgate.gates.migration_check.oplint import (
     OpCall,
     _callee,
     _function,

@@ -15,9 +15,14 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from qualgate.errors import GateError
+from qualgate.redact import mask, url_secrets
+
+if TYPE_CHECKING:
+    # SQLAlchemy is imported when a database is used, not when the gate loads.
+    from sqlalchemy.engine import URL, Engine
 
 # Plain scheme -> the driver the gate ships with (psycopg 3, PyMySQL).
 _DRIVERS = {
@@ -40,15 +45,7 @@ class Scratch:
     secrets: tuple[str, ...] = ()
 
 
-def mask(text: str, secret_values: tuple[str, ...] | list[str]) -> str:
-    """``text`` with every secret replaced by ``***``."""
-    for secret in secret_values:
-        if secret:
-            text = text.replace(secret, "***")
-    return text
-
-
-def parse_server_url(raw: str) -> Any:
+def parse_server_url(raw: str) -> URL:
     """The URL as a SQLAlchemy URL with a driver we support; GateError otherwise."""
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError
@@ -71,12 +68,14 @@ def parse_server_url(raw: str) -> Any:
     return url
 
 
-def secrets_of(url: Any) -> tuple[str, ...]:
+def secrets_of(url: URL) -> tuple[str, ...]:
+    """The password of a SQLAlchemy URL: as given, and as the URL's text spells it."""
     password = url.password
-    return (str(password),) if password else ()
+    given = (str(password),) if password else ()
+    return tuple(dict.fromkeys((*given, *url_secrets(url.render_as_string(hide_password=False)))))
 
 
-def _admin_engine(url: Any) -> Any:
+def _admin_engine(url: URL) -> Engine:
     from sqlalchemy import create_engine
     from sqlalchemy.pool import NullPool
 
@@ -90,7 +89,7 @@ def _quote(backend: str, name: str) -> str:
     return f'"{name}"' if backend == "postgresql" else f"`{name}`"
 
 
-def _server_error(action: str, url: Any, exc: Exception) -> GateError:
+def _server_error(action: str, url: URL, exc: Exception) -> GateError:
     orig = getattr(exc, "orig", None) or exc
     reason = mask(
         str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__,
@@ -138,7 +137,8 @@ def drop(server_url: str, scratch: Scratch) -> None:
     try:
         with engine.connect() as conn:
             if scratch.backend == "postgresql":
-                force = conn.dialect.server_version_info >= (13,)
+                version = conn.dialect.server_version_info or ()
+                force = version >= (13,)
                 clause = " WITH (FORCE)" if force else ""
                 conn.execute(
                     text(f"DROP DATABASE IF EXISTS {_quote('postgresql', scratch.name)}{clause}")
@@ -152,7 +152,7 @@ def drop(server_url: str, scratch: Scratch) -> None:
 
 
 @contextlib.contextmanager
-def scratch_database(server_url: str | None) -> Iterator[Scratch]:
+def scratch_database(server_url: str | None, *, gate: str) -> Iterator[Scratch]:
     """A scratch database for the body; SQLite in a temp dir when no server is given."""
     if server_url is not None and parse_server_url(server_url).get_backend_name() == "sqlite":
         # A SQLite URL names a file the user may care about: work on a fresh one instead.
@@ -176,6 +176,6 @@ def scratch_database(server_url: str | None) -> Iterator[Scratch]:
         try:
             drop(server_url, scratch)
         except GateError as exc:
-            sys.stderr.write(f"qualgate migration-check: {exc.reason}\n")
+            sys.stderr.write(f"qualgate {gate}: {exc.reason}\n")
         raise
     drop(server_url, scratch)

@@ -5,17 +5,15 @@ Nothing here imports the project's code or touches a database.
 
 from __future__ import annotations
 
-import contextlib
-import dataclasses
-import gc
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from qualgate.context import GateContext
 from qualgate.errors import GateError
-from qualgate.gates.migration_check import graph, lint, project, rollback
+from qualgate.gates.migration_check import graph, oplint, project, rollback
+from qualgate.gates.migration_check.rules import LINT_RULES, RULES
+from qualgate.policy import gc_paused
 from qualgate.verdict import Check, Finding, Severity, Status, plural
 
 
@@ -30,19 +28,6 @@ class Static:
     metrics: dict[str, Any] = field(default_factory=dict)
     # Revision ids of the files added since --base (every revision without --base).
     new_revisions: list[str] = field(default_factory=list)
-
-
-@contextlib.contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Parsing keeps every syntax tree alive: the cyclic GC would rescan them all, again and
-    again, doubling the parse time of a large chain for nothing (trees hold no cycles)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _dialect(ctx: GateContext, proj: project.AlembicProject, sources: list[str]) -> str | None:
@@ -87,26 +72,22 @@ def analyze(ctx: GateContext, proj: project.AlembicProject) -> Static:
     t0 = time.monotonic()
     sources: list[str] = []
     parsed: list[graph.RevisionFile] = []
-    with _gc_paused():
+    # Parsing keeps every syntax tree alive: the cyclic GC would rescan them all, again and
+    # again, doubling the parse time of a large chain for nothing (trees hold no cycles).
+    with gc_paused():
         for path in proj.revision_files():
             text = path.read_text(encoding="utf-8", errors="replace")
             sources.append(text)
             parsed.append(graph.parse(text, ctx.relpath(path)))
         chain = graph.build(parsed)
         added, modified = _new_since_base(ctx, [rf.path for rf in parsed])
-        graph_findings = list(chain.findings)
-        if ctx.base is not None:
-            # Judged against --base: a graph problem only in untouched files predates it.
-            changed = added | modified
-            graph_findings = [
-                f if f.path in changed else dataclasses.replace(f, existing=True)
-                for f in graph_findings
-            ]
-        out = Static(parsed=parsed, chain=chain, findings=list(graph_findings))
+        # With --base, the run pipeline reports graph findings off the changed lines as
+        # existing (the gate declares the graph check BASE_SCOPED).
+        out = Static(parsed=parsed, chain=chain, findings=list(chain.findings))
         out.checks.append(
             Check(
                 name=graph.CHECK,
-                status=Status.FAIL if any(f.blocking for f in graph_findings) else Status.PASS,
+                status=Status.FAIL if any(f.blocking for f in chain.findings) else Status.PASS,
                 duration_ms=int((time.monotonic() - t0) * 1000),
                 findings=len(chain.findings),
                 summary=f"{plural(len(chain.revisions), 'revision')}, "
@@ -119,7 +100,7 @@ def analyze(ctx: GateContext, proj: project.AlembicProject) -> Static:
         out.findings += lint_findings
         out.checks.append(
             Check(
-                name=lint.CHECK,
+                name=oplint.CHECK,
                 status=Status.FAIL if any(f.blocking for f in lint_findings) else Status.PASS,
                 duration_ms=int((time.monotonic() - t1) * 1000),
                 findings=len(lint_findings),
@@ -149,7 +130,7 @@ def _lint(
 ) -> list[Finding]:
     irreversible = Severity(str(ctx.option("irreversible")))
     disabled = frozenset(ctx.option("disable") or ())
-    unknown = disabled - set(lint.RULES)
+    unknown = disabled - set(LINT_RULES)
     if unknown:
         raise GateError(
             f"--disable: unknown rule {', '.join(sorted(unknown))}",
@@ -158,21 +139,19 @@ def _lint(
     found: list[Finding] = []
     for rf in parsed:
         if rf.path in added:
-            found += lint.lint(
+            found += oplint.lint(
                 rf, postgres=dialect == "postgresql", irreversible=irreversible, disabled=disabled
             )
     for rel in sorted(modified):
         rf = next(r for r in parsed if r.path == rel)
         found.append(
-            Finding(
-                rule="modified-revision",
-                severity=Severity.WARNING,
-                message=f"revision {rf.revision} existed at {ctx.base} and was edited: "
+            RULES.finding(
+                "modified-revision",
+                f"revision {rf.revision} existed at {ctx.base} and was edited: "
                 "databases that already ran it will not run it again",
                 path=rel,
                 line=rf.revision_line,
-                check=lint.CHECK,
-                help="add a new revision instead of editing one that may be deployed",
+                check=oplint.CHECK,
             )
         )
     return found

@@ -1,7 +1,8 @@
 """Operation lint: risky Alembic operations found in revision files with `ast`.
 
-Rules are inspired by squawk, strong_migrations, django-migration-linter and Atlas. Each
-has an id, a default severity and a one-line why; findings point at the operation's line.
+Rules are inspired by squawk, strong_migrations, django-migration-linter and Atlas; their
+ids, default severities and rationales are in `rules.RULES`. Findings point at the
+operation's line.
 """
 
 from __future__ import annotations
@@ -13,89 +14,10 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from qualgate.gates.migration_check.graph import RevisionFile
+from qualgate.gates.migration_check.rules import POSTGRES_ONLY, RULES
 from qualgate.verdict import Finding, Severity
 
 CHECK = "operation lint"
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class Rule:
-    id: str
-    severity: Severity
-    why: str
-    postgres_only: bool = False
-
-
-RULES: dict[str, Rule] = {
-    r.id: r
-    for r in (
-        Rule(
-            id="add-not-null-column",
-            severity=Severity.ERROR,
-            why="adding a NOT NULL column without a server default fails on any table with rows",
-        ),
-        Rule(
-            id="set-not-null",
-            severity=Severity.WARNING,
-            why="making an existing column NOT NULL fails if a row holds NULL, and scans the "
-            "table under a lock",
-        ),
-        Rule(
-            id="drop-column",
-            severity=Severity.WARNING,
-            why="destructive: the column's data is gone, and running code that reads it breaks",
-        ),
-        Rule(
-            id="drop-table",
-            severity=Severity.WARNING,
-            why="destructive: the table's data is gone, and running code that uses it breaks",
-        ),
-        Rule(
-            id="rename",
-            severity=Severity.WARNING,
-            why="running code still uses the old name until it is deployed: add, copy, then drop",
-        ),
-        Rule(
-            id="alter-column-type",
-            severity=Severity.WARNING,
-            why="a type change can rewrite the whole table under an exclusive lock, or lose data",
-        ),
-        Rule(
-            id="create-index-not-concurrently",
-            severity=Severity.WARNING,
-            why="CREATE INDEX blocks writes to the table until it finishes; use "
-            "postgresql_concurrently=True in an autocommit block",
-            postgres_only=True,
-        ),
-        Rule(
-            id="foreign-key-not-valid",
-            severity=Severity.NOTE,
-            why="adding a foreign key checks every row under a lock; add it NOT VALID, then "
-            "VALIDATE CONSTRAINT separately",
-            postgres_only=True,
-        ),
-        Rule(
-            id="execute-formatted-sql",
-            severity=Severity.ERROR,
-            why="SQL built by string formatting is open to injection and quoting bugs; use "
-            "sa.text() with bound parameters",
-        ),
-        Rule(
-            id="empty-downgrade",
-            severity=Severity.WARNING,
-            why="without a working downgrade() the revision cannot be rolled back",
-        ),
-    )
-}
-
-
-def rules_text() -> str:
-    """The rule list, for `--list-rules`."""
-    lines = []
-    for rule in RULES.values():
-        scope = " (PostgreSQL)" if rule.postgres_only else ""
-        lines.append(f"{rule.id:32} {rule.severity.value:8} {rule.why}{scope}")
-    return "\n".join(lines) + "\n"
 
 
 # ---------------------------------------------------------------------------
@@ -272,19 +194,17 @@ def lint(
     out: list[Finding] = []
 
     def add(rule_id: str, message: str, node: ast.AST, severity: Severity | None = None) -> None:
-        rule = RULES[rule_id]
-        if rule_id in disabled or (rule.postgres_only and not postgres):
+        if rule_id in disabled or (rule_id in POSTGRES_ONLY and not postgres):
             return
         out.append(
-            Finding(
-                rule=rule_id,
-                severity=severity or rule.severity,
-                message=message,
+            RULES.finding(
+                rule_id,
+                message,
+                severity=severity,
                 path=rf.path,
                 line=getattr(node, "lineno", 1),
                 column=getattr(node, "col_offset", 0) + 1,
                 check=CHECK,
-                help=rule.why,
                 data={"revision": rf.revision},
             )
         )
