@@ -17,7 +17,11 @@ import yaml
 from qualgate.errors import GateError
 from qualgate.gates.artifact_validate import fastschema, fastyaml, markdown
 from qualgate.gates.artifact_validate.documents import check_files
-from qualgate.gates.artifact_validate.locate import json_positions, toml_error_position, toml_positions
+from qualgate.gates.artifact_validate.locate import (
+    json_positions,
+    toml_error_position,
+    toml_positions,
+)
 from qualgate.gates.artifact_validate.schemas import jsonable
 from qualgate.gates.artifact_validate.structured import glob_regex
 from qualgate.gates.artifact_validate.types import BUILTIN, TypeSet, describe_types, resolve_types

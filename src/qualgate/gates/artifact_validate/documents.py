@@ -20,28 +20,12 @@ from qualgate.gates.artifact_validate import markdown
 from qualgate.gates.artifact_validate.fastyaml import simple_yaml
 from qualgate.gates.artifact_validate.links import link_problems
 from qualgate.gates.artifact_validate.locate import Position, Positions, bad_scalar, yaml_positions
+from qualgate.gates.artifact_validate.rules import RULES
 from qualgate.gates.artifact_validate.schemas import jsonable, needs_conversion
 from qualgate.gates.artifact_validate.types import TypeSet
-from qualgate.verdict import Finding, Severity
+from qualgate.verdict import Finding
 
 CHECK = "markdown"
-
-HELP = {
-    "front-matter-missing": "start the file with a YAML front matter block between --- lines",
-    "front-matter-unclosed": "close the front matter with a --- line",
-    "front-matter-syntax": "fix the YAML syntax of the front matter",
-    "front-matter-not-mapping": "the front matter must be a YAML mapping (key: value lines)",
-    "front-matter-schema": "make the front matter match its type's schema (qualgate "
-    "artifact-validate --list-types)",
-    "unknown-type": "use a type listed by --list-types or add it under `types` in the config",
-    "untyped-artifact": "add `type:` to the front matter or move the file into a type's folder",
-    "missing-heading": "add the heading (any level; matched case-insensitively)",
-    "broken-link": "point the link at an existing file (paths are relative to this file)",
-    "broken-anchor": "point the #anchor at a heading of the target (GitHub-style slug)",
-    "link-escapes-root": "link only to files inside the project",
-    "duplicate-id": "give each artifact its own id",
-    "unreadable": "save the file as UTF-8",
-}
 
 
 @dataclass(kw_only=True, slots=True)
@@ -72,17 +56,7 @@ class _Parsed:
 def _finding(
     rule: str, message: str, rel: str, line: int, column: int | None = None, **data: Any
 ) -> Finding:
-    return Finding(
-        rule=rule,
-        severity=Severity.ERROR,
-        message=message,
-        path=rel,
-        line=line,
-        column=column,
-        check=CHECK,
-        help=HELP[rule],
-        data=data,
-    )
+    return RULES.finding(rule, message, path=rel, line=line, column=column, check=CHECK, data=data)
 
 
 def _yaml() -> Any:

@@ -26,8 +26,10 @@ from qualgate.gates.artifact_validate.locate import (
     toml_positions,
     yaml_positions,
 )
+from qualgate.gates.artifact_validate.rules import RULES
 from qualgate.gates.artifact_validate.schemas import Schema, jsonable
-from qualgate.verdict import Finding, Severity
+from qualgate.policy import SKIP_DIRS
+from qualgate.verdict import Finding
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -38,34 +40,6 @@ YAML_SUFFIXES = (".yaml", ".yml")
 JSON_SUFFIXES = (".json",)
 TOML_SUFFIXES = (".toml",)
 SUPPORTED = YAML_SUFFIXES + JSON_SUFFIXES + TOML_SUFFIXES
-# Folders a `**` glob does not descend into unless the glob names them.
-PRUNED = frozenset(
-    {
-        ".git",
-        ".hg",
-        ".svn",
-        ".venv",
-        "venv",
-        "node_modules",
-        "__pycache__",
-        ".tox",
-        ".nox",
-        ".mypy_cache",
-        ".ruff_cache",
-        ".pytest_cache",
-        ".qualgate",
-    }
-)
-
-HELP = {
-    "file-syntax": "fix the syntax error at that line",
-    "file-schema": "make the file match its schema",
-    "file-type": "use a .yaml, .yml, .json or .toml file, or narrow the glob",
-    "glob-no-match": "fix the glob or remove the entry from the config",
-    "verdict-syntax": "rerun the gate that wrote this verdict file (or delete the file)",
-    "verdict-schema": "rerun the gate that wrote this verdict file (or delete the file)",
-    "unreadable": "save the file as UTF-8",
-}
 
 
 def validate_schemas_option(value: Any) -> list[dict[str, str]]:
@@ -140,7 +114,8 @@ def expand_glob(root: Path, pattern: str) -> list[Path]:
     named = set(parts)
     found = []
     for folder, dirs, files in os.walk(start):
-        dirs[:] = sorted(d for d in dirs if d not in PRUNED or d in named)
+        # The shared skip-list (.qualgate, environments, builds...) unless the glob names it.
+        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS or d in named)
         rel_folder = os.path.relpath(folder, root).replace(os.sep, "/")
         prefix = "" if rel_folder == "." else rel_folder + "/"
         for name in files:
@@ -162,17 +137,7 @@ class FileReport:
 def _finding(
     rule: str, message: str, rel: str, line: int, column: int | None, check: str, **data: Any
 ) -> Finding:
-    return Finding(
-        rule=rule,
-        severity=Severity.ERROR,
-        message=message,
-        path=rel,
-        line=line,
-        column=column,
-        check=check,
-        help=HELP[rule],
-        data=data,
-    )
+    return RULES.finding(rule, message, path=rel, line=line, column=column, check=check, data=data)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -298,13 +263,8 @@ def check_file(
 
 
 def no_match(glob: str, what: str, check: str) -> Finding:
-    return Finding(
-        rule="glob-no-match",
-        severity=Severity.ERROR,
-        message=f"{what} glob {glob!r} matches no file",
-        check=check,
-        help=HELP["glob-no-match"],
-        data={"glob": glob},
+    return RULES.finding(
+        "glob-no-match", f"{what} glob {glob!r} matches no file", check=check, data={"glob": glob}
     )
 
 
