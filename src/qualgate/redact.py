@@ -18,9 +18,7 @@ _URL_USERINFO = re.compile(
     r"(?P<head>[A-Za-z][A-Za-z0-9+.\-]*://)(?P<user>[^:@\s/'\"<>]*):(?P<password>[^\s'\"<>]*)@"
     r"(?=[^@\s'\"<>]*(?:[\s'\"<>]|$))"
 )
-_MASKED_KEYS = (
-    r"(?:password|passwd|pwd|pass|secret|token|api[_-]?key|access[_-]?key|sslpassword)"
-)
+_MASKED_KEYS = r"(?:password|passwd|pwd|pass|secret|token|api[_-]?key|access[_-]?key|sslpassword)"
 # ?password=x / &token=x in URLs, and libpq's `password=x` keyword strings.
 _KEY_VALUE = re.compile(
     rf"(?P<key>(?:(?<=[?&;\s'\"])|^){_MASKED_KEYS}=)(?P<value>[^&\s'\"#;]+)",

@@ -70,9 +70,7 @@ class Catalogue:
         """A finding of a catalogued rule, with its default severity and help URL."""
         rule = self.rules[rule_id]
         fields.setdefault("help", self.help_url(rule_id))
-        return Finding(
-            rule=rule_id, severity=severity or rule.severity, message=message, **fields
-        )
+        return Finding(rule=rule_id, severity=severity or rule.severity, message=message, **fields)
 
 
 def catalogue(gate: str, *rules: Rule) -> Catalogue:
