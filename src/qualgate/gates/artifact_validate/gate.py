@@ -333,7 +333,7 @@ def _api_contract_check(ctx: GateContext, metrics: dict[str, Any]) -> tuple[Chec
 
 
 def _verdict_check(
-    ctx: GateContext, snapshot: list[Any], metrics: dict[str, Any]
+    ctx: GateContext, snapshot: list[_Snapshot], metrics: dict[str, Any]
 ) -> tuple[Check, list[Finding]]:
     if not ctx.option("verdict-files"):
         return _skipped("verdict-files", "disabled (verdict-files = false)"), []
