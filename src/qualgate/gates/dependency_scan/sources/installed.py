@@ -1,9 +1,9 @@
 """The distributions installed in the project's interpreter (``--installed``).
 
-A short script runs in that interpreter with ``-S -E`` (no ``site``: ``.pth`` files, which can
-run code, are not processed) and reads ``importlib.metadata`` from the interpreter's
-site-packages folders; it imports no installed package. Each distribution is located at its
-``METADATA`` file, on the ``Version:`` line.
+A short script, ``inproject/installed_metadata.py``, runs in that interpreter with ``-S -E``
+(no ``site``: ``.pth`` files, which can run code, are not processed) and reads
+``importlib.metadata`` from the interpreter's site-packages folders; it imports no installed
+package. Each distribution is located at its ``METADATA`` file, on the ``Version:`` line.
 """
 
 from __future__ import annotations
@@ -17,61 +17,8 @@ from qualgate.errors import GateError
 from qualgate.gates.dependency_scan.model import Dependency, Ecosystem, PinKind
 from qualgate.gates.dependency_scan.sources._common import Parsed, Rel
 
-_SCRIPT = r"""
-import json, os, sys, sysconfig
-from importlib import metadata
-# Without `site`, a virtual environment is not detected: find its pyvenv.cfg ourselves.
-prefixes = [sys.prefix]
-exe_dir = os.path.dirname(os.path.abspath(sys.executable))
-for cand in (os.path.dirname(exe_dir), exe_dir):
-    cfg = os.path.join(cand, "pyvenv.cfg")
-    if os.path.isfile(cfg):
-        with open(cfg, encoding="utf-8") as handle:
-            text = handle.read().lower().replace(" ", "")
-        prefixes = [cand] + ([sys.prefix] if "include-system-site-packages=true" in text else [])
-        break
-paths = []
-for prefix in prefixes:
-    found = sysconfig.get_paths(vars={"base": prefix, "platbase": prefix})
-    for key in ("purelib", "platlib"):
-        p = found.get(key)
-        if p and p not in paths and os.path.isdir(p):
-            paths.append(p)
-seen = set()
-out = []
-for dist in metadata.distributions(path=paths):
-    meta = dist.metadata
-    name = meta.get("Name")
-    if not name:
-        continue
-    key = name.lower().replace("_", "-").replace(".", "-")
-    if key in seen:
-        continue
-    seen.add(key)
-    base = getattr(dist, "_path", None)
-    line = None
-    text = dist.read_text("METADATA") or dist.read_text("PKG-INFO") or ""
-    for number, row in enumerate(text.splitlines(), start=1):
-        if row.startswith("Version:"):
-            line = number
-            break
-        if not row.strip():
-            break
-    direct = dist.read_text("direct_url.json")
-    out.append({
-        "name": name,
-        "version": meta.get("Version"),
-        "license": meta.get("License"),
-        "license_expression": meta.get("License-Expression"),
-        "classifiers": [
-            c for c in (meta.get_all("Classifier") or []) if c.startswith("License ::")
-        ],
-        "metadata": str(base / "METADATA") if base else None,
-        "line": line,
-        "direct_url": json.loads(direct) if direct else None,
-    })
-json.dump(out, sys.stdout)
-"""
+# Runs alone in the project's interpreter.
+_SCRIPT = Path(__file__).parent.parent / "inproject" / "installed_metadata.py"
 
 # The license classifiers seen in practice, as SPDX ids.
 _CLASSIFIERS = {
@@ -126,7 +73,7 @@ def licenses_of(entry: dict[str, Any]) -> tuple[str, ...]:
 
 def parse(python: str, rel: Rel, *, cwd: Path, timeout: float) -> Parsed:
     done = process.run(
-        [python, "-S", "-E", "-c", _SCRIPT],
+        [python, "-S", "-E", str(_SCRIPT)],
         cwd=cwd,
         timeout=timeout,
         install_hint="point --python at the project's interpreter",

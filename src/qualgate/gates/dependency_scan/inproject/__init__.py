@@ -1,0 +1,1 @@
+"""Code that runs in the project's interpreter (each file alone; none imports qualgate)."""
