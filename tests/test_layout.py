@@ -63,7 +63,9 @@ def test_gate_package_has_the_skeleton(package: str) -> None:
     rules = importlib.import_module(f"{package}.rules")
     assert isinstance(rules.RULES, Catalogue) and len(rules.RULES) > 0
     others = [
-        p for p in folder.rglob("*.py") if p.stem.startswith("worker") or "_inject" in p.parts
+        p
+        for p in folder.rglob("*.py")
+        if "inproject" not in p.parts and (p.stem.startswith("worker") or "_inject" in p.parts)
     ]
     assert not others, f"code run in the project's interpreter belongs in inproject/: {others}"
 

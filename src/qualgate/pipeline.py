@@ -189,7 +189,8 @@ def execute(
     verdict = finalize(
         verdict,
         root=request.root,
-        base=request.base,
+        # A merged verdict judged against the shards' base says so itself.
+        base=request.base if request.base is not None else verdict.project.base,
         started_at=started_at,
         t0=t0,
         require=require,
@@ -276,7 +277,7 @@ def usage_error(gate: str, message: str, argv: Sequence[str]) -> Verdict:
         tool=Tool(version=__version__),
         started_at=utc_now(),
         summary=mask(verdict.summary, secrets),
-        reproduce=mask(shlex.join(argv), secrets),
+        reproduce=shlex.join(mask(a, secrets) for a in argv),
     )
 
 

@@ -121,7 +121,14 @@ def mark_existing(verdict: Verdict, changed: ChangedLines, scoped: Collection[st
         summary = f"no new errors since {changed.base}; {note}"
     else:
         summary = f"{verdict.summary}; {note}"
-    return verdict.replace(findings=findings, checks=checks, status=status, summary=summary)
+    metrics = dict(verdict.metrics)
+    if "existing" in metrics:
+        metrics["existing"] = existing
+    if "blocking" in metrics:
+        metrics["blocking"] = sum(1 for f in findings if f.blocking)
+    return verdict.replace(
+        findings=findings, checks=checks, status=status, summary=summary, metrics=metrics
+    )
 
 
 def _recheck(check: Check, before: tuple[Finding, ...], after: tuple[Finding, ...]) -> Check:

@@ -93,7 +93,13 @@ def render_markdown(cat: Catalogue, title: str) -> str:
         "",
     ]
     for rule in sorted(cat, key=lambda r: r.id):
-        lines += [f"## `{rule.id}`", "", f"Default severity: **{rule.severity.value}**.", ""]
+        always = "" if rule.configurable else " Always on: it cannot be turned off."
+        lines += [
+            f"## `{rule.id}`",
+            "",
+            f"Default severity: **{rule.severity.value}**.{always}",
+            "",
+        ]
         lines += [rule.rationale, ""]
         if rule.fix:
             lines += [f"Fix: {rule.fix}", ""]

@@ -27,7 +27,7 @@ class Status(str, enum.Enum):
 
     @property
     def exit_code(self) -> int:
-        """The process exit code agents rely on (DESIGN.md section 2)."""
+        """The process exit code agents rely on: 0 pass/skipped, 1 fail, 2 error."""
         if self is Status.FAIL:
             return 1
         if self is Status.ERROR:

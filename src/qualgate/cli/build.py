@@ -17,6 +17,7 @@ from qualgate.config import Source
 from qualgate.context import GateContext
 from qualgate.gates import GATES, ExtraCommand, catalogue_of
 from qualgate.options import Kind, Option
+from qualgate.redact import mask
 from qualgate.render import RENDERERS
 from qualgate.verdict import Tool, Verdict
 
@@ -65,8 +66,9 @@ def _list_rules(gate: str) -> Callable[[], str]:
             return ""
         width = max((len(r.id) for r in cat), default=0)
         return "".join(
-            f"{r.id:<{width}}  {r.severity.value:<7}  {r.rationale}\n"
-            for r in sorted(cat, key=lambda r: r.id)
+            f"{r.id:<{width}}  {r.severity.value:<7}  {r.rationale}"
+            f"{'' if r.configurable else ' (always on)'}\n"
+            for r in cat
         )
 
     return listing
@@ -125,7 +127,7 @@ def build_gate_command(name: str) -> click.Command:
     module, specs = pipeline.gate_specs(name)
     info = GATES[name]
     params = _shared_params() + [_click_option(o) for o in specs]
-    if catalogue_of(name) is not None and not any(o.name == "list-rules" for o in specs):
+    if catalogue_of(name) is not None:
         params.append(
             _action_flag(["--list-rules"], "List the gate's rules and exit.", _list_rules(name))
         )
@@ -210,7 +212,8 @@ def _reproduce(name: str, path: str, ctx: click.Context) -> str:
     extra = ctx.meta.get(_EXTRA)
     if extra:
         words += ["--", *extra]
-    return shlex.join(words)
+    # Masked word by word, then quoted: a `***` in the line stays inside its quotes.
+    return shlex.join(mask(w) for w in words)
 
 
 def parse_reports(reports: Sequence[str]) -> list[tuple[str, Path]]:

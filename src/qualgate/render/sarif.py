@@ -27,7 +27,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from qualgate.gates import GATES, catalogue_of
 from qualgate.render._common import SEVERITY_RANK, RepoRoot, one_line, repo_root
+from qualgate.rules import Rule
 from qualgate.verdict import Finding, Severity, Status, Verdict
 
 SARIF_SCHEMA = (
@@ -69,7 +71,18 @@ def _rule_name(rule: str, help_text: str | None, origin: str = "") -> str:
     return name
 
 
-def _rules(findings: Iterable[Finding]) -> tuple[list[dict[str, Any]], dict[str, int]]:
+def _catalogued(gate: str, f: Finding) -> Rule | None:
+    """The catalogue entry of a finding's rule (``all`` names the gate in the check)."""
+    owner = (f.check or "").split("/", 1)[0] if gate == "all" else gate
+    if owner not in GATES:
+        return None
+    cat = catalogue_of(owner)
+    return cat.get(f.rule) if cat is not None else None
+
+
+def _rules(
+    findings: Iterable[Finding], gate: str = ""
+) -> tuple[list[dict[str, Any]], dict[str, int]]:
     by_rule: dict[str, list[Finding]] = {}
     for f in findings:
         by_rule.setdefault(f.rule, []).append(f)
@@ -86,10 +99,20 @@ def _rules(findings: Iterable[Finding]) -> tuple[list[dict[str, Any]], dict[str,
         checks = sorted({f.check for f in group if f.check})
         full = short if not checks else f"{short} (reported by {', '.join(checks)})"
         help_text = help_line or (f"See {help_url}" if help_url else short)
+        name_source = str(data.get("rule_name") or rule_id)
+        known = _catalogued(gate, first)
+        if known is not None:
+            # The one source of rule metadata: the gate's catalogue.
+            short = known.rationale
+            full = short if not checks else f"{short} (reported by {', '.join(checks)})"
+            help_text = known.fix or known.rationale
+            help_url = help_url or known.url
+            help_line = help_text
+            name_source = rule_id
         level = min((f.severity for f in group), key=SEVERITY_RANK.__getitem__)
         rule: dict[str, Any] = {
             "id": rule_id,
-            "name": _rule_name(str(data.get("rule_name") or rule_id), help_url, first.check or ""),
+            "name": _rule_name(name_source, None if known else help_url, first.check or ""),
             "shortDescription": {"text": short[:1024]},
             "fullDescription": {"text": full},
             "help": {"text": help_text},
@@ -231,7 +254,7 @@ def to_sarif(verdict: Verdict) -> dict[str, Any]:
     kept = ordered[:MAX_RESULTS]
     kept_ids = {id(f) for f in kept}
     findings = [f for f in verdict.findings if id(f) in kept_ids]
-    rules, index = _rules(findings)
+    rules, index = _rules(findings, verdict.gate)
     root = repo_root(verdict) if findings else RepoRoot()
     anchor = _project_file(verdict) if any(not f.path for f in findings) else ""
     driver: dict[str, Any] = {

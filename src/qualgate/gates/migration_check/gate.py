@@ -17,7 +17,6 @@ from pathlib import Path
 from qualgate.context import GateContext
 from qualgate.errors import GateError
 from qualgate.gates.migration_check import graph, project, rollback, static
-from qualgate.gates.migration_check.rules import rules_text
 from qualgate.options import Kind, Option
 from qualgate.verdict import Check, Status, Verdict, derive_status, findings_summary
 
@@ -94,7 +93,6 @@ OPTIONS = (
         default=False,
         help="Only the static checks (graph and lint): no database, no env.py.",
     ),
-    Option(name="list-rules", help="List the lint rules and exit.", action=rules_text),
 )
 
 

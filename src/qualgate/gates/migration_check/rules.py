@@ -151,13 +151,3 @@ RULES = catalogue(
 POSTGRES_ONLY = frozenset({"create-index-not-concurrently", "foreign-key-not-valid"})
 # The ids `--disable` accepts: the operation-lint rules.
 LINT_RULES = tuple(r.id for r in RULES if r.configurable)
-
-
-def rules_text() -> str:
-    """The operation-lint rules, for `--list-rules`."""
-    lines = []
-    for rule_id in LINT_RULES:
-        rule = RULES.rules[rule_id]
-        why = f"{rule.rationale} {rule.fix}" if rule.fix else rule.rationale
-        lines.append(f"{rule.id:32} {rule.severity.value:8} {why}")
-    return "\n".join(lines) + "\n"

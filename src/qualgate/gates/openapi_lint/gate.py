@@ -56,15 +56,6 @@ SKIP_DIRS = policy.SKIP_DIRS | {"env", "target", ".scratch"}
 _LEVELS = ("error", "warning", "note", "off")
 
 
-def _list_rules() -> str:
-    width = max(len(rule.id) for rule in RULES)
-    lines = []
-    for rule in RULES:
-        fixed = "" if rule.configurable else " (always on)"
-        lines.append(f"{rule.id:<{width}}  {rule.severity.value:<7}  {rule.rationale}{fixed}")
-    return "\n".join(lines) + "\n"
-
-
 def _validate_rules(value: object) -> dict[str, str]:
     if not isinstance(value, dict):
         raise ValueError(
@@ -103,12 +94,6 @@ OPTIONS = (
         expects='a table of rule id -> "error"|"warning"|"note"|"off"',
         metavar="JSON",
         help='Rule severities, e.g. \'{"operation-description": "off"}\' (see --list-rules).',
-    ),
-    Option(
-        name="list-rules",
-        kind=Kind.BOOL,
-        action=_list_rules,
-        help="List the rules with their default severity and rationale, and exit.",
     ),
     Option(
         name="against",
