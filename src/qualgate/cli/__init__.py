@@ -16,9 +16,14 @@ import click
 from qualgate import __version__
 from qualgate.gates import GATES
 
-_OTHER_COMMANDS = {
-    "config": "Show the effective configuration of each gate and where each value comes from.",
-    "schema": "Print the verdict JSON Schema.",
+# Commands that are not gates: name -> (module:attribute of the click command, help).
+# Each lives in its own module under qualgate.cli, imported only when it is invoked.
+_OTHER_COMMANDS: dict[str, tuple[str, str]] = {
+    "config": (
+        "qualgate.cli.other:config_command",
+        "Show the effective configuration of each gate and where each value comes from.",
+    ),
+    "schema": ("qualgate.cli.other:schema_command", "Print the verdict JSON Schema."),
 }
 
 
@@ -41,15 +46,17 @@ class QualgateGroup(click.Group):
             except Exception as exc:  # noqa: BLE001 - a gate that cannot load still answers
                 return build.unavailable_gate_command(cmd_name, exc)
         if cmd_name in _OTHER_COMMANDS:
-            from qualgate.cli import other
+            import importlib
 
-            command: click.Command = getattr(other, f"{cmd_name}_command")
+            module, _, attr = _OTHER_COMMANDS[cmd_name][0].partition(":")
+            command: click.Command = getattr(importlib.import_module(module), attr)
             return command
         return build.extra_command(cmd_name)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = [(n, g.help) for n, g in GATES.items()]
-        rows += list(_OTHER_COMMANDS.items()) + list(_extra_help().items())
+        rows += [(n, text) for n, (_, text) in _OTHER_COMMANDS.items()]
+        rows += list(_extra_help().items())
         with formatter.section("Commands"):
             formatter.write_dl(rows)
 
