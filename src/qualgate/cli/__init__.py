@@ -24,6 +24,23 @@ _OTHER_COMMANDS: dict[str, tuple[str, str]] = {
         "Show the effective configuration of each gate and where each value comes from.",
     ),
     "schema": ("qualgate.cli.other:schema_command", "Print the verdict JSON Schema."),
+    "explain": (
+        "qualgate.cli.other:explain_command",
+        "Explain a rule: what it means, how to fix it.",
+    ),
+    "baseline": (
+        "qualgate.cli.baseline:baseline_command",
+        "Record today's findings as the baseline, or check it only shrinks.",
+    ),
+    "hook": (
+        "qualgate.cli.agents:hook_command",
+        "Gate an AI agent's turn (Claude Code, Codex, Cursor, Copilot hooks).",
+    ),
+    "init": (
+        "qualgate.cli.agents:init_command",
+        "Set qualgate up in a project: wrappers, config, agent hooks, CI workflow.",
+    ),
+    "mcp": ("qualgate.cli.agents:mcp_command", "Serve every gate as an MCP tool over stdio."),
 }
 
 

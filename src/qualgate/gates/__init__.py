@@ -119,6 +119,13 @@ GATES: dict[str, GateInfo] = {
             wrapper="tools/artifact/validate.sh",
         ),
         GateInfo(
+            name="integrity",
+            module="qualgate.gates.integrity.gate",
+            rules="qualgate.gates.integrity.rules",
+            help="Find what makes work look done without doing it (skips, noqa, lowered bars).",
+            wrapper="tools/ci/integrity.sh",
+        ),
+        GateInfo(
             name="all",
             module="qualgate.composite",
             help="Run every configured gate and combine their verdicts.",

@@ -20,11 +20,14 @@ RENDERERS: dict[str, str] = {
     "junit": "qualgate.render.junit",
     "github": "qualgate.render.github",
     "markdown": "qualgate.render.markdown",
+    "agent": "qualgate.render.agent",
+    "gitlab": "qualgate.render.gitlab",
+    "rdjsonl": "qualgate.render.rdjsonl",
 }
 
 
 # Formats whose output is JSON: defused by escaping, which keeps every value as it is.
-_JSON_FORMATS = frozenset({"json", "sarif"})
+_JSON_FORMATS = frozenset({"json", "sarif", "gitlab", "rdjsonl"})
 
 
 def render(fmt: str, verdict: Verdict) -> str:
