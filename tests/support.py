@@ -52,7 +52,7 @@ def run_qualgate(*args: str, env: Mapping[str, str] | None = None, input: str | 
     """
     argv = list(args)
     has_format = "--format" in argv or any(a.startswith("--format=") for a in argv)
-    plain = {"schema", "config", "--help", "--version"}
+    plain = {"schema", "config", "explain", "--help", "--version"}
     if not has_format and argv and argv[0] not in plain:
         # Before `--`: what follows it belongs to the gate's tool.
         cut = argv.index("--") if "--" in argv else len(argv)

@@ -238,3 +238,14 @@ def test_merge_with_bad_input_is_an_error_verdict(tmp_path: Path) -> None:
     assert run.verdict is not None
     assert run.verdict["gate"] == "run-tests"
     assert "Traceback" not in run.stdout + run.stderr
+
+
+def test_explain_prints_a_rule_offline() -> None:
+    run = run_qualgate("explain", "broken-link")
+    assert run.code == 0
+    assert run.stdout.startswith("broken-link (artifact-validate, default severity error)\n")
+    assert "docs/rules/artifact-validate.md#broken-link" in run.stdout
+    both = run_qualgate("explain", "seed:invalid-file")
+    assert both.code == 0 and "(seed," in both.stdout
+    missing = run_qualgate("explain", "F401")
+    assert missing.code == 2 and "no gate has a rule" in missing.stderr

@@ -98,6 +98,8 @@ def safe_load_all(
     try:
         while loader.check_node():
             node = loader.get_node()
+            if node is None:  # pragma: no cover - check_node said there is one
+                break
             _check(node, max_nodes, max_depth)
             out.append(loader.construct_document(node))
         return out

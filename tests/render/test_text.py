@@ -75,3 +75,44 @@ def test_error_and_skip() -> None:
     assert text.render(samples.skipped()) == (
         "SKIPPED openapi-lint: no OpenAPI documents found (1234 ms)\n"
     )
+
+
+def test_help_shows_once_per_rule() -> None:
+    findings = tuple(
+        Finding(rule="R1", severity=Severity.WARNING, message=f"m{i}", path="a.py", line=i,
+                help="https://example.com/r1")
+        for i in range(1, 4)
+    )  # fmt: skip
+    out = text.render(samples.minimal().replace(findings=findings))
+    assert out.count("help: https://example.com/r1") == 1
+
+
+def test_all_groups_findings_and_thresholds_under_their_gate() -> None:
+    from qualgate.verdict import Check, Threshold
+
+    verdict = samples.minimal().replace(
+        gate="all",
+        status=Status.FAIL,
+        summary="2 gates",
+        checks=(
+            Check(name="lint-format", status=Status.FAIL),
+            Check(name="run-tests", status=Status.PASS),
+        ),
+        findings=(
+            Finding(rule="F401", severity=Severity.ERROR, message="unused", path="x.py", line=1,
+                    check="lint-format/ruff-check", help="https://h/f401"),
+            Finding(rule="F401", severity=Severity.ERROR, message="unused", path="y.py", line=1,
+                    check="lint-format/ruff-check", help="https://h/f401"),
+        ),
+        thresholds=(Threshold(name="run-tests:coverage.total", min=80, actual=91.0, ok=True),),
+    )  # fmt: skip
+    out = text.render(verdict)
+    assert out.startswith(
+        "lint-format:\n"
+        "x.py:1: error [lint-format F401] unused\n"
+        "    help: https://h/f401\n"
+        "y.py:1: error [lint-format F401] unused\n"
+        "\n"
+        "run-tests:\n"
+        "  ok   coverage.total 91 (want >= 80)\n"
+    )

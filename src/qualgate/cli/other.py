@@ -44,7 +44,11 @@ def config_command(
         config = load_config(root, Path(config_file) if config_file else None, GATES)
         report: dict[str, dict[str, dict[str, Any]]] = {}
         for name in gate_names or tuple(GATES):
-            _module, specs = gate_specs(name)
+            try:
+                _module, specs = gate_specs(name)
+            except ImportError as exc:  # a gate that cannot load still leaves the others
+                click.echo(f"qualgate config: the {name} gate cannot load: {exc}", err=True)
+                continue
             command = build_gate_command(name)
             sub = command.make_context(name, [str(root)], parent=ctx.find_root())
             resolved = resolve(name, specs, given_values(sub, specs), config, root)
@@ -81,3 +85,41 @@ def _plain(value: Any) -> Any:
     if isinstance(value, tuple):
         return [_plain(v) for v in value]
     return value
+
+
+@click.command("explain")
+@click.argument("rule")
+@click.option("--gate", "gate_name", default=None, help="The gate the rule belongs to.")
+def explain_command(rule: str, gate_name: str | None) -> int:
+    """Explain a rule: its gate, default severity, why it matters, how to fix it (offline)."""
+    from qualgate.gates import catalogue_of
+
+    if gate_name is None and ":" in rule and rule.split(":", 1)[0] in GATES:
+        gate_name, rule = rule.split(":", 1)
+    found = []
+    for name in [gate_name] if gate_name else list(GATES):
+        if name not in GATES:
+            raise click.BadParameter(f"unknown gate {name!r}", param_hint="--gate")
+        try:
+            cat = catalogue_of(name)
+        except ImportError:
+            continue
+        if cat is not None and rule in cat:
+            found.append((name, cat))
+    if not found:
+        click.echo(
+            f"qualgate explain: no gate has a rule {rule!r}; tools' own codes (ruff's F401, "
+            "mypy's arg-type) are explained on the tools' pages linked from each finding",
+            err=True,
+        )
+        return 2
+    for name, cat in found:
+        entry = cat.rules[rule]
+        click.echo(f"{entry.id} ({name}, default severity {entry.severity.value})")
+        click.echo(f"  {entry.rationale}")
+        if entry.fix:
+            click.echo(f"  fix: {entry.fix}")
+        if not entry.configurable:
+            click.echo("  always on: it cannot be turned off")
+        click.echo(f"  docs: {cat.help_url(rule)}")
+    return 0

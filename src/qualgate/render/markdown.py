@@ -125,12 +125,21 @@ def _number(value: float | None) -> str:
 
 
 def _program(command: tuple[str, ...] | None) -> str:
-    """The tool a command runs: ``ruff`` for ``.venv/bin/ruff``, ``mypy`` for ``python -m mypy``."""
+    """The tool a command runs: ``ruff`` for ``.venv/bin/ruff``, ``mypy`` for ``python -m mypy``,
+    ``pytest`` for ``python -m coverage run -m pytest`` (the innermost module runs the check).
+
+    A Python interpreter or script running code of its own names no tool: the check's
+    version belongs to what that code drives (alembic), so only the version is shown.
+    """
     if not command:
         return ""
-    if "-m" in command[:-1]:
-        return command[command.index("-m") + 1]
-    return PurePosixPath(command[0].replace("\\", "/")).name
+    modules = [command[i + 1] for i, word in enumerate(command[:-1]) if word == "-m"]
+    if modules:
+        return modules[-1]
+    name = PurePosixPath(command[0].replace("\\", "/")).name
+    if name.startswith("python") or name.endswith(".py"):
+        return ""
+    return name
 
 
 def _check_rows(checks: Iterable[Check]) -> list[str]:

@@ -40,34 +40,79 @@ def _location(f: Finding) -> str:
     return text + ": "
 
 
-def _finding(f: Finding) -> str:
+def _gate_of(f: Finding) -> str:
+    """The gate of a finding in a combined verdict (its check is ``gate/check``)."""
+    return (f.check or "").split("/", 1)[0]
+
+
+def _finding(f: Finding, gate: str, seen_help: set[tuple[str, str]]) -> str:
     tag = f"{f.severity.value}{' (existing)' if f.existing else ''}"
-    lines = [f"{safe(_location(f))}{tag} [{safe(f.rule)}] {safe(f.message)}"]
-    if f.help:
+    rule = f"{gate} {f.rule}" if gate else f.rule
+    lines = [f"{safe(_location(f))}{tag} [{safe(rule)}] {safe(f.message)}"]
+    # One help line per rule: the same link under every finding says nothing new.
+    if f.help and (gate, f.rule) not in seen_help:
+        seen_help.add((gate, f.rule))
         lines.append(f"    help: {safe(f.help)}")
     return "\n".join(lines)
 
 
-def _threshold(t: Threshold) -> str:
+def _threshold(t: Threshold, name: str | None = None) -> str:
     bounds = [
         f">= {t.min:g}" if t.min is not None else "",
         f"<= {t.max:g}" if t.max is not None else "",
     ]
     wanted = " and ".join(b for b in bounds if b) or "a value"
     actual = "n/a" if t.actual is None else f"{t.actual:g}"
-    return f"  {'ok  ' if t.ok else 'FAIL'} {safe(t.name)} {actual} (want {wanted})"
+    return f"  {'ok  ' if t.ok else 'FAIL'} {safe(name or t.name)} {actual} (want {wanted})"
+
+
+def _blocks(verdict: Verdict) -> list[str]:
+    """Findings (at most MAX_FINDINGS) and thresholds; for ``all``, one block per gate."""
+    combined = verdict.gate == "all"
+    ordered = order_findings(verdict.findings)
+    shown = ordered[:MAX_FINDINGS]
+    seen_help: set[tuple[str, str]] = set()
+    if not combined:
+        lines = [_finding(f, "", seen_help) for f in shown]
+        if lines:
+            lines.append("")
+        lines += [_threshold(t) for t in verdict.thresholds]
+        return _more(lines, len(ordered))
+    # Every finding is shown: those of no known gate in a last block without a heading.
+    named = [t.name.split(":", 1)[0] for t in verdict.thresholds if ":" in t.name]
+    gates = list(
+        dict.fromkeys([c.name for c in verdict.checks] + named + [_gate_of(f) for f in shown])
+    )
+    gates.sort(key=lambda g: g == "")
+    lines = []
+    for gate in gates:
+        mine = [f for f in shown if _gate_of(f) == gate]
+        thresholds = [
+            t
+            for t in verdict.thresholds
+            if (t.name.startswith(f"{gate}:") if gate else ":" not in t.name)
+        ]
+        if not mine and not thresholds:
+            continue
+        if gate:
+            lines.append(f"{gate}:")
+        lines += [_finding(f, gate, seen_help) for f in mine]
+        lines += [_threshold(t, t.name.split(":", 1)[-1]) for t in thresholds]
+        lines.append("")
+    return _more(lines, len(ordered))
+
+
+def _more(lines: list[str], total: int) -> list[str]:
+    if total > MAX_FINDINGS:
+        rest = total - MAX_FINDINGS
+        lines.append(f"... and {plural(rest, 'more finding')} (see --format json)")
+    return lines
 
 
 def render(verdict: Verdict) -> str:
-    lines: list[str] = []
-    ordered = order_findings(verdict.findings)
-    lines += [_finding(f) for f in ordered[:MAX_FINDINGS]]
-    if len(ordered) > MAX_FINDINGS:
-        rest = len(ordered) - MAX_FINDINGS
-        lines.append(f"... and {plural(rest, 'more finding')} (see --format json)")
-    if ordered:
+    lines = _blocks(verdict)
+    if lines and lines[-1] != "":
         lines.append("")
-    lines += [_threshold(t) for t in verdict.thresholds]
     for c in verdict.checks:
         extra = f" - {safe(c.summary)}" if c.summary else ""
         version = f" {safe(c.tool_version)}" if c.tool_version else ""
@@ -75,7 +120,7 @@ def render(verdict: Verdict) -> str:
             f"  {c.status.value:<7} {safe(c.name)}{version} ({c.duration_ms} ms, "
             f"{plural(c.findings, 'finding')}){extra}"
         )
-    if verdict.thresholds or verdict.checks:
+    if verdict.checks:
         lines.append("")
     lines.append(
         f"{_STATUS_WORD[verdict.status]} {verdict.gate}: {safe(verdict.summary)} "
