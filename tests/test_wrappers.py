@@ -49,31 +49,78 @@ def _copy_wrapper(tmp_path: Path) -> Path:
     return target
 
 
-def test_wrapper_prefers_the_project_venv(tmp_path: Path) -> None:
+def _fake_qualgate(path: Path, label: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f'#!/bin/sh\necho "{label} $*"; pwd\n', encoding="utf-8")
+    path.chmod(0o755)
+
+
+def test_wrapper_prefers_an_isolated_install_over_the_project_venv(tmp_path: Path) -> None:
     wrapper = _copy_wrapper(tmp_path)
-    fake = tmp_path / "project" / ".venv" / "bin" / "qualgate"
-    fake.parent.mkdir(parents=True)
-    fake.write_text('#!/bin/sh\necho "venv qualgate $*"; pwd\n', encoding="utf-8")
-    fake.chmod(0o755)
+    _fake_qualgate(tmp_path / "project" / ".venv" / "bin" / "qualgate", "venv")
+    _fake_qualgate(tmp_path / "tool-bin" / "qualgate", "isolated")
+    env = {"PATH": f"{tmp_path / 'tool-bin'}:/usr/bin:/bin"}
     done = subprocess.run(
-        [str(wrapper), "--x", "a b"], cwd=tmp_path, capture_output=True, text=True, check=False
-    )
+        [str(wrapper), "--x", "a b"], cwd=tmp_path, capture_output=True, text=True, env=env,
+        check=False,
+    )  # fmt: skip
     assert done.stdout.splitlines() == [
-        "venv qualgate lint-format --x a b",
+        "isolated lint-format --x a b",
+        str((tmp_path / "project").resolve()),
+    ]
+    chosen = {**env, "QUALGATE": str(tmp_path / "project" / ".venv" / "bin" / "qualgate")}
+    done = subprocess.run(
+        [str(wrapper)], cwd=tmp_path, capture_output=True, text=True, env=chosen, check=False
+    )
+    assert done.stdout.splitlines()[0] == "venv lint-format"
+
+
+def test_wrapper_falls_back_to_the_project_venv(tmp_path: Path) -> None:
+    wrapper = _copy_wrapper(tmp_path)
+    _fake_qualgate(tmp_path / "project" / ".venv" / "bin" / "qualgate", "venv")
+    done = subprocess.run(
+        [str(wrapper), "--x", "a b"], cwd=tmp_path, capture_output=True, text=True,
+        env={"PATH": "/usr/bin:/bin"}, check=False,
+    )  # fmt: skip
+    assert done.stdout.splitlines() == [
+        "venv lint-format --x a b",
         str((tmp_path / "project").resolve()),
     ]
 
 
-def test_wrapper_without_qualgate_exits_2(tmp_path: Path) -> None:
-    wrapper = _copy_wrapper(tmp_path)
+def _no_qualgate_env(tmp_path: Path) -> dict[str, str]:
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     # A python3 that cannot import qualgate, and no qualgate on PATH.
     (bin_dir / "python3").write_text("#!/bin/sh\nexit 1\n", encoding="utf-8")
     (bin_dir / "python3").chmod(0o755)
-    env = {"PATH": f"{bin_dir}:/usr/bin:/bin"}
+    return {"PATH": f"{bin_dir}:/usr/bin:/bin"}
+
+
+def test_wrapper_without_qualgate_exits_2(tmp_path: Path) -> None:
+    wrapper = _copy_wrapper(tmp_path)
     done = subprocess.run(
-        [str(wrapper)], cwd=tmp_path, capture_output=True, text=True, env=env, check=False
-    )
+        [str(wrapper)], cwd=tmp_path, capture_output=True, text=True,
+        env=_no_qualgate_env(tmp_path), check=False,
+    )  # fmt: skip
     assert done.returncode == 2
     assert "qualgate is not installed" in done.stderr
+    assert done.stdout == ""
+
+
+@pytest.mark.parametrize("fmt", [["--format", "json"], ["--format=json"]])
+def test_wrapper_without_qualgate_prints_a_json_verdict(tmp_path: Path, fmt: list[str]) -> None:
+    import json
+
+    from tests.support import assert_valid_verdict
+
+    wrapper = _copy_wrapper(tmp_path)
+    done = subprocess.run(
+        [str(wrapper), ".", *fmt], cwd=tmp_path, capture_output=True, text=True,
+        env=_no_qualgate_env(tmp_path), check=False,
+    )  # fmt: skip
+    assert done.returncode == 2
+    verdict = json.loads(done.stdout)
+    assert_valid_verdict(verdict)
+    assert verdict["gate"] == "lint-format" and verdict["status"] == "error"
+    assert "pipx install" in verdict["next_steps"][0]
