@@ -100,3 +100,18 @@ def fake_gate(monkeypatch: pytest.MonkeyPatch) -> str:
 
 # Fixture projects carry their own tests; they are run by the gates under test, not by us.
 collect_ignore = ["fixtures"]
+
+
+def _slow_wanted() -> bool:
+    return bool(os.environ.get("CI")) or os.environ.get("QUALGATE_SLOW") == "1"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Slow real-toolchain tests (venvs, wheels, servers) run in CI and in `make test`;
+    a plain local `pytest` skips them, saying how to run them."""
+    if _slow_wanted():
+        return
+    skip = pytest.mark.skip(reason="slow: runs in CI and `make test` (QUALGATE_SLOW=1 runs it)")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
