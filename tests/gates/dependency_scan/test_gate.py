@@ -259,18 +259,37 @@ def test_parse_error_fails_at_its_line_and_other_files_still_scanned(
     assert by_rule(run, "vulnerable-dependency")
 
 
-def test_files_outside_the_project_are_named_in_the_message(
+def test_files_above_the_project_in_its_repository_are_named_in_the_message(
     tmp_path: Path, osv_db: Path, cache_dir: Path
 ) -> None:
+    # A monorepo: backend/ includes the repository's shared pins.
     write_files(tmp_path, {"shared/base.txt": "pyyaml==5.3\nbroken line!!\n"})
+    project = write_files(tmp_path / "p", {"requirements.txt": "-r ../shared/base.txt\n"})
+    (tmp_path / ".git").mkdir()
+    run = scan(project, "--vuln-db", str(osv_db), "--cache-dir", str(cache_dir))
+    assert run.code == 1
+    got = {
+        (f["rule"], f.get("path"), f["message"].split(": ")[0], f["data"].get("location"))
+        for f in run.findings
+    }
+    assert got == {
+        ("parse-error", None, "../shared/base.txt", "../shared/base.txt:2"),
+        ("vulnerable-dependency", None, "../shared/base.txt", "../shared/base.txt:1"),
+    }
+    assert str(tmp_path) not in run.stdout  # no absolute path of the runner's disk
+
+
+def test_includes_outside_the_repository_are_findings_not_reads(
+    tmp_path: Path, osv_db: Path, cache_dir: Path
+) -> None:
+    write_files(tmp_path, {"shared/base.txt": "pyyaml==5.3\n"})
     project = write_files(tmp_path / "p", {"requirements.txt": "-r ../shared/base.txt\n"})
     run = scan(project, "--vuln-db", str(osv_db), "--cache-dir", str(cache_dir))
     assert run.code == 1
-    outside = (tmp_path / "shared" / "base.txt").as_posix()
-    assert {(f["rule"], f.get("path"), f["message"].split(": ")[0]) for f in run.findings} == {
-        ("parse-error", None, f"{outside}:2"),
-        ("vulnerable-dependency", None, f"{outside}:1"),
-    }
+    assert [(f["rule"], f["path"], f["line"]) for f in run.findings] == [
+        ("include-unreadable", "requirements.txt", 1)
+    ]
+    assert "leads outside the repository" in run.findings[0]["message"]
 
 
 def test_a_file_with_only_broken_lines_fails_rather_than_errors(tmp_path: Path) -> None:

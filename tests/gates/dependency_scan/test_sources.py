@@ -21,7 +21,7 @@ def read(root: Path, *names: str) -> Inputs:
     def rel(p: Path) -> str:
         return Path(os.path.relpath(p, root)).as_posix()
 
-    return sources.read_files([root / n for n in names], rel)
+    return sources.read_files([root / n for n in names], rel, root.resolve())
 
 
 def located(inputs: Inputs) -> dict[str, tuple[str | None, str, int | None, PinKind]]:
@@ -158,12 +158,26 @@ def test_bad_requirement_and_unknown_option_are_located(tmp_path: Path) -> None:
     ]
 
 
-def test_environment_variables_are_expanded(
+def test_environment_variables_are_never_expanded(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # pip expands ${VAR}; a verdict must not: the runner's secrets would land in reports.
     monkeypatch.setenv("SIX_VERSION", "1.16.0")
-    write_files(tmp_path, {"requirements.txt": "six==${SIX_VERSION}\n"})
-    assert located(read(tmp_path, "requirements.txt"))["six"][0] == "1.16.0"
+    monkeypatch.setenv("TOKEN", "s3cr3t-value")
+    write_files(
+        tmp_path,
+        {
+            "requirements.txt": "six==${SIX_VERSION}\n"
+            "tool @ git+https://${TOKEN}@example.com/tool.git\n"
+        },
+    )
+    inputs = read(tmp_path, "requirements.txt")
+    assert [(p.rule, p.line) for p in inputs.problems] == [("parse-error", 1)]
+    assert [(d.name, d.detail) for d in inputs.dependencies] == [
+        ("tool", "git+https://${TOKEN}@example.com/tool.git")
+    ]
+    shown = repr(inputs)
+    assert "1.16.0" not in shown and "s3cr3t-value" not in shown
 
 
 PYPROJECT = """\

@@ -6,6 +6,7 @@ import dataclasses
 from typing import Any
 
 from qualgate.context import GateContext
+from qualgate.fsutil import read_text_bounded
 from qualgate.gates.dependency_scan import matching
 from qualgate.gates.dependency_scan.lookup import Match
 from qualgate.gates.dependency_scan.model import Advisory, Dependency, Ecosystem, normalize_name
@@ -45,12 +46,19 @@ def matching_name(package: str, dep: Dependency) -> bool:
 
 
 def inside_project(f: Finding) -> Finding:
-    """Verdict paths are project-relative: a file outside the project (an include that
-    climbs out, a system site-packages) moves into the message instead."""
-    if f.path is None or not (f.path.startswith("/") or f.path[1:3] == ":/"):
+    """Verdict paths lie inside the project: a file above it (a workspace lock, ``../uv.lock``)
+    or outside it (a system site-packages) moves into the message, its line into ``data``
+    (so the message, and the fingerprint made from it, stay stable as the lock changes)."""
+    if f.path is None or not (
+        f.path.startswith(("/", "../")) or f.path == ".." or f.path[1:3] == ":/"
+    ):
         return f
-    where = f"{f.path}:{f.line}" if f.line else f.path
-    return dataclasses.replace(f, path=None, line=None, message=f"{where}: {f.message}")
+    data = dict(f.data)
+    if f.line:
+        data.setdefault("location", f"{f.path}:{f.line}")
+    return dataclasses.replace(
+        f, path=None, line=None, column=None, message=f"{f.path}: {f.message}", data=data
+    )
 
 
 def upgrade_step(key: tuple[str, str, str], matches: list[Match], deps: list[Dependency]) -> str:
@@ -73,7 +81,7 @@ def config_location(ctx: GateContext, vuln_id: str) -> tuple[str | None, int | N
     for name in ("pyproject.toml", "qualgate.toml"):
         path = ctx.root / name
         try:
-            lines = path.read_text(encoding="utf-8").splitlines()
+            lines = read_text_bounded(path, 4 * 1024 * 1024).splitlines()
         except (OSError, UnicodeDecodeError):
             continue
         for number, text in enumerate(lines, start=1):

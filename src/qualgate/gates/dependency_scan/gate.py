@@ -62,13 +62,17 @@ OPTIONS = (
         kind=Kind.BOOL,
         default=False,
         help="Scan the distributions installed in the project's interpreter (together with "
-        "the --file files, if any; no detection then).",
+        "the --file files, if any; no detection then). Runs that interpreter: command line "
+        "or environment only.",
+        cli_only=True,
     ),
     Option(
         name="python",
         kind=Kind.PATH,
         metavar="PYTHON",
-        help="The project's interpreter for --installed (default: .venv/bin/python).",
+        help="The project's interpreter for --installed (default: the project's .venv/bin/python "
+        "unless the repository commits it). Command line or environment only.",
+        cli_only=True,
     ),
     Option(
         name="vuln-db",
@@ -81,7 +85,8 @@ OPTIONS = (
         default=OSV_URL,
         validate=_url,
         metavar="URL",
-        help=f"Base URL of the OSV API (default {OSV_URL}).",
+        help=f"Base URL of the OSV API (default {OSV_URL}). Command line or environment only.",
+        cli_only=True,
     ),
     Option(
         name="offline",
@@ -93,7 +98,9 @@ OPTIONS = (
         name="cache-dir",
         kind=Kind.PATH,
         metavar="DIR",
-        help="Cache for OSV records and offline indexes (default ~/.cache/qualgate).",
+        help="Cache for OSV records and offline indexes (default ~/.cache/qualgate). Command "
+        "line or environment only.",
+        cli_only=True,
     ),
     Option(
         name="network-timeout",

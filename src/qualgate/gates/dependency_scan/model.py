@@ -115,3 +115,9 @@ class Inputs:
     problems: tuple[Problem, ...] = ()
     files: tuple[str, ...] = ()
     skipped_files: tuple[str, ...] = field(default_factory=tuple)
+    # Every name in the lock files read (normalised), and those files: a project with a
+    # lock is judged by it.
+    locked: frozenset[str] = frozenset()
+    locks: tuple[str, ...] = ()
+    # The project's own name (from pyproject.toml), never a dependency of itself.
+    project: str | None = None

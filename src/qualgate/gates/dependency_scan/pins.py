@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from qualgate.gates.dependency_scan.findings import Outcome, marker_note, where
-from qualgate.gates.dependency_scan.model import Dependency, PinKind
+from qualgate.gates.dependency_scan.model import Inputs, PinKind
 from qualgate.gates.dependency_scan.rules import RULES
 from qualgate.verdict import Check, Finding, Severity, Status, plural
 
@@ -24,15 +24,32 @@ _LOCKING_SOURCES = frozenset(
 )
 
 
-def check(deps: Sequence[Dependency], require_pins: bool) -> Outcome:
-    """A finding per requirement no lock or pin elsewhere covers; errors with ``require_pins``."""
+def check(inputs: Inputs, require_pins: bool) -> Outcome:
+    """A finding per requirement no lock or pin elsewhere covers; errors with ``require_pins``.
+
+    A project with a lock file is judged by the lock: the ranges of its ``pyproject.toml``
+    are what the lock resolved, so they are reported only when the lock lacks them (it is
+    out of date). Without a lock they are notes: library metadata holds ranges by design.
+    """
+    deps = inputs.dependencies
     locked = {d.key for d in deps if d.kind is PinKind.PINNED and d.source in _LOCKING_SOURCES}
     pinned_anywhere = {d.key for d in deps if d.kind is PinKind.PINNED}
+    in_lock = inputs.locked | ({inputs.project} if inputs.project else set())
     pin_severity = Severity.ERROR if require_pins else Severity.WARNING
     findings: list[Finding] = []
-    count = 0
     for dep in deps:
-        if dep.kind is PinKind.RANGE:
+        rule = "unpinned-dependency"
+        if inputs.locks and not dep.application and dep.source == "pyproject":
+            if dep.key in in_lock or dep.kind is PinKind.PINNED:
+                continue
+            lock = inputs.locks[0]
+            severity = Severity.WARNING
+            message = (
+                f"{dep.name} is declared in {dep.path} but {lock} does not lock it: the lock "
+                "is out of date, so the version that gets installed is not checked"
+            )
+            rule = "lock-outdated"
+        elif dep.kind is PinKind.RANGE:
             if dep.source == "constraints":
                 continue  # a range in a constraints file only narrows, it installs nothing
             if not dep.application:
@@ -48,7 +65,6 @@ def check(deps: Sequence[Dependency], require_pins: bool) -> Outcome:
                 f"{dep.name} is not pinned ({spec}){marker_note(dep)}: "
                 "its installed version cannot be checked for vulnerabilities"
             )
-            rule = "unpinned-dependency"
         elif dep.kind is PinKind.UNSCANNABLE:
             severity = pin_severity
             message = (
@@ -58,7 +74,6 @@ def check(deps: Sequence[Dependency], require_pins: bool) -> Outcome:
             rule = "unscannable-dependency"
         else:
             continue
-        count += severity is not Severity.NOTE
         findings.append(
             RULES.finding(
                 rule,
@@ -69,12 +84,42 @@ def check(deps: Sequence[Dependency], require_pins: bool) -> Outcome:
                 data={"package": dep.name, "specifier": dep.specifier, "source": dep.source},
             )
         )
+    blocking = sum(1 for f in findings if f.severity is Severity.ERROR)
     return Outcome(
         findings=tuple(findings),
         check=Check(
             name="pins",
-            status=Status.FAIL if require_pins and count else Status.PASS,
-            findings=count,
-            summary=f"{plural(count, 'requirement')} without an exact pin",
+            status=Status.FAIL if blocking else Status.PASS,
+            findings=len(findings),
+            summary=summary(findings),
         ),
     )
+
+
+def summary(findings: Sequence[Finding]) -> str:
+    """What the pins check found, counting every finding it reports (notes too)."""
+    if not findings:
+        return "every requirement is pinned to an exact version"
+    counts: dict[str, int] = {}
+    for f in findings:
+        counts[f.rule] = counts.get(f.rule, 0) + 1
+    parts = []
+    unpinned = [f for f in findings if f.rule == "unpinned-dependency"]
+    if unpinned:
+        notes = sum(1 for f in unpinned if f.severity is Severity.NOTE)
+        text = plural(len(unpinned), "requirement") + " without an exact pin"
+        if notes == len(unpinned):
+            text += " (ranges in library metadata: notes)"
+        elif notes:
+            text += f" ({notes} of them ranges in library metadata: notes)"
+        parts.append(text)
+    if counts.get("unscannable-dependency"):
+        parts.append(
+            plural(counts["unscannable-dependency"], "requirement") + " not from a registry"
+        )
+    if counts.get("lock-outdated"):
+        parts.append(
+            plural(counts["lock-outdated"], "declared dependency", "declared dependencies")
+            + " missing from the lock"
+        )
+    return "; ".join(parts)

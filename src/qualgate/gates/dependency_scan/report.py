@@ -92,7 +92,7 @@ class Report:
         )
 
     def _pins(self) -> None:
-        self._add(pins.check(self.inputs.dependencies, self.require_pins))
+        self._add(pins.check(self.inputs, self.require_pins))
 
     def _ignored_by(self, match: Match, dep: Dependency) -> Ignore | None:
         for index, ignore in enumerate(self.ignores):

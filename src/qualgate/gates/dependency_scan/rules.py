@@ -20,10 +20,21 @@ RULES = catalogue(
         configurable=False,
     ),
     Rule(
+        id="file-unreadable",
+        severity=Severity.ERROR,
+        rationale="A dependency file that leads outside the repository (a symbolic link), is "
+        "not a regular file or is larger than 64 MiB is not read, so what it installs is not "
+        "checked.",
+        fix="Replace the link or device with the dependency file itself.",
+        configurable=False,
+    ),
+    Rule(
         id="include-unreadable",
         severity=Severity.ERROR,
-        rationale="A -r/-c include that is missing or remote leaves its requirements unchecked.",
-        fix="Point the include at a file that exists in the project.",
+        rationale="A -r/-c include that is missing, remote, or not a requirements file inside "
+        "the repository (outside it, a dotfile, in .git, not *.txt/*.in) is not followed: its "
+        "requirements are unchecked.",
+        fix="Point the include at a requirements file (*.txt, *.in) inside the repository.",
         configurable=False,
     ),
     Rule(
@@ -38,6 +49,14 @@ RULES = catalogue(
         rationale="Without an exact version the installed version cannot be checked for "
         "vulnerabilities (error with require-pins, note in library metadata).",
         fix="Pin an exact version (name==x.y.z), e.g. with pip-compile or a lock file.",
+    ),
+    Rule(
+        id="lock-outdated",
+        severity=Severity.WARNING,
+        rationale="The project has a lock file, so it is judged by the lock; a dependency "
+        "declared in pyproject.toml that the lock does not list means the lock is out of date "
+        "and the version installed is not checked.",
+        fix="Update the lock (uv lock, poetry lock, pdm lock) and commit it.",
     ),
     Rule(
         id="unscannable-dependency",

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 import sys
 import time
 from pathlib import Path
 
+from qualgate import process
 from qualgate.context import GateContext
-from qualgate.errors import GateError
+from qualgate.errors import GateError, ToolMissing, ToolTimeout
 from qualgate.gates.dependency_scan import offline, report, sources
 from qualgate.gates.dependency_scan.lookup import Lookup, lookup_offline, lookup_online
 from qualgate.gates.dependency_scan.model import Dependency, Inputs, PinKind, Problem
 from qualgate.gates.dependency_scan.policy import Ignore, parse_ignores
-from qualgate.gates.dependency_scan.sources import installed
+from qualgate.gates.dependency_scan.sources import discover, installed
+from qualgate.gates.dependency_scan.sources._common import Rel
 from qualgate.redact import mask
 from qualgate.verdict import Check, Status, Verdict
 
@@ -41,16 +44,54 @@ def _resolve_file(ctx: GateContext, name: str) -> Path:
     return ctx.root / path
 
 
+def _shower(ctx: GateContext) -> Rel:
+    """How a file is shown: relative to the project root, ``../x`` above it (a workspace
+    lock), absolute only outside the repository (never read, only named)."""
+    root = os.path.abspath(ctx.root)
+
+    def shown(path: Path) -> str:
+        text = os.path.abspath(path)
+        if text == root or text.startswith(root + os.sep):
+            return ctx.relpath(path)
+        relative = os.path.relpath(text, root).replace(os.sep, "/")
+        return relative if relative.count("../") < 8 else Path(text).as_posix()
+
+    return shown
+
+
+def _merge(one: Inputs, two: Inputs) -> Inputs:
+    return Inputs(
+        dependencies=one.dependencies + two.dependencies,
+        problems=one.problems + two.problems,
+        files=one.files + tuple(f for f in two.files if f not in one.files),
+        locked=one.locked | two.locked,
+        locks=one.locks + two.locks,
+        project=one.project or two.project,
+    )
+
+
 def collect(ctx: GateContext) -> Inputs:
     """Read every input the options name (or that detection finds)."""
     names: tuple[str, ...] = ctx.option("file") or ()
     paths = [_resolve_file(ctx, n) for n in names]
     want_installed = bool(ctx.option("installed"))
-    if not paths and not want_installed:
+    top = discover.repository_root(ctx.root)
+    shown = _shower(ctx)
+    detected = not paths and not want_installed
+    if detected:
         paths = sources.detect(ctx.root)
-    inputs = sources.read_files(paths, ctx.relpath)
+    inputs = sources.read_files(paths, shown, top)
+    name = discover.project_name(ctx.root)
+    inputs = dataclasses.replace(inputs, project=name)
+    if detected and name and not inputs.locks:
+        # A workspace member: its lock sits at the workspace root, above the project.
+        upward = discover.upward_locks(ctx.root, top)
+        if upward:
+            found = sources.read_files(upward, shown, top)
+            if name in found.locked:
+                inputs = _merge(inputs, found)
     if want_installed:
-        python = ctx.python()
+        python = _interpreter(ctx)
         env = installed.parse(python, ctx.relpath, cwd=ctx.root, timeout=ctx.remaining())
         problems = inputs.problems
         if not ctx.option("python") and python == sys.executable:
@@ -66,12 +107,37 @@ def collect(ctx: GateContext) -> Inputs:
                     note=True,
                 ),
             )
-        inputs = Inputs(
+        inputs = dataclasses.replace(
+            inputs,
             dependencies=inputs.dependencies + tuple(env.dependencies),
             problems=problems,
             files=inputs.files + tuple(env.files),
         )
     return inputs
+
+
+def _interpreter(ctx: GateContext) -> str:
+    """The interpreter ``--installed`` runs: --python, else the project's own .venv, but
+    never one the repository commits (a pull request would choose the program run)."""
+    python = ctx.python()
+    if ctx.option("python") or python == sys.executable:
+        return python
+    try:
+        done = process.run(
+            ["git", "ls-files", "--cached", "-z", "--", ".venv", "venv"],
+            cwd=ctx.root,
+            timeout=min(30.0, ctx.remaining()),
+        )
+    except (ToolMissing, ToolTimeout):
+        return python  # no git: nothing is committed that we could tell
+    if done.returncode == 0 and done.stdout.strip("\0").strip():
+        raise GateError(
+            f"the repository commits its own environment ({ctx.relpath(python)}): it is not "
+            "run to list the installed distributions",
+            "pass --python (or $QUALGATE_DEPENDENCY_SCAN_PYTHON) with an interpreter you "
+            "created, e.g. after `python -m venv /tmp/env && /tmp/env/bin/pip install -r ...`",
+        )
+    return python
 
 
 def _lookup(ctx: GateContext, pinned: list[Dependency]) -> Lookup:

@@ -1,8 +1,9 @@
 """Input formats: detection by file name, and one parser per format.
 
-``collect`` reads the named files (``--file``) or the ones found in the project root, and
-the installed environment with ``--installed``. Every format's parser returns dependencies
-located at file and line; a file that cannot be parsed becomes a problem at its line.
+``collect`` reads the named files (``--file``) or the ones found in the project root (and a
+workspace lock found upward, `discover`), and the installed environment with ``--installed``.
+Every format's parser returns dependencies located at file and line; a file that cannot be
+parsed becomes a problem at its line. No file outside the repository is read.
 """
 
 from __future__ import annotations
@@ -16,6 +17,9 @@ from qualgate.gates.dependency_scan.model import Inputs, Problem
 from qualgate.gates.dependency_scan.sources import npm, pdm, pipfile, poetry, pylock, pyproject, uv
 from qualgate.gates.dependency_scan.sources._common import Parsed, Rel, SourceError
 from qualgate.gates.dependency_scan.sources.requirements import RequirementsReader
+
+# Lock files that pin a whole project: a project that has one is judged by it.
+LOCK_FORMATS = frozenset({"poetry.lock", "uv.lock", "Pipfile.lock", "pdm.lock", "pylock.toml"})
 
 Parser = Callable[[Path, Rel], Parsed]
 
@@ -83,10 +87,13 @@ def detect(root: Path) -> list[Path]:
     return [p for p in found if not (p.suffix == ".in" and p.with_suffix(".txt") in found)]
 
 
-def read_files(paths: Sequence[Path], rel: Rel) -> Inputs:
-    """Parse ``paths`` (each by its file name's format) into located dependencies."""
+def read_files(paths: Sequence[Path], rel: Rel, top: Path) -> Inputs:
+    """Parse ``paths`` (each by its file name's format) into located dependencies.
+
+    ``top`` is the repository's real root: a file that resolves outside it is not read.
+    """
     total = Parsed()
-    requirements = RequirementsReader(rel)
+    requirements = RequirementsReader(rel, top)
     for path in paths:
         fmt = format_of(path)
         if fmt is None:
@@ -97,6 +104,17 @@ def read_files(paths: Sequence[Path], rel: Rel) -> Inputs:
             )
         if not path.is_file():
             raise GateError(f"--file {rel(path)}: no such file")
+        real = path.resolve()
+        if not real.is_relative_to(top):
+            total.files.append(rel(path))
+            total.problems.append(
+                Problem(
+                    rule="file-unreadable",
+                    message="not read: it leads outside the repository (a symbolic link?)",
+                    path=rel(path),
+                )
+            )
+            continue
         if fmt == "requirements":
             total.extend(requirements.read(path))
             continue
@@ -105,10 +123,17 @@ def read_files(paths: Sequence[Path], rel: Rel) -> Inputs:
         except SourceError as exc:
             total.files.append(rel(path))
             total.problems.append(
-                Problem(rule="parse-error", message=exc.message, path=rel(path), line=exc.line)
+                Problem(rule=exc.rule, message=exc.message, path=rel(path), line=exc.line)
+            )
+        except RecursionError:
+            total.files.append(rel(path))
+            total.problems.append(
+                Problem(rule="parse-error", message="nested too deeply to read", path=rel(path))
             )
     return Inputs(
         dependencies=tuple(total.dependencies),
         problems=tuple(total.problems),
         files=tuple(total.files),
+        locked=frozenset(total.locked),
+        locks=tuple(total.locks),
     )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import bisect
 import json
+import os
 import re
 import sys
 from collections.abc import Callable
@@ -13,7 +15,14 @@ from typing import Any
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
-from qualgate.gates.dependency_scan.model import Dependency, Ecosystem, PinKind, Problem
+from qualgate.fsutil import ReadRefused, read_bytes_bounded
+from qualgate.gates.dependency_scan.model import (
+    Dependency,
+    Ecosystem,
+    PinKind,
+    Problem,
+    normalize_name,
+)
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -30,32 +39,89 @@ class Parsed:
     dependencies: list[Dependency] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
+    # Normalised names of every entry of the lock files read (the project, workspace
+    # members and local packages included), and those lock files.
+    locked: set[str] = field(default_factory=set)
+    locks: list[str] = field(default_factory=list)
 
     def extend(self, other: Parsed) -> None:
         self.dependencies.extend(other.dependencies)
         self.problems.extend(other.problems)
         self.files.extend(f for f in other.files if f not in self.files)
+        self.locked |= other.locked
+        self.locks.extend(f for f in other.locks if f not in self.locks)
 
 
 class SourceError(Exception):
     """A file that cannot be read as its format: becomes a parse-error finding."""
 
-    def __init__(self, message: str, line: int | None = None) -> None:
+    def __init__(self, message: str, line: int | None = None, rule: str = "parse-error") -> None:
         super().__init__(message)
         self.message = message
         self.line = line
+        self.rule = rule
+
+
+# The most of one dependency file that is read (the largest real package-lock.json files
+# are tens of MiB); a device, FIFO or larger file is refused, never read without end.
+MAX_FILE_BYTES = 64 * 1024 * 1024
+# Nesting deeper than any real lock file: refused before the parsers recurse into it.
+MAX_DEPTH = 200
 
 
 def read_text(path: Path) -> str:
+    """A dependency file's text: a regular file of bounded size, UTF-8 (BOM allowed)."""
     try:
-        return path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise SourceError(f"not UTF-8 text: {exc.reason}") from exc
+        data = read_bytes_bounded(path, MAX_FILE_BYTES)
+    except ReadRefused as exc:
+        why = "not a regular file" if "regular" in str(exc) else "larger than 64 MiB"
+        raise SourceError(f"not read: {why}", rule="file-unreadable") from exc
     except OSError as exc:
-        raise SourceError(f"cannot read: {exc.strerror or exc}") from exc
+        raise SourceError(f"cannot read: {exc.strerror or exc}", rule="file-unreadable") from exc
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise SourceError(f"not UTF-8 text: {exc.reason}", line) from exc
 
 
 _TOML_LINE = re.compile(r"at line (\d+)")
+# A run of more digits than Python converts to an int (sys.get_int_max_str_digits).
+_HUGE_INT = re.compile(r"(?<![0-9])[0-9]{4301,}")
+
+
+def _line_at(text: str, offset: int) -> int:
+    return text.count("\n", 0, offset) + 1
+
+
+def _too_deep_line(text: str, limit: int = MAX_DEPTH) -> int | None:
+    """The line where ``[``/``{`` nesting first passes ``limit`` (strings skipped roughly)."""
+    depth = 0
+    for match in _BRACKETS.finditer(text):
+        part = match.group(0)
+        if part in "[{":
+            depth += 1
+            if depth > limit:
+                return _line_at(text, match.start())
+        elif part in "]}":
+            depth -= 1
+    return None
+
+
+_BRACKETS = re.compile(r'"(?:[^"\\\n]|\\.)*"|[\[\]{}]')
+
+
+def _structure_error(text: str, kind: str, exc: BaseException) -> SourceError:
+    """Deep nesting and huge numbers as located parse errors (never an internal error)."""
+    deep = _too_deep_line(text)
+    if isinstance(exc, RecursionError) or deep is not None:
+        return SourceError(f"invalid {kind}: nested more than {MAX_DEPTH} deep", deep)
+    huge = _HUGE_INT.search(text)
+    if huge is not None:
+        return SourceError(
+            f"invalid {kind}: a number of {len(huge.group(0))} digits", _line_at(text, huge.start())
+        )
+    return SourceError(f"invalid {kind}: {str(exc).splitlines()[0][:200]}")
 
 
 def load_toml(text: str) -> dict[str, Any]:
@@ -68,51 +134,153 @@ def load_toml(text: str) -> dict[str, Any]:
         if line is None and "end of document" in str(exc):
             line = max(1, len(text.splitlines()))
         raise SourceError(f"invalid TOML: {exc}", line) from exc
+    except (ValueError, RecursionError) as exc:
+        raise _structure_error(text, "TOML", exc) from None
 
 
 def load_json(text: str) -> Any:
     try:
-        return json.loads(text)
+        data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise SourceError(f"invalid JSON: {exc.msg}", exc.lineno) from exc
+    except (ValueError, RecursionError) as exc:
+        raise _structure_error(text, "JSON", exc) from None
+    # A lone surrogate (``"\\ud800"``) is valid JSON but no text can be written with it.
+    return _no_surrogates(data) if "\\u" in text else data
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def clean_text(value: str) -> str:
+    """``value`` with lone surrogates replaced by U+FFFD."""
+    return _SURROGATE.sub("\ufffd", value) if _SURROGATE.search(value) else value
+
+
+def _no_surrogates(data: Any) -> Any:
+    # Iterative: the depth was checked, but recursion is not needed for it either.
+    if isinstance(data, str):
+        return clean_text(data)
+    root: list[Any] = [data]
+    stack: list[Any] = [root]
+    while stack:
+        container = stack.pop()
+        if isinstance(container, list):
+            for index, item in enumerate(container):
+                if isinstance(item, str):
+                    container[index] = clean_text(item)
+                elif isinstance(item, (list, dict)):
+                    stack.append(item)
+        else:
+            for key in list(container):
+                value = container[key]
+                if isinstance(value, str):
+                    value = clean_text(value)
+                elif isinstance(value, (list, dict)):
+                    stack.append(value)
+                clean = clean_text(key) if isinstance(key, str) else key
+                if clean != key:
+                    del container[key]
+                container[clean] = value
+    return root[0]
+
+
+def repository_root(root: Path) -> Path:
+    """The real path of the nearest folder at or above ``root`` that holds ``.git``.
+
+    Without one, ``root`` itself: reading stops at the project then.
+    """
+    real = Path(os.path.realpath(root))
+    for folder in (real, *real.parents):
+        if os.path.lexists(folder / ".git"):
+            return folder
+    return real
+
+
+def first_party(lock: Path, location: object) -> bool:
+    """Whether a lock entry's local folder (``backend``, ``./libs/x``) lies in the repository:
+    the project or a workspace member, not a third-party dependency."""
+    if not isinstance(location, str) or not location or "://" in location or "\x00" in location:
+        return False
+    target = Path(os.path.realpath(lock.parent / location))
+    return target.is_dir() and target.is_relative_to(repository_root(lock.parent))
 
 
 class LineFinder:
-    """Finds the line of a key in a file's text, moving forward so repeats resolve in order."""
+    """Finds the line of a key in a file's text, moving forward so repeats resolve in order.
+
+    A search that finds nothing scans to the end of the text; after a few of those the
+    finder stops searching (lines become unknown), so a file of many odd keys stays linear.
+    """
+
+    _GIVE_UP = 16
 
     def __init__(self, text: str) -> None:
         self.text = text
         self._starts = [0]
         for match in re.finditer("\n", text):
             self._starts.append(match.end())
+        self._misses = 0
 
     def line_of(self, offset: int) -> int:
-        import bisect
-
         return bisect.bisect_right(self._starts, offset)
 
     def find(self, pattern: str, start: int = 0) -> tuple[int | None, int]:
         """(line, offset after the match) of the first regex match at or after ``start``."""
+        if self._misses >= self._GIVE_UP:
+            return None, start
         match = re.compile(pattern, re.MULTILINE).search(self.text, start)
         if match is None:
+            self._misses += 1
             return None, start
         return self.line_of(match.start()), match.end()
 
+    def find_key(self, key: str, start: int = 0, opens: str = "") -> tuple[int | None, int]:
+        """(line, offset after) of the JSON object key ``key`` at or after ``start``.
+
+        With ``opens`` (``"{"``), only a key whose value starts with it counts.
+        """
+        if self._misses >= self._GIVE_UP:
+            return None, start
+        needle = json.dumps(key, ensure_ascii=False)
+        text = self.text
+        position = text.find(needle, start)
+        while position >= 0:
+            after = position + len(needle)
+            while after < len(text) and text[after] in " \t\r\n":
+                after += 1
+            if after < len(text) and text[after] == ":":
+                value = after + 1
+                while opens and value < len(text) and text[value] in " \t\r\n":
+                    value += 1
+                if not opens or text.startswith(opens, value):
+                    return self.line_of(position), after + 1
+            position = text.find(needle, position + 1)
+        self._misses += 1
+        return None, start
+
 
 def toml_package_lines(text: str, table: str = "package") -> list[int | None]:
-    """Line of the ``name = ...`` key of each ``[[table]]`` entry, in order."""
-    finder = LineFinder(text)
+    """Line of the ``name = ...`` key of each ``[[table]]`` entry, in order (one pass)."""
+    header = f"[[{table}]]"
     lines: list[int | None] = []
-    header = re.compile(rf"^\[\[{re.escape(table)}\]\]\s*$", re.MULTILINE)
-    name_key = re.compile(r"^\s*name\s*=", re.MULTILINE)
-    for match in header.finditer(text):
-        found = name_key.search(text, match.end())
-        next_header = re.compile(r"^\[", re.MULTILINE).search(text, match.end())
-        if found and (next_header is None or found.start() < next_header.start()):
-            lines.append(finder.line_of(found.start()))
-        else:
-            lines.append(finder.line_of(match.start()))
+    inside = False
+    for number, raw in enumerate(text.split("\n"), start=1):
+        line = raw.strip()
+        if line.startswith("["):
+            if line.split("#", 1)[0].strip() == header:
+                lines.append(number)  # the header, until a name key is seen
+                inside = True
+            else:
+                inside = False
+            continue
+        if inside and _NAME_KEY.match(line):
+            lines[-1] = number
+            inside = False
     return lines
+
+
+_NAME_KEY = re.compile(r"name[ \t]*=")
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -143,6 +311,8 @@ def read_toml_lock(path: Path, rel: Rel, table: str = "package") -> TomlLock:
         if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
             raise SourceError(f"a [[{table}]] entry has no name", line)
         entries.append((entry, line))
+        parsed.locked.add(normalize_name(entry["name"].split("[", 1)[0]))
+    parsed.locks.append(relpath)
     return TomlLock(parsed=parsed, relpath=relpath, data=data, entries=entries)
 
 
@@ -180,7 +350,10 @@ def requirement_dependency(
     try:
         req = Requirement(text)
     except InvalidRequirement as exc:
-        raise SourceError(f"invalid requirement {text!r}: {exc}", line) from exc
+        # packaging's message quotes the line below its first line: only the reason is
+        # shown (the finding gives file and line), so no file's content is echoed.
+        reason = str(exc).splitlines()[0] if str(exc) else "not PEP 508"
+        raise SourceError(f"invalid requirement: {reason}", line) from exc
     marker = str(req.marker) if req.marker else None
     extras = tuple(sorted(req.extras))
     if req.url:

@@ -7,7 +7,6 @@ not dependencies; ``file:``/git sources are reported as unscannable.
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import Any
@@ -99,6 +98,7 @@ def _add(
 def _parse_packages(
     packages: dict[str, Any], finder: LineFinder, relpath: str, parsed: Parsed
 ) -> None:
+    _, offset = finder.find_key("packages")
     for key, entry in packages.items():
         if not key or "node_modules/" not in key:
             continue  # the root project or a workspace folder: not a dependency
@@ -106,7 +106,9 @@ def _parse_packages(
             raise SourceError(f"entry {key!r} is not an object")
         if entry.get("link"):
             continue  # a symlink to a workspace package
-        line, _ = finder.find(re.escape(json.dumps(key)) + r"\s*:")
+        line, after = finder.find_key(key, offset, "{")
+        if line is not None:
+            offset = after  # entries come in file order: the search moves forward
         name = entry.get("name") or key.rsplit("node_modules/", 1)[1]
         _add(str(name), entry, relpath, line, parsed)
 
@@ -117,7 +119,9 @@ def _parse_v1(
     for name, entry in deps.items():
         if not isinstance(entry, dict):
             raise SourceError(f"entry {name!r} is not an object")
-        line, offset = finder.find(re.escape(json.dumps(name)) + r"\s*:\s*\{", offset)
+        line, after = finder.find_key(name, offset, "{")
+        if line is not None:
+            offset = after
         _add(name, entry, relpath, line, parsed)
         nested = entry.get("dependencies")
         if isinstance(nested, dict):

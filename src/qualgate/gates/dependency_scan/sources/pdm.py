@@ -7,6 +7,7 @@ from pathlib import Path
 from qualgate.gates.dependency_scan.sources._common import (
     Parsed,
     Rel,
+    first_party,
     pinned,
     read_toml_lock,
     unscannable,
@@ -26,6 +27,8 @@ def parse(path: Path, rel: Rel) -> Parsed:
         if "[" in name:
             name = name.split("[", 1)[0]  # old layout locks "pkg[extra]" as its own entry
         local = next((k for k in _LOCAL_KEYS if k in entry), None)
+        if local == "path" and first_party(path, entry["path"]):
+            continue  # a folder of the repository (a monorepo member): first-party code
         if local is not None or entry.get("editable"):
             detail = entry.get(local) if local else "editable"
             parsed.dependencies.append(

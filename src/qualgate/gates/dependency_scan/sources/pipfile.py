@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
+from qualgate.gates.dependency_scan.model import normalize_name
 from qualgate.gates.dependency_scan.sources._common import (
     LineFinder,
     Parsed,
@@ -33,13 +33,14 @@ def parse(path: Path, rel: Rel) -> Parsed:
         entries = data.get(section, {})
         if not isinstance(entries, dict):
             raise SourceError(f"section {section!r} is not an object")
-        _, offset = finder.find(rf'^\s*"{section}"\s*:')
+        _, offset = finder.find_key(section)
         for name, entry in entries.items():
-            line, after = finder.find(rf'^\s*"{re.escape(name)}"\s*:', offset)
+            line, after = finder.find_key(name, offset, "{")
             if line is not None:
                 offset = after
             if not isinstance(entry, dict):
                 raise SourceError(f"entry {name!r} is not an object", line)
+            parsed.locked.add(normalize_name(name))
             dev = section == "develop"
             local = next((k for k in _LOCAL_KEYS if k in entry), None)
             if local is not None:
@@ -67,4 +68,5 @@ def parse(path: Path, rel: Rel) -> Parsed:
                     marker=entry.get("markers") if isinstance(entry.get("markers"), str) else None,
                 )
             )
+    parsed.locks.append(relpath)
     return parsed

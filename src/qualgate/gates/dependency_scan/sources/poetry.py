@@ -7,6 +7,7 @@ from pathlib import Path
 from qualgate.gates.dependency_scan.sources._common import (
     Parsed,
     Rel,
+    first_party,
     pinned,
     read_toml_lock,
     unscannable,
@@ -23,6 +24,12 @@ def parse(path: Path, rel: Rel) -> Parsed:
         source = entry.get("source")
         # Poetry < 1.2 marks dev packages with category = "dev".
         dev = entry.get("category") == "dev"
+        if (
+            isinstance(source, dict)
+            and source.get("type") == "directory"
+            and first_party(path, source.get("url"))
+        ):
+            continue  # a folder of the repository (a monorepo member): first-party code
         if isinstance(source, dict) and source.get("type") in _LOCAL_SOURCES:
             parsed.dependencies.append(
                 unscannable(

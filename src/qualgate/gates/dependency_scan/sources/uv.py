@@ -7,6 +7,7 @@ from pathlib import Path
 from qualgate.gates.dependency_scan.sources._common import (
     Parsed,
     Rel,
+    first_party,
     pinned,
     read_toml_lock,
     unscannable,
@@ -29,6 +30,8 @@ def parse(path: Path, rel: Rel) -> Parsed:
             continue
         if "virtual" in source or "editable" in source:
             continue  # the project or a workspace member, not a published dependency
+        if "directory" in source and first_party(path, source["directory"]):
+            continue  # a folder of the repository: first-party code
         kind = next(iter(source), "unknown source")
         parsed.dependencies.append(
             unscannable(
