@@ -254,3 +254,107 @@ def test_project_root_that_is_not_here_keeps_project_paths() -> None:
     assert "originalUriBaseIds" not in run
     location = run["results"][0]["locations"][0]["physicalLocation"]
     assert location["artifactLocation"]["uri"] == "a%20b.py"
+
+
+def _vulnerable(advisory: str, check: str = "vulnerabilities", **data: object) -> Finding:
+    return Finding(
+        rule="vulnerable-dependency",
+        severity=Severity.ERROR,
+        message=f"pkg 1.0 is affected by {advisory}",
+        path="requirements.txt",
+        line=3,
+        check=check,
+        help=f"https://osv.dev/vulnerability/{advisory}",
+        data={"package": "pkg", "id": advisory, "summary": f"{advisory} summary", **data},
+    )
+
+
+def test_each_advisory_is_a_security_rule_ranked_by_its_score() -> None:
+    verdict = samples.minimal().replace(
+        gate="dependency-scan",
+        status=Status.FAIL,
+        findings=(
+            _vulnerable("GHSA-aaaa", score=9.8, severity="critical"),
+            _vulnerable("GHSA-bbbb", score=None, severity="high"),
+            _vulnerable("GHSA-aaaa", score=9.8, severity="critical"),
+            _vulnerable("PYSEC-1", score=None, severity="unknown"),
+            Finding(
+                rule="unpinned-dependency", severity=Severity.WARNING, message="x", path="r.txt"
+            ),
+        ),
+    )
+    run = render(verdict)["runs"][0]
+    rules = {r["id"]: r for r in run["tool"]["driver"]["rules"]}
+    assert list(rules) == [
+        "vulnerable-dependency/GHSA-aaaa",
+        "vulnerable-dependency/GHSA-bbbb",
+        "vulnerable-dependency/PYSEC-1",
+        "unpinned-dependency",
+    ]
+    critical = rules["vulnerable-dependency/GHSA-aaaa"]
+    assert critical["properties"]["security-severity"] == "9.8"
+    assert critical["properties"]["tags"][-2:] == ["security", "vulnerability"]
+    assert critical["properties"]["precision"] == "very-high"
+    assert critical["shortDescription"]["text"] == "pkg: GHSA-aaaa summary"
+    assert critical["helpUri"] == "https://osv.dev/vulnerability/GHSA-aaaa"
+    # The catalogue still says what the rule means.
+    assert "published advisory" in critical["fullDescription"]["text"]
+    assert critical["name"] == "VulnerableDependency"
+    assert rules["vulnerable-dependency/GHSA-bbbb"]["properties"]["security-severity"] == "8.0"
+    # No score nor label: a security alert all the same, only unranked.
+    unknown = rules["vulnerable-dependency/PYSEC-1"]["properties"]
+    assert "security-severity" not in unknown and "security" in unknown["tags"]
+    assert "security-severity" not in rules["unpinned-dependency"]["properties"]
+    assert "security" not in rules["unpinned-dependency"]["properties"]["tags"]
+    for result in run["results"]:
+        assert run["tool"]["driver"]["rules"][result["ruleIndex"]]["id"] == result["ruleId"]
+    assert [r["ruleId"] for r in run["results"]][:3] == [
+        "vulnerable-dependency/GHSA-aaaa",
+        "vulnerable-dependency/GHSA-bbbb",
+        "vulnerable-dependency/GHSA-aaaa",
+    ]
+
+
+def test_security_severity_in_a_combined_verdict_and_for_secrets() -> None:
+    secret = Finding(
+        rule="S105",
+        severity=Severity.ERROR,
+        message="hard-coded password",
+        path="a.py",
+        line=1,
+        check="lint-format/ruff-check",
+    )
+    declared = Finding(
+        rule="generic-api-key",
+        severity=Severity.ERROR,
+        message="key",
+        path="b.py",
+        line=2,
+        check="lint-format/secrets",
+        data={"security_severity": 9.1},
+    )
+    not_ours = Finding(
+        rule="vulnerable-dependency",
+        severity=Severity.ERROR,
+        message="m",
+        path="c.txt",
+        check="other/x",
+        data={"id": "GHSA-zzzz", "score": 9.9},
+    )
+    verdict = samples.minimal().replace(
+        status=Status.FAIL,
+        findings=(
+            _vulnerable("GHSA-cccc", check="dependency-scan/vulnerabilities", score=5.3),
+            secret,
+            declared,
+            not_ours,
+        ),
+    )
+    rules = {r["id"]: r for r in render(verdict)["runs"][0]["tool"]["driver"]["rules"]}
+    assert rules["vulnerable-dependency/GHSA-cccc"]["properties"]["security-severity"] == "5.3"
+    assert rules["S105"]["properties"]["security-severity"] == "7.5"
+    assert rules["S105"]["properties"]["tags"][-2:] == ["security", "secret"]
+    assert rules["generic-api-key"]["properties"]["security-severity"] == "9.1"
+    # Only dependency-scan's findings are advisories.
+    assert "vulnerable-dependency" in rules
+    assert "security-severity" not in rules["vulnerable-dependency"]["properties"]

@@ -14,6 +14,12 @@ and a URI must be a valid URI reference. A finding about the whole project (no
 path) is therefore anchored at the project's ``pyproject.toml`` (or its other build
 file), the file where its gates are configured, without a region; its
 ``properties.projectLevel`` says so.
+
+Security findings carry ``properties.security-severity`` (a CVSS-like score as a string)
+and the ``security`` tag on their rule, which is what GitHub reads to rank an alert as
+critical/high/medium/low: known-vulnerable dependencies (each advisory is its own rule,
+``vulnerable-dependency/<advisory id>``, because GitHub takes the severity from the rule,
+not the result) and hard-coded secrets (`security_severity`).
 """
 
 from __future__ import annotations
@@ -44,6 +50,22 @@ PROJECT_FILES = ("pyproject.toml", "setup.cfg", "setup.py", "qualgate.toml")
 _URL = re.compile(r"^https?://\S+$")
 _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.NOTE: "note"}
 
+# GitHub's bands for ``security-severity``: over 9.0 critical, 7.0-8.9 high, 4.0-6.9 medium,
+# 0.1-3.9 low. An advisory known only by its label gets a score inside its band.
+LABEL_SCORES = {"critical": 9.5, "high": 8.0, "medium": 5.5, "low": 2.0}
+VULNERABLE = ("dependency-scan", "vulnerable-dependency")
+# Hard-coded credentials, whichever gate reports them: ruff's (bandit's) hard-coded
+# password rules. A gate with its own secret rule says so with a numeric
+# ``data["security_severity"]`` on the finding.
+SECRET_RULES: dict[str, float] = {
+    "S105": 7.5,
+    "S106": 7.5,
+    "S107": 7.5,
+    "B105": 7.5,
+    "B106": 7.5,
+    "B107": 7.5,
+}
+
 
 @functools.lru_cache(maxsize=4096)  # many findings share a file
 def uri(path: str) -> str:
@@ -71,13 +93,62 @@ def _rule_name(rule: str, help_text: str | None, origin: str = "") -> str:
     return name
 
 
+def owner(gate: str, f: Finding) -> str:
+    """The gate that reported ``f`` (in an ``all`` verdict, the first part of its check)."""
+    return (f.check or "").split("/", 1)[0] if gate == "all" else gate
+
+
 def _catalogued(gate: str, f: Finding) -> Rule | None:
-    """The catalogue entry of a finding's rule (``all`` names the gate in the check)."""
-    owner = (f.check or "").split("/", 1)[0] if gate == "all" else gate
-    if owner not in GATES:
+    """The catalogue entry of a finding's rule."""
+    reporter = owner(gate, f)
+    if reporter not in GATES:
         return None
-    cat = catalogue_of(owner)
+    cat = catalogue_of(reporter)
     return cat.get(f.rule) if cat is not None else None
+
+
+def _advisory(gate: str, f: Finding) -> str | None:
+    """The advisory id of a known-vulnerable-dependency finding."""
+    if (owner(gate, f), f.rule) != VULNERABLE:
+        return None
+    advisory = f.data.get("id")
+    return advisory if isinstance(advisory, str) and advisory else None
+
+
+def security_severity(gate: str, f: Finding) -> float | None:
+    """How bad a security finding is, 0.0-10.0 (None for findings that are not security)."""
+    declared = f.data.get("security_severity")
+    if isinstance(declared, (int, float)) and not isinstance(declared, bool):
+        return min(max(float(declared), 0.0), 10.0)
+    if _advisory(gate, f) is not None:
+        score = f.data.get("score")
+        if isinstance(score, (int, float)) and not isinstance(score, bool):
+            return min(max(float(score), 0.0), 10.0)
+        label = f.data.get("severity")
+        return LABEL_SCORES.get(label) if isinstance(label, str) else None
+    return SECRET_RULES.get(f.rule)
+
+
+def rule_id(gate: str, f: Finding) -> str:
+    """The SARIF rule of a finding: its rule, or ``vulnerable-dependency/<advisory>``."""
+    advisory = _advisory(gate, f)
+    return f"{f.rule}/{advisory}" if advisory else f.rule
+
+
+def _security(gate: str, group: list[Finding]) -> dict[str, Any]:
+    """The rule properties GitHub reads for security alerts (empty for other rules)."""
+    scores = [s for s in (security_severity(gate, f) for f in group) if s is not None]
+    advisory = _advisory(gate, group[0]) is not None
+    if not scores and not advisory:
+        return {}
+    # An advisory without a score is still a security alert, only unranked.
+    properties: dict[str, Any] = {
+        "tags": ["security", "vulnerability" if advisory else "secret"],
+        "precision": "very-high" if advisory else "high",
+    }
+    if scores:
+        properties["security-severity"] = f"{max(scores):.1f}"
+    return properties
 
 
 def _rules(
@@ -85,11 +156,12 @@ def _rules(
 ) -> tuple[list[dict[str, Any]], dict[str, int]]:
     by_rule: dict[str, list[Finding]] = {}
     for f in findings:
-        by_rule.setdefault(f.rule, []).append(f)
+        by_rule.setdefault(rule_id(gate, f), []).append(f)
     rules: list[dict[str, Any]] = []
     index: dict[str, int] = {}
-    for rule_id, group in by_rule.items():
+    for sarif_id, group in by_rule.items():
         first = group[0]
+        base_id = first.rule
         help_url = next((f.help for f in group if f.help and _URL.match(f.help)), None)
         help_line = next((f.help for f in group if f.help and not _URL.match(f.help)), None)
         data = first.data
@@ -99,7 +171,7 @@ def _rules(
         checks = sorted({f.check for f in group if f.check})
         full = short if not checks else f"{short} (reported by {', '.join(checks)})"
         help_text = help_line or (f"See {help_url}" if help_url else short)
-        name_source = str(data.get("rule_name") or rule_id)
+        name_source = str(data.get("rule_name") or base_id)
         known = _catalogued(gate, first)
         if known is not None:
             # The one source of rule metadata: the gate's catalogue.
@@ -108,10 +180,16 @@ def _rules(
             help_text = known.fix or known.rationale
             help_url = help_url or known.url
             help_line = help_text
-            name_source = rule_id
+            name_source = base_id
+        security = _security(gate, group)
+        if sarif_id != base_id:
+            # One rule per advisory: what the advisory is about comes first.
+            summary = one_line(str(data.get("summary") or data.get("id") or short))
+            short = f"{data.get('package', '')}: {summary}".lstrip(": ")[:1024]
+            full = f"{short}. {known.rationale if known else ''}".strip()
         level = min((f.severity for f in group), key=SEVERITY_RANK.__getitem__)
         rule: dict[str, Any] = {
-            "id": rule_id,
+            "id": sarif_id,
             "name": _rule_name(name_source, None if known else help_url, first.check or ""),
             "shortDescription": {"text": short[:1024]},
             "fullDescription": {"text": full},
@@ -119,10 +197,13 @@ def _rules(
             "defaultConfiguration": {"level": _LEVEL[level]},
             "properties": {"tags": ["qualgate", *checks]},
         }
+        if security:
+            rule["properties"]["tags"] += security.pop("tags")
+            rule["properties"].update(security)
         if help_url:
             rule["helpUri"] = help_url
             rule["help"]["markdown"] = f"{help_line or short}\n\n[Rule documentation]({help_url})"
-        index[rule_id] = len(rules)
+        index[sarif_id] = len(rules)
         rules.append(rule)
     return rules, index
 
@@ -142,7 +223,7 @@ def _region(f: Finding) -> dict[str, int] | None:
     return region
 
 
-def _project_file(verdict: Verdict) -> str:
+def project_file(verdict: Verdict) -> str:
     project = Path(verdict.project.root or ".")
     for name in PROJECT_FILES:
         try:
@@ -154,7 +235,7 @@ def _project_file(verdict: Verdict) -> str:
 
 
 def _result(
-    f: Finding, rule_index: int, root: RepoRoot, anchor: str, base: str | None
+    f: Finding, rule: tuple[str, int], root: RepoRoot, anchor: str, base: str | None
 ) -> dict[str, Any]:
     location: dict[str, Any] = {"artifactLocation": {"uri": uri(root.prefix + (f.path or anchor))}}
     location["artifactLocation"]["uriBaseId"] = "%SRCROOT%"
@@ -171,8 +252,8 @@ def _result(
     if f.data:
         properties["data"] = json.loads(json.dumps(dict(f.data), default=str))
     result: dict[str, Any] = {
-        "ruleId": f.rule,
-        "ruleIndex": rule_index,
+        "ruleId": rule[0],
+        "ruleIndex": rule[1],
         "level": _LEVEL[f.severity],
         "message": {"text": f.message},
         "locations": [{"physicalLocation": location}],
@@ -256,7 +337,7 @@ def to_sarif(verdict: Verdict) -> dict[str, Any]:
     findings = [f for f in verdict.findings if id(f) in kept_ids]
     rules, index = _rules(findings, verdict.gate)
     root = repo_root(verdict) if findings else RepoRoot()
-    anchor = _project_file(verdict) if any(not f.path for f in findings) else ""
+    anchor = project_file(verdict) if any(not f.path for f in findings) else ""
     driver: dict[str, Any] = {
         "name": "qualgate",
         "informationUri": INFORMATION_URI,
@@ -270,7 +351,9 @@ def to_sarif(verdict: Verdict) -> dict[str, Any]:
         "invocations": [_invocation(verdict, len(ordered) - len(kept))],
         "columnKind": "unicodeCodePoints",
         "results": [
-            _result(f, index[f.rule], root, anchor, verdict.project.base) for f in findings
+            _result(f, (rid, index[rid]), root, anchor, verdict.project.base)
+            for f in findings
+            for rid in (rule_id(verdict.gate, f),)
         ],
         "properties": {"gate": verdict.gate},
     }
