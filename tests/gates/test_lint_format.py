@@ -159,7 +159,7 @@ def test_checks_from_config_and_bad_values(tmp_path: Path) -> None:
     run = run_qualgate(GATE, str(project))
     assert run.code == 0
     assert [c["name"] for c in run.verdict["checks"]] == ["ruff-format"]
-    bad = run_qualgate(GATE, str(project), "--checks", "ruff,pylint")
+    bad = run_qualgate(GATE, str(project), "--checks", "ruff,eslint")
     assert bad.code == 2
     assert "checks" in (bad.verdict["summary"] if bad.verdict else bad.stdout + bad.stderr)
 
@@ -188,7 +188,7 @@ def test_missing_ruff_is_an_error_with_the_install_command(tmp_path: Path) -> No
 
 
 def test_ruff_in_project_venv_is_preferred(tmp_path: Path) -> None:
-    project = clean_project(tmp_path)
+    project = git_init(clean_project(tmp_path))  # an untracked .venv is the developer's
     subprocess.run(
         [sys.executable, "-m", "venv", "--without-pip", str(project / ".venv")], check=True
     )
@@ -207,7 +207,7 @@ def test_ruff_in_project_venv_is_preferred(tmp_path: Path) -> None:
 
 
 def test_project_venv_with_mypy_runs_its_own_mypy(tmp_path: Path) -> None:
-    project = clean_project(tmp_path)
+    project = git_init(clean_project(tmp_path))
     venv = project / ".venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
     # The venv sees qualgate's site-packages (mypy included) through a .pth file.
@@ -275,8 +275,9 @@ def test_mypy_crash_is_an_error(tmp_path: Path) -> None:
 
 def test_ruff_config_error_is_an_error(tmp_path: Path) -> None:
     project = clean_project(tmp_path)
-    with (project / "pyproject.toml").open("a", encoding="utf-8") as handle:
-        handle.write('\n[tool.ruff.format]\nquote-style = "curly"\n')
+    pyproject = project / "pyproject.toml"
+    text = pyproject.read_text(encoding="utf-8")
+    pyproject.write_text(text.replace('"double"', '"curly"'), encoding="utf-8")
     run = run_qualgate(GATE, str(project), "--checks", "ruff,format")
     assert run.code == 2
     checks = by_check(run.verdict)

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from qualgate.errors import GateError, ToolMissing
-from qualgate.gates.lint_format import fix, mypy, ruff, rules, standards, tools
+from qualgate.gates.lint_format import diff, env, fix, mypy, ruff, rules, standards, tools
+from qualgate.gates.lint_format.projectfiles import ProjectFiles
 from qualgate.verdict import Finding, Severity
 from tests.support import write_files
 
@@ -40,7 +41,7 @@ def test_parse_diff_replacement_insertion_and_append() -> None:
         "+\n"  # appended after the last line (8)
         "\\ No newline at end of file\n"
     )
-    diffs = ruff.parse_diff(text)
+    diffs = diff.parse_diff(text)
     assert [(d.path, d.first_line, sorted(d.lines), d.hunks) for d in diffs] == [
         ("a.py", 2, [2, 3], 1),
         ("pkg/b.py", 8, [8], 1),
@@ -49,10 +50,10 @@ def test_parse_diff_replacement_insertion_and_append() -> None:
 
 def test_parse_diff_removed_line_that_looks_like_a_header() -> None:
     text = "--- c.py\n+++ c.py\n@@ -3,2 +3,1 @@\n--- not a header\n keep\n@@ -10,0 +10,1 @@\n+new\n"
-    (diff,) = ruff.parse_diff(text)
-    assert diff.path == "c.py"
-    assert sorted(diff.lines) == [3, 11]
-    assert diff.hunks == 2
+    (one,) = diff.parse_diff(text)
+    assert one.path == "c.py"
+    assert sorted(one.lines) == [3, 11]
+    assert one.hunks == 2
 
 
 def test_parse_diff_notebook_cells() -> None:
@@ -60,22 +61,22 @@ def test_parse_diff_notebook_cells() -> None:
         "--- nb.ipynb:cell 2\n+++ nb.ipynb:cell 2\n@@ -1,2 +1,2 @@\n-x=1\n+x = 1\n import os\n"
         "--- nb.ipynb:cell 5\n+++ nb.ipynb:cell 5\n@@ -1 +1 @@\n-y=2\n+y = 2\n"
     )
-    assert [(d.path, d.cell, d.first_line) for d in ruff.parse_diff(text)] == [
+    assert [(d.path, d.cell, d.first_line) for d in diff.parse_diff(text)] == [
         ("nb.ipynb", 2, 1),
         ("nb.ipynb", 5, 1),
     ]
-    (finding,) = [ruff._format_finding(p, d) for p, d in ruff._by_file(text)]
+    (finding,) = [diff.format_finding(p, d) for p, d in diff.by_file(text)]
     assert (finding.path, finding.line) == ("nb.ipynb", None)
     assert finding.data == {"cells": [2, 5], "cell_line": 1, "hunks": 2}
 
 
 def test_parse_diff_empty() -> None:
-    assert ruff.parse_diff("") == []
+    assert diff.parse_diff("") == []
 
 
 def test_findings_of_catalogued_rules_take_the_catalogues_help(tmp_path: Path) -> None:
     text = "--- m.py\n+++ m.py\n@@ -3 +3 @@\n-x=1\n+x = 1\n@@ -9 +9 @@\n-y=2\n+y = 2\n"
-    (fmt,) = [ruff._format_finding(p, d) for p, d in ruff._by_file(text)]
+    (fmt,) = [diff.format_finding(p, d) for p, d in diff.by_file(text)]
     assert (fmt.rule, fmt.help) == ("format", "https://docs.astral.sh/ruff/formatter/")
     # It spans the formatter's first to last change: --base judges it by any line there.
     assert (fmt.line, fmt.end_line, fmt.data["changed_lines"]) == (3, 9, [3, 9])
@@ -90,7 +91,8 @@ def test_findings_of_catalogued_rules_take_the_catalogues_help(tmp_path: Path) -
         "https://mypy.readthedocs.io/en/stable/config_file.html",
     )
     # Every id the gate gives itself is catalogued; the tools' own ids are not.
-    assert {fmt.rule, long.rule, note.rule, "syntax-error", "mypy"} == set(rules.RULES.rules)
+    own = {"syntax-error", "mypy", "black", "isort", "flake8", "tool-version", "hardcoded-secret"}
+    assert {fmt.rule, long.rule, note.rule} | own == set(rules.RULES.rules)
 
 
 # ---------------------------------------------------------------------------
@@ -209,29 +211,29 @@ def test_mypy_failure_line() -> None:
 
 
 def test_mypy_config_names_files(tmp_path: Path) -> None:
-    assert mypy.config_names_files(tmp_path) is None
+    assert mypy.config_names_files(ProjectFiles(tmp_path)) is None
     write_files(tmp_path, {"setup.cfg": "[metadata]\nname = x\n"})
-    assert mypy.config_names_files(tmp_path) is None
+    assert mypy.config_names_files(ProjectFiles(tmp_path)) is None
     write_files(tmp_path, {"setup.cfg": "[mypy]\nfiles = src\n"})
-    assert mypy.config_names_files(tmp_path) is True
+    assert mypy.config_names_files(ProjectFiles(tmp_path)) is True
     write_files(tmp_path, {"pyproject.toml": "[tool.mypy]\nstrict = true\n"})
-    assert mypy.config_names_files(tmp_path) is False
+    assert mypy.config_names_files(ProjectFiles(tmp_path)) is False
     write_files(tmp_path, {"pyproject.toml": '[tool.mypy]\nfiles = ["a"]\n'})
-    assert mypy.config_names_files(tmp_path) is True
+    assert mypy.config_names_files(ProjectFiles(tmp_path)) is True
     write_files(tmp_path, {".mypy.ini": "[mypy]\nstrict = True\n"})
-    assert mypy.config_names_files(tmp_path) is False
+    assert mypy.config_names_files(ProjectFiles(tmp_path)) is False
     write_files(tmp_path, {"mypy.ini": "[mypy]\nfiles = a, b\n"})
-    assert mypy.config_names_files(tmp_path) is True
+    assert mypy.config_names_files(ProjectFiles(tmp_path)) is True
     write_files(tmp_path, {"mypy.ini": "not an ini file ["})
-    assert mypy.config_names_files(tmp_path) is False
+    assert mypy.config_names_files(ProjectFiles(tmp_path)) is False
 
 
 def test_mypy_broken_pyproject_and_setup_cfg(tmp_path: Path) -> None:
     write_files(tmp_path, {"pyproject.toml": "[tool.mypy\n", "setup.cfg": "[mypy]\nfiles=x\n"})
     # A broken pyproject is mypy's to report; the search goes on like mypy's own.
-    assert mypy.config_names_files(tmp_path) is True
+    assert mypy.config_names_files(ProjectFiles(tmp_path)) is True
     write_files(tmp_path, {"setup.cfg": "garbage ["})
-    assert mypy.config_names_files(tmp_path) is None
+    assert mypy.config_names_files(ProjectFiles(tmp_path)) is None
 
 
 def test_mypy_default_targets_src_layout(tmp_path: Path) -> None:
@@ -336,7 +338,7 @@ def test_standard_paths() -> None:
 
 
 def test_every_preset_rule_names_a_standard() -> None:
-    assert set(standards.RUFF_RULES) | {standards.LONG_FUNCTION} == set(standards.BY_RULE)
+    assert set(standards.RUFF_RULES) | standards.OWN_RULES == set(standards.BY_RULE)
     assert "long-function" not in standards.RUFF_RULES
     from qualgate.gates.lint_format.gate import STANDARDS_CHECK
 
@@ -348,23 +350,21 @@ def test_every_preset_rule_names_a_standard() -> None:
 
 
 def test_parse_version_and_install_commands(tmp_path: Path) -> None:
-    assert tools._parse_version("1.11.2") == (1, 11, 2)
-    assert tools._parse_version("1.10.0+dev.abc") == (1, 10, 0)
-    assert tools._parse_version("2.0rc1") == (2, 0)
-    assert tools.pip_install(str(tmp_path / ".venv/bin/python"), tmp_path, "ruff") == (
-        ".venv/bin/python -m pip install ruff"
-    )
-    assert tools.pip_install("/usr/bin/python3", tmp_path, "mypy>=1.11") == (
-        "/usr/bin/python3 -m pip install 'mypy>=1.11'"
-    )
-    assert tools.shown(tmp_path, tmp_path) == "."
+    assert tools.parse_version("1.11.2") == (1, 11, 2)
+    assert tools.parse_version("1.10.0+dev.abc") == (1, 10, 0)
+    assert tools.parse_version("2.0rc1") == (2, 0)
+    own = env.Environment(root=tmp_path, python=str(tmp_path / ".venv/bin/python"), own=True)
+    assert own.install_hint("ruff") == "`.venv/bin/python -m pip install ruff`"
+    ours = env.Environment(root=tmp_path, python=sys.executable, own=False)
+    assert ours.install_hint("mypy>=1.11") == f"`{sys.executable} -m pip install 'mypy>=1.11'`"
 
 
 def test_find_ruff_explicit_not_executable(tmp_path: Path) -> None:
     fake = tmp_path / "ruff"
     fake.write_text("not a program", encoding="utf-8")
+    ours = env.Environment(root=tmp_path, python=sys.executable, own=False)
     with pytest.raises(ToolMissing) as info:
-        tools.find_ruff(tmp_path, fake, sys.executable)
+        tools.find_ruff(tmp_path, fake, ours)
     assert info.value.hint == f"install ruff: `{sys.executable} -m pip install ruff`"
 
 
@@ -376,15 +376,20 @@ def _interpreter(tmp_path: Path, body: str) -> str:
 
 
 def test_find_mypy_too_old_and_broken_interpreters(tmp_path: Path) -> None:
-    old = _interpreter(tmp_path, "echo 1.9.0")
-    with pytest.raises(GateError, match=r"mypy 1\.9\.0 is too old") as info:
-        tools.find_mypy(tmp_path, old, 30)
+    old = _interpreter(tmp_path, """echo '{"mypy": "0.790"}'""")
+    project = env.Environment(root=tmp_path, python=old, own=True)
+    with pytest.raises(GateError, match=r"mypy 0\.790 is too old") as info:
+        tools.find_mypy(project, 30)
     assert info.value.hint == "upgrade it: `python -m pip install 'mypy>=1.11'`"
+    text = env.Environment(root=tmp_path, python=_interpreter(tmp_path, """echo '{"mypy": "0.971"}'"""), own=True)
+    command = tools.find_mypy(text, 30)
+    assert (command.json_output, command.version) == (False, "0.971")
     broken = _interpreter(tmp_path, "echo boom >&2; exit 3")
     with pytest.raises(GateError, match="failed: boom"):
-        tools.find_mypy(tmp_path, broken, 30)
+        tools.find_mypy(env.Environment(root=tmp_path, python=broken, own=True), 30)
+    missing = env.Environment(root=tmp_path, python=str(tmp_path / "missing-python"), own=True)
     with pytest.raises(GateError, match="cannot be run"):
-        tools.find_mypy(tmp_path, str(tmp_path / "missing-python"), 30)
+        tools.find_mypy(missing, 30)
 
 
 # ---------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""``--fix``: ruff's safe fixes and the formatter, on files inside the project only.
+"""``--fix``: the project's own fixers (ruff's safe fixes and ruff format, or isort and
+black), on files inside the project only.
 
 The files are the ones ruff itself would check (``ruff check --show-files``, so the
 project's excludes hold); any whose real path leads out of the project root (a symlink)
@@ -16,8 +17,8 @@ from qualgate import process
 from qualgate.errors import GateError
 from qualgate.verdict import Check, Status
 
-from .ruff import PARSE_ERROR, Relpath, crash_reason, crashed
-from .tools import Outcome
+from .ruff import PARSE_ERROR
+from .tools import Outcome, Relpath, crash_reason, crashed
 
 RUFF_FIX = "ruff-fix"
 FORMAT_FIX = "ruff-format-fix"
@@ -74,6 +75,7 @@ def apply_fixes(
     lint: bool,
     fmt: bool,
     only: frozenset[str] | None,
+    extra: Sequence[str] = (),
 ) -> FixResult:
     """Apply ruff's safe fixes and the formatter to files inside the project.
 
@@ -102,12 +104,13 @@ def apply_fixes(
                         "--no-unsafe-fixes",
                         "--exit-zero",
                         "--quiet",
+                        *extra,
                         *targets,
                     ),
                 )
             )
         if fmt:
-            steps.append((FORMAT_FIX, (ruff, "format", "--quiet", *targets)))
+            steps.append((FORMAT_FIX, (ruff, "format", "--quiet", *extra, *targets)))
         for name, argv in steps:
             done = process.run(argv, cwd=root, timeout=timeout(), install_hint="pip install ruff")
             failed = done.returncode != 0 and not all(
@@ -140,3 +143,75 @@ def _short(argv: tuple[str, ...], count: int) -> tuple[str, ...]:
     """The recorded command: the file list is summarised, a verdict is not a file dump."""
     head = argv[: argv.index("--") + 1]
     return (*head, f"<{count} files>") if count > 20 else argv
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class FormatterFix:
+    """One of the project's own formatters, as ``--fix`` runs it: its check tells which
+    files it would change; ``argv_prefix`` then rewrites exactly those."""
+
+    name: str
+    check: Callable[[], Outcome]
+    argv_prefix: tuple[str, ...]
+    version: str | None
+
+
+def apply_formatters(
+    steps: Sequence[FormatterFix],
+    root: Path,
+    *,
+    timeout: Callable[[], float],
+    relpath: Relpath,
+    only: frozenset[str] | None,
+) -> FixResult:
+    """isort, then black (the order their projects use): each on the files its own
+    ``--check --diff`` names, minus files linked out of the project (and, with
+    ``--base``, files not changed)."""
+    outcomes: list[Outcome] = []
+    changed: set[str] = set()
+    outside: set[str] = set()
+    for step in steps:
+        checked = step.check()
+        if checked.check.status is Status.ERROR:
+            outcomes.append(
+                crashed(
+                    step.name,
+                    checked.check.command or step.argv_prefix,
+                    step.version,
+                    checked.check.duration_ms or 0,
+                    checked.reason or "the formatter failed",
+                )
+            )
+            continue
+        wanted = sorted({f.path for f in checked.findings if f.fixable and f.path})
+        inside, out = split_inside([root / p for p in wanted], root)
+        outside.update(relpath(str(p)) for p in out)
+        targets = [relpath(str(p)) for p in inside]
+        if only is not None:
+            targets = [p for p in targets if p in only]
+        if not targets:
+            continue
+        before = {p: _digest(root / p) for p in targets}
+        argv = (*step.argv_prefix, "--", *(f"./{p}" for p in targets))
+        done = process.run(argv, cwd=root, timeout=timeout())
+        if done.returncode != 0:
+            reason = crash_reason(step.argv_prefix[-1], done.stderr)
+            outcomes.append(crashed(step.name, argv, step.version, done.duration_ms, reason))
+            continue
+        changed.update(p for p in targets if _digest(root / p) != before[p])
+        outcomes.append(
+            Outcome(
+                check=Check(
+                    name=step.name,
+                    status=Status.PASS,
+                    duration_ms=done.duration_ms,
+                    command=_short(argv, len(targets)),
+                    tool_version=step.version,
+                )
+            )
+        )
+    return FixResult(
+        outcomes=tuple(outcomes),
+        changed=tuple(sorted(changed)),
+        skipped_outside=tuple(sorted(outside)),
+    )

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from qualgate.context import GateContext
+from qualgate.redact import mask
 from qualgate.verdict import (
     Check,
     Finding,
@@ -75,6 +76,12 @@ def dedupe_standards(outcomes: list[Outcome]) -> list[Outcome]:
     return [swap.get(o.check.name, o) for o in outcomes]
 
 
+def _masked(finding: Finding, secrets: Sequence[str]) -> Finding:
+    """A finding whose text quotes none of the secrets found (mypy quotes literals)."""
+    message = mask(finding.message, secrets)
+    return finding if message == finding.message else dataclasses.replace(finding, message=message)
+
+
 def _status_of(check: Check, findings: Sequence[Finding]) -> Status:
     if check.status in (Status.ERROR, Status.SKIPPED):
         return check.status
@@ -97,6 +104,8 @@ def build_verdict(
     *,
     fix: bool,
     fix_scope: frozenset[str] | None,
+    notes: Sequence[Finding] = (),
+    secrets: Sequence[str] = (),
 ) -> Verdict:
     """The verdict of the checks' outcomes.
 
@@ -104,7 +113,9 @@ def build_verdict(
     ones; None: all): only fixes there are offered.
     """
     checks = tuple(o.check for o in outcomes)
-    findings = tuple(f for o in outcomes for f in o.findings)
+    findings = tuple(f for o in outcomes for f in o.findings) + tuple(notes)
+    if secrets:
+        findings = tuple(_masked(f, secrets) for f in findings)
     status = derive_status(checks, findings)
     blocking = [f for f in findings if f.blocking]
     fixable = [f for f in blocking if f.fixable and (fix_scope is None or f.path in fix_scope)]

@@ -1,4 +1,5 @@
-"""mypy: run with ``--output json`` (mypy >= 1.11) so each error is one JSON line.
+"""mypy: run with ``--output json`` (mypy >= 1.11) so each error is one JSON line; an
+older mypy (a project's pin) runs with one-line text output instead (`mypytext`).
 
 The project's own mypy configuration is read by mypy itself (it runs in the project
 root). Only when that configuration names no ``files`` does the gate pass targets: the
@@ -10,7 +11,6 @@ from __future__ import annotations
 
 import json
 import re
-import sys
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -20,8 +20,10 @@ from qualgate import process
 from qualgate.policy import SKIP_DIRS
 from qualgate.verdict import Check, Finding, Severity, Status
 
+from . import mypytext
+from .projectfiles import ProjectFiles
 from .rules import MYPY_CODES_URL, MYPY_CONFIG, MYPY_UNCODED, RULES
-from .tools import MypyCommand, Outcome, first_line
+from .tools import MypyCommand, Outcome, dot_slash, first_line
 
 MYPY = "mypy"
 
@@ -36,57 +38,27 @@ NOT_PROJECT_CODE = SKIP_DIRS | frozenset(
 _CONFIG_PROBLEM = re.compile(r"^(?P<file>[^\s:]+\.(?:toml|ini|cfg)): (?P<msg>.+)$")
 
 
-def _toml(path: Path) -> dict[str, Any]:
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover - Python 3.10
-        import tomli as tomllib
-    try:
-        data: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
-        return data
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        # mypy itself reports a broken file; the gate turns that into an error.
-        return {}
-
-
-def config_names_files(root: Path) -> bool | None:
+def config_names_files(files: ProjectFiles) -> bool | None:
     """Whether the project's mypy config sets ``files`` (None: no mypy config at all).
 
     Follows mypy's own search order: mypy.ini, .mypy.ini, pyproject.toml ([tool.mypy]),
-    setup.cfg ([mypy]).
+    setup.cfg ([mypy]). Files are read bounded and only inside the root.
     """
     for name in ("mypy.ini", ".mypy.ini"):
-        path = root / name
-        if path.is_file():
-            return _ini_has_files(path)
-    pyproject = root / "pyproject.toml"
-    if pyproject.is_file():
-        section = _toml(pyproject).get("tool", {}).get("mypy")
-        if isinstance(section, dict):
-            return bool(section.get("files"))
-    setup_cfg = root / "setup.cfg"
-    if setup_cfg.is_file():
-        import configparser
-
-        parser = configparser.ConfigParser(interpolation=None)
-        try:
-            parser.read(setup_cfg, encoding="utf-8")
-        except configparser.Error:
-            return None
-        if parser.has_section("mypy"):
-            return bool(parser.get("mypy", "files", fallback="").strip())
+        if files.exists(name):
+            parser = files.ini(name)
+            return (
+                parser is not None
+                and parser.has_section("mypy")
+                and bool(parser.get("mypy", "files", fallback="").strip())
+            )
+    section = files.tool("mypy")
+    if section is not None:
+        return bool(section.get("files"))
+    parser = files.ini("setup.cfg")
+    if parser is not None and parser.has_section("mypy"):
+        return bool(parser.get("mypy", "files", fallback="").strip())
     return None
-
-
-def _ini_has_files(path: Path) -> bool:
-    import configparser
-
-    parser = configparser.ConfigParser(interpolation=None)
-    try:
-        parser.read(path, encoding="utf-8")
-    except configparser.Error:
-        return False
-    return parser.has_section("mypy") and bool(parser.get("mypy", "files", fallback="").strip())
 
 
 def _is_code_dir(path: Path) -> bool:
@@ -134,22 +106,40 @@ def default_targets(root: Path) -> list[str]:
     return [p.relative_to(root).as_posix() for p in found]
 
 
-def parse(text: str, relpath: Callable[[str], str]) -> tuple[list[Finding], list[str]]:
-    """Findings from mypy's JSON lines, and the lines that were not JSON."""
-    findings: list[Finding] = []
+def parse(
+    text: str, relpath: Callable[[str], str], *, json_output: bool = True
+) -> tuple[list[Finding], list[str]]:
+    """Findings from mypy's JSON lines (or, for an old mypy, its text lines), and the
+    lines that were neither."""
+    if json_output:
+        items, other = _json_items(text)
+    else:
+        items, other = mypytext.items(text)
+    return _findings(items, relpath), other
+
+
+def _json_items(text: str) -> tuple[list[dict[str, Any]], list[str]]:
+    found: list[dict[str, Any]] = []
     other: list[str] = []
-    context: str | None = None
     for raw in text.splitlines():
         if not raw.strip():
             continue
         try:
             item = json.loads(raw)
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, RecursionError):
             other.append(raw.strip())
             continue
         if not isinstance(item, dict):
             other.append(raw.strip())
             continue
+        found.append(item)
+    return found, other
+
+
+def _findings(items: list[dict[str, Any]], relpath: Callable[[str], str]) -> list[Finding]:
+    findings: list[Finding] = []
+    context: str | None = None
+    for item in items:
         finding = _finding(item, relpath)
         if finding.severity is Severity.NOTE and finding.line is None:
             # `show_error_context` notes ("In member ...") have no line: they frame the
@@ -172,7 +162,7 @@ def parse(text: str, relpath: Callable[[str], str]) -> tuple[list[Finding], list
             findings[-1] = _with_notes(previous, notes)
             continue
         findings.append(finding)
-    return findings, other
+    return findings
 
 
 def _with_notes(finding: Finding, notes: list[str]) -> Finding:
@@ -250,9 +240,10 @@ def run(
     timeout: float,
     relpath: Callable[[str], str],
 ) -> Outcome:
-    argv = (*command.prefix, "--output", "json", *targets)
+    output = ("--output", "json") if command.json_output else mypytext.FLAGS
+    argv = (*command.prefix, *output, *dot_slash(targets))
     done = process.run(argv, cwd=root, timeout=timeout, install_hint="pip install mypy")
-    findings, other = parse(done.stdout, relpath)
+    findings, other = parse(done.stdout, relpath, json_output=command.json_output)
     problems: list[str] = []
     # Config messages come on stderr (problems) or stdout (notes), never as JSON.
     for line in [*done.stderr.splitlines(), *other]:

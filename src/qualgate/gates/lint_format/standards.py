@@ -18,8 +18,7 @@ from pathlib import Path, PurePosixPath
 from qualgate.verdict import Check, Finding, Status
 
 from .judge import STANDARDS_CHECK as STANDARDS_CHECK
-from .rules import LONG_FUNCTION as LONG_FUNCTION
-from .rules import RULES
+from .rules import HARDCODED_SECRET, LONG_FUNCTION, RULES
 from .tools import Outcome
 
 
@@ -37,7 +36,7 @@ STANDARDS: tuple[Standard, ...] = (
     Standard(
         name="no-hardcoded-secrets",
         title="no hard-coded secrets (passwords, tokens, keys) in code",
-        rules=("S105", "S106", "S107"),
+        rules=("S105", "S106", "S107", HARDCODED_SECRET),
         skip_tests=True,
     ),
     Standard(
@@ -72,7 +71,10 @@ STANDARDS: tuple[Standard, ...] = (
 )
 
 BY_RULE: dict[str, Standard] = {rule: s for s in STANDARDS for rule in s.rules}
-RUFF_RULES: tuple[str, ...] = tuple(r for s in STANDARDS for r in s.rules if r != LONG_FUNCTION)
+# Rules qualgate checks itself; the others are ruff's, selected in the preset's ruff run.
+OWN_RULES = frozenset({LONG_FUNCTION, HARDCODED_SECRET})
+RUFF_RULES: tuple[str, ...] = tuple(r for s in STANDARDS for r in s.rules if r not in OWN_RULES)
+_NAME_RULES = frozenset({"S105", "S106", "S107"})
 _ARGUMENT_RULES = frozenset({"ANN001", "ANN002", "ANN003"})
 
 _SCRIPT_DIRS = frozenset({"scripts", "script", "bin", "tools", "benchmarks", "examples", "docs"})
@@ -275,4 +277,33 @@ def outcome(
             findings=len(kept),
         ),
         findings=tuple(kept),
+    )
+
+
+def with_secrets(result: Outcome, secrets: Sequence[Finding]) -> Outcome:
+    """Add the content scan's secrets to the standards check, one finding per line: ruff's
+    S105-S107 (a secret by its name) stand for a plain keyword match on their line; a
+    named format (AWS, Stripe...) or a high-entropy value replaces them."""
+    by_line = {(f.path, f.line) for f in result.findings if f.rule in _NAME_RULES}
+    shadowed: set[tuple[str | None, int | None]] = set()
+    added: list[Finding] = []
+    for secret in secrets:
+        key = (secret.path, secret.line)
+        if key in by_line and secret.data.get("kind") == "Secret Keyword":
+            continue
+        if key in by_line:
+            shadowed.add(key)
+        added.append(tag(secret))
+    kept = [
+        f for f in result.findings if not (f.rule in _NAME_RULES and (f.path, f.line) in shadowed)
+    ]
+    findings = (*kept, *added)
+    check = result.check
+    return Outcome(
+        check=dataclasses.replace(
+            check,
+            status=Status.FAIL if any(f.blocking for f in findings) else Status.PASS,
+            findings=len(findings),
+        ),
+        findings=tuple(findings),
     )

@@ -1,9 +1,9 @@
 """Finding ruff and mypy, and the shared shape of one check's outcome.
 
-ruff is looked up as ``<root>/.venv/bin/ruff``, then next to the interpreter running
-qualgate, then on ``PATH``. mypy must see the project's installed packages, so it runs
-as ``<project python> -m mypy`` when the project's interpreter has mypy, else as our
-mypy with ``--python-executable <project python>``.
+ruff is looked up with ``--ruff``, then in the project's environment (one `env` trusts),
+then next to the interpreter running qualgate, then on ``PATH``. mypy must see the
+project's installed packages, so it runs as ``<project python> -m mypy`` when the
+project's interpreter has mypy, else as our mypy with ``--python-executable <python>``.
 """
 
 from __future__ import annotations
@@ -12,18 +12,23 @@ import importlib
 import importlib.util
 import os
 import re
-import shutil
 import sys
 import sysconfig
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from qualgate import process
 from qualgate.errors import GateError, ToolMissing
-from qualgate.verdict import Check, Finding
+from qualgate.verdict import Check, Finding, Status
 
-# mypy's JSON output (`--output json`) appeared in mypy 1.11.
+from .env import Environment, ToolCommand, path_tool, python_tool
+
+# mypy's JSON output (`--output json`) appeared in mypy 1.11; older ones are read as text.
 MYPY_MIN = (1, 11)
+MYPY_TEXT_MIN = (0, 800)
+
+Relpath = Callable[[str], str]
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -37,44 +42,38 @@ class Outcome:
     hint: str | None = None
 
 
-def shown(path: str | Path, root: Path) -> str:
-    """A path as a user types it: relative to the root when inside it."""
-    p = Path(path)
-    try:
-        rel = p.relative_to(root)
-    except ValueError:
-        return str(p)
-    return str(Path(rel.as_posix())) if str(rel) != "." else "."
-
-
-def pip_install(python: str, root: Path, package: str) -> str:
-    """The exact command that installs ``package`` where the gate looks for it."""
-    quoted = f"'{package}'" if any(ch in package for ch in "<>=") else package
-    return f"{shown(python, root)} -m pip install {quoted}"
-
-
-def find_ruff(root: Path, explicit: Path | None, python: str) -> str:
-    """The ruff executable to run; `ToolMissing` with the install command when none."""
-    hint = f"install ruff: `{pip_install(python, root, 'ruff')}`"
+def find_ruff(root: Path, explicit: Path | None, env: Environment) -> ToolCommand:
+    """The ruff to run: ``--ruff``; the project's environment's; the one beside qualgate;
+    ``PATH`` (never one the repository ships: see `env`)."""
+    hint = f"install ruff: {env.install_hint('ruff')}"
     if explicit is not None:
         if explicit.is_file() and os.access(explicit, os.X_OK):
-            return str(explicit)
+            return _ruff_command(str(explicit), root, "given")
         raise ToolMissing(f"ruff is not installed: {explicit} does not exist", hint)
-    candidates = [
-        root / ".venv" / "bin" / "ruff",
+    if env.own:
+        beside = Path(env.python).parent / "ruff"
+        if beside.is_file() and os.access(beside, os.X_OK):
+            return _ruff_command(str(beside), root, "project")
+    for candidate in (
         Path(sys.executable).parent / "ruff",
         Path(sysconfig.get_path("scripts")) / "ruff",
-    ]
-    for candidate in candidates:
+    ):
         if candidate.is_file() and os.access(candidate, os.X_OK):
-            return str(candidate)
+            return _ruff_command(str(candidate), root, "qualgate")
     ours = _ruff_package_binary()
     if ours:
-        return ours
-    on_path = shutil.which("ruff")
+        return _ruff_command(ours, root, "qualgate")
+    on_path = path_tool(root, "ruff")
     if on_path:
-        return on_path
-    raise ToolMissing("ruff is not installed (not in .venv, beside qualgate, nor on PATH)", hint)
+        return _ruff_command(on_path, root, "path")
+    raise ToolMissing(
+        "ruff is not installed (not in the project's environment, beside qualgate, nor on PATH)",
+        hint,
+    )
+
+
+def _ruff_command(path: str, root: Path, source: str) -> ToolCommand:
+    return ToolCommand(prefix=(path,), version=ruff_version(path, root) or "", source=source)
 
 
 def _ruff_package_binary() -> str | None:
@@ -94,7 +93,7 @@ def ruff_version(ruff: str, root: Path) -> str | None:
     return process.tool_version((ruff, "--version"), str(root))
 
 
-def _parse_version(text: str) -> tuple[int, ...]:
+def parse_version(text: str) -> tuple[int, ...]:
     """``"1.11.2+dev"`` -> (1, 11, 2); a pre-release tail ends the number (2.0rc1 -> (2, 0))."""
     parts: list[int] = []
     for piece in text.split("."):
@@ -107,79 +106,44 @@ def _parse_version(text: str) -> tuple[int, ...]:
     return tuple(parts)
 
 
+_parse_version = parse_version
+
+
 @dataclass(frozen=True, kw_only=True, slots=True)
 class MypyCommand:
-    """How to start mypy for the project, and which mypy that is."""
+    """How to start mypy for the project, which mypy that is, and how it reports."""
 
     prefix: tuple[str, ...]
     version: str
+    # mypy >= 1.11 prints JSON lines; an older one one-line text (see `mypytext`).
+    json_output: bool = True
+    source: str = "project"
 
 
-_PROBE = (
-    "import importlib.metadata as m\n"
-    "try:\n    print(m.version('mypy'))\n"
-    "except m.PackageNotFoundError:\n    print('')\n"
-)
-
-
-def find_mypy(root: Path, python: str, timeout: float) -> MypyCommand:
-    """``<python> -m mypy`` when the project has mypy, else ours pointed at its python."""
-    version = ""
-    # Not realpath: a venv's python is a symlink to the base interpreter, yet it has
-    # its own site-packages.
-    same = os.path.abspath(python) == os.path.abspath(sys.executable)
-    if same:
-        version = _our_mypy_version() or ""
-    else:
-        try:
-            done = process.run([python, "-c", _PROBE], cwd=root, timeout=min(timeout, 60))
-        except ToolMissing as exc:
-            raise GateError(
-                f"the project interpreter {python} cannot be run",
-                "point --python at a working interpreter",
-            ) from exc
-        if done.returncode != 0:
-            raise GateError(
-                f"the project interpreter {python} failed: {_first_line(done.stderr)}",
-                "point --python at a working interpreter",
-            )
-        version = done.stdout.strip()
-    prefix: tuple[str, ...]
-    if version:
-        prefix = (python, "-m", "mypy")
-    else:
-        version = _our_mypy_version() or ""
-        if not version:
-            raise ToolMissing(
-                "mypy is not installed (neither in the project's interpreter nor beside qualgate)",
-                f"install mypy: `{pip_install(python, root, 'mypy')}`",
-            )
-        prefix = (sys.executable, "-m", "mypy", "--python-executable", python)
-    if _parse_version(version) < MYPY_MIN:
-        raise GateError(
-            f"mypy {version} is too old: JSON output needs mypy >= 1.11",
-            f"upgrade it: `{pip_install(prefix[0], root, 'mypy>=1.11')}`",
+def find_mypy(env: Environment, timeout: float, pinned: str | None = None) -> MypyCommand:
+    """The project's mypy (``<python> -m mypy``), else ours pointed at the project's
+    interpreter with ``--python-executable``."""
+    tool = python_tool(env, "mypy", "mypy", timeout)
+    if tool is None:
+        raise ToolMissing(
+            "mypy is not installed (neither in the project's interpreter nor beside qualgate)",
+            f"install mypy: {env.install_hint(pinned or 'mypy')}",
         )
-    return MypyCommand(prefix=prefix, version=version)
-
-
-def _our_mypy_version() -> str | None:
-    """The version of the mypy beside qualgate, without importing mypy (~50 ms)."""
-    spec = importlib.util.find_spec("mypy")
-    if spec is None or not spec.origin:
-        return None
-    # The installed distribution's folder, next to the package, carries the version.
-    site = Path(spec.origin).parent.parent
-    for info in sorted(site.glob("mypy-*.dist-info")):
-        version = info.name[len("mypy-") : -len(".dist-info")]
-        if version[:1].isdigit():
-            return version
-    from importlib import metadata
-
-    try:
-        return metadata.version("mypy")
-    except metadata.PackageNotFoundError:
-        return None
+    prefix = tool.prefix
+    if tool.source == "qualgate" and env.own and env.python != sys.executable:
+        prefix = (*prefix, "--python-executable", env.python)
+    version = parse_version(tool.version)
+    if version < MYPY_TEXT_MIN:
+        raise GateError(
+            f"mypy {tool.version} is too old: qualgate reads mypy 0.800 and newer",
+            f"upgrade it: {env.install_hint('mypy>=1.11')}",
+        )
+    return MypyCommand(
+        prefix=prefix,
+        version=tool.version,
+        json_output=version >= MYPY_MIN,
+        source=tool.source,
+    )
 
 
 def _first_line(text: str) -> str:
@@ -190,3 +154,67 @@ def _first_line(text: str) -> str:
 
 
 first_line = _first_line
+
+
+_EXCERPT = re.compile(r"^(?:\d+\s*)?\|.*$|^[\s^~-]+$")
+
+
+def crash_reason(tool: str, stderr: str, stdout: str = "") -> str:
+    """One line from a crashed tool: its error lines joined, without warnings or the
+    source excerpts ruff draws under a TOML error."""
+    lines = [
+        line.strip()
+        for line in (stderr or stdout).splitlines()
+        if line.strip()
+        and not line.strip().startswith("warning:")
+        and not _EXCERPT.match(line.strip())
+    ]
+    if not lines:
+        return f"{tool} failed without a message"
+    text = ": ".join(lines[:5])
+    return text if text.startswith(f"{tool} failed") else f"{tool} failed: {text}"
+
+
+def crashed(
+    name: str, argv: Sequence[str], version: str | None, duration_ms: int, reason: str
+) -> Outcome:
+    return Outcome(
+        check=Check(
+            name=name,
+            status=Status.ERROR,
+            duration_ms=duration_ms,
+            command=tuple(argv),
+            tool_version=version,
+            summary=reason,
+        ),
+        reason=reason,
+        hint="fix the tool or its configuration, then rerun",
+    )
+
+
+def finished(
+    name: str,
+    argv: Sequence[str],
+    version: str | None,
+    duration_ms: int,
+    findings: Sequence[Finding],
+) -> Outcome:
+    """A check that ran to the end: it fails when a finding blocks."""
+    return Outcome(
+        check=Check(
+            name=name,
+            status=Status.FAIL if any(f.blocking for f in findings) else Status.PASS,
+            duration_ms=duration_ms,
+            command=tuple(argv),
+            tool_version=version,
+            findings=len(findings),
+        ),
+        findings=tuple(findings),
+    )
+
+
+def dot_slash(paths: Iterable[str]) -> tuple[str, ...]:
+    """Paths as tool arguments that no tool can take for an option: a file named
+    ``--exclude=x.py`` or ``@args`` (mypy reads argument files) becomes ``./--exclude=x.py``.
+    Other paths stay as they are (mypy derives module names from them)."""
+    return tuple(f"./{p}" if p.startswith(("-", "@", "+")) else p for p in paths)
