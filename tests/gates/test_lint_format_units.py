@@ -381,7 +381,9 @@ def test_find_mypy_too_old_and_broken_interpreters(tmp_path: Path) -> None:
     with pytest.raises(GateError, match=r"mypy 0\.790 is too old") as info:
         tools.find_mypy(project, 30)
     assert info.value.hint == "upgrade it: `python -m pip install 'mypy>=1.11'`"
-    text = env.Environment(root=tmp_path, python=_interpreter(tmp_path, """echo '{"mypy": "0.971"}'"""), own=True)
+    text = env.Environment(
+        root=tmp_path, python=_interpreter(tmp_path, """echo '{"mypy": "0.971"}'"""), own=True
+    )
     command = tools.find_mypy(text, 30)
     assert (command.json_output, command.version) == (False, "0.971")
     broken = _interpreter(tmp_path, "echo boom >&2; exit 3")

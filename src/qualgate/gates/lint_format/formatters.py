@@ -20,10 +20,12 @@ from .tools import Outcome, Relpath, crash_reason, crashed, finished, parse_vers
 BLACK_CHECK = "black"
 ISORT_CHECK = "isort"
 
-# black: "error: cannot format src/x.py: Cannot parse for target version Python 3.12: 3:7: def f(:"
+# black < 24: "error: cannot format src/x.py: Cannot parse for target version ...: 3:7: def f(:"
+# black >= 24: "error: cannot parse: src/x.py:3:7" (columns 0-based in both)
 _BLACK_PARSE = re.compile(
-    r"^error: cannot format (?P<path>.+?): Cannot parse[^:]*: "
-    r"(?P<line>\d+):(?P<col>\d+): ?(?P<src>.*)$"
+    r"^error: cannot (?:format (?P<path>.+?): Cannot parse[^:]*: "
+    r"(?P<line>\d+):(?P<col>\d+): ?(?P<src>.*)"
+    r"|parse: (?P<path2>.+?):(?P<line2>\d+):(?P<col2>\d+))$"
 )
 
 
@@ -44,13 +46,17 @@ def run_black(
     for line in done.stderr.splitlines():
         match = _BLACK_PARSE.match(line.strip())
         if match:
+            path = match["path"] or match["path2"]
+            line_no = int(match["line"] or match["line2"])
+            col = int(match["col"] or match["col2"])
+            source = (match["src"] or "").strip()
             parse_errors.append(
                 RULES.finding(
                     SYNTAX_ERROR,
-                    f"black cannot parse the file: {match['src'].strip() or 'invalid syntax'}",
-                    path=relpath(match["path"]),
-                    line=int(match["line"]),
-                    column=int(match["col"]) + 1,
+                    f"black cannot parse the file{': ' + source if source else ''}",
+                    path=relpath(path),
+                    line=line_no,
+                    column=col + 1,
                     check=BLACK_CHECK,
                 )
             )
