@@ -11,7 +11,9 @@ from qualgate.gates.integrity.testcount import remember
 __all__ = ["remember_tests"]
 
 
-def remember_tests(root: Path, key: str, verdict_dir: Path, changed: Sequence[Path]) -> bool:
+def remember_tests(
+    root: Path, key: str, head: str, verdict_dir: Path, changed: Sequence[Path]
+) -> bool:
     """Record the count of the current run-tests verdict under ``key`` (a base commit), when
-    the verdict is newer than every file in ``changed``."""
-    return remember(root, key, verdict_dir, changed)
+    it was made at ``head`` and is newer than every file in ``changed``."""
+    return remember(root, key, head, verdict_dir, changed)

@@ -9,6 +9,7 @@ Each finding names its guard; ``allow = [{rule, path, reason}]`` allows one, as 
 from __future__ import annotations
 
 from qualgate import git
+from qualgate.cache.inputs import Inputs
 from qualgate.context import GateContext
 from qualgate.gates import GATES
 from qualgate.gates.integrity.allow import apply_allowances, parse_allow
@@ -33,6 +34,10 @@ DEFAULT_TIMEOUT = 120.0
 # The gate compares with its base itself (a deleted test has no changed line to sit on):
 # the pipeline marks none of its findings existing.
 BASE_SCOPED: frozenset[str] = frozenset()
+# Never answered from the result cache: the answer depends on git history (the base, and
+# HEAD when no --base is given) and on run-tests' verdict under .qualgate/, which no digest
+# of the working tree covers. The gate takes tens of milliseconds anyway.
+INPUTS = Inputs(skip="integrity compares with git history and run-tests' last verdict")
 
 TEST_GLOBS = ("test_*.py", "*_test.py", "tests/**/*.py", "test/**/*.py", "conftest.py")
 WRAPPERS = (

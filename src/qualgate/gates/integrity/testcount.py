@@ -75,15 +75,17 @@ def harvest(root: Path, verdict_dir: Path) -> None:
             _store(root, commit, count)
 
 
-def remember(root: Path, key: str, verdict_dir: Path, changed: Sequence[Path]) -> bool:
+def remember(root: Path, key: str, head: str, verdict_dir: Path, changed: Sequence[Path]) -> bool:
     """Record the current run-tests count under ``key`` (a session's base snapshot) when the
-    verdict is newer than every file in ``changed``. Returns whether it was recorded."""
+    verdict was made at ``head`` and is newer than every file in ``changed`` (the files that
+    differ from ``head``). Returns whether it was recorded."""
     path = verdict_dir / "run-tests.json"
     document = _read_json(path)
     if document is None or not _fresh(path, changed):
         return False
+    project = document.get("project") or {}
     count = executed(document)
-    if count is None:
+    if count is None or not isinstance(project, dict) or project.get("commit") != head:
         return False
     try:
         _store(root, key, count)
