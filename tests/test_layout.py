@@ -85,3 +85,43 @@ def test_rule_docs_are_generated_from_the_catalogue(gate: str) -> None:
 def test_no_comment_cites_a_file_users_do_not_have() -> None:
     cited = [p.relative_to(SRC).as_posix() for p in _modules() if "DESIGN.md" in p.read_text()]
     assert not cited, f"DESIGN.md is not shipped; say it in the code's own words: {cited}"
+
+
+def test_no_import_cycles() -> None:
+    """No module imports itself through others (function-level imports count too)."""
+    grimp = pytest.importorskip("grimp", reason="comes with import-linter (the dev extra)")
+    graph = grimp.build_graph("qualgate")
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    cycles: list[list[str]] = []
+    counter = 0
+
+    def visit(module: str) -> None:  # Tarjan's strongly connected components
+        nonlocal counter
+        index[module] = low[module] = counter
+        counter += 1
+        stack.append(module)
+        on_stack.add(module)
+        for other in graph.find_modules_directly_imported_by(module):
+            if other not in index:
+                visit(other)
+                low[module] = min(low[module], low[other])
+            elif other in on_stack:
+                low[module] = min(low[module], index[other])
+        if low[module] == index[module]:
+            component = []
+            while True:
+                top = stack.pop()
+                on_stack.discard(top)
+                component.append(top)
+                if top == module:
+                    break
+            if len(component) > 1:
+                cycles.append(sorted(component))
+
+    for module in sorted(graph.modules):
+        if module not in index:
+            visit(module)
+    assert not cycles, f"import cycles: {cycles}"
