@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import FIXTURES, copy_fixture, run_qualgate
+from tests.support import FIXTURES, copy_fixture, git_init, run_qualgate
 
 PROJECTS = sorted(p.name for p in (FIXTURES / "deps").iterdir() if p.is_dir())
 
@@ -16,7 +16,10 @@ PROJECTS = sorted(p.name for p in (FIXTURES / "deps").iterdir() if p.is_dir())
 def test_fixture_project(name: str, tmp_path: Path) -> None:
     project = copy_fixture(f"deps/{name}", tmp_path)
     expected = json.loads((project / "expected.json").read_text(encoding="utf-8"))
-    run = run_qualgate("dependency-scan", str(project), "--cache-dir", str(tmp_path / "cache"))
+    if expected.get("repository"):
+        git_init(project)  # a workspace: the lock is found up to the repository's root
+    target = project / expected.get("scan", ".")
+    run = run_qualgate("dependency-scan", str(target), "--cache-dir", str(tmp_path / "cache"))
     assert run.verdict is not None, run.stdout
     assert run.verdict["status"] == expected["status"], run.verdict["summary"]
     got = [

@@ -22,11 +22,14 @@ from pathlib import Path
 from typing import Any
 
 from qualgate.errors import GateError
+from qualgate.fsutil import read_bytes_bounded
 from qualgate.gates.dependency_scan.model import Advisory, Affected, Range
 from qualgate.gates.dependency_scan.osv import OsvDataError, advisory_from_osv
 
 _INDEX_FORMAT = 5
 _SUFFIXES = (".json", ".yaml", ".yml")
+# No OSV record comes near this; a larger file (or zip member: a zip bomb) is not read.
+MAX_RECORD_BYTES = 16 * 1024 * 1024
 
 
 Row = tuple[Any, ...]
@@ -177,17 +180,25 @@ def load_yaml(stream: Any) -> Any:
 
 
 def _listing(path: Path) -> list[tuple[str, int, int]]:
-    """(relative name, size, mtime_ns) of every record file under ``path``, sorted."""
+    """(relative name, size, mtime_ns) of every record file under ``path``, sorted.
+
+    Links are followed only when they stay inside the database (``path`` is resolved): a
+    database inside a repository must not lead the gate to read the runner's files.
+    """
     out: list[tuple[str, int, int]] = []
     pending = [("", str(path))]
+    real_db = str(path) + os.sep
     while pending:
         prefix, folder = pending.pop()
         with os.scandir(folder) as entries:
             for entry in entries:
                 if entry.name.startswith("."):
                     continue
+                if entry.is_symlink() and not os.path.realpath(entry.path).startswith(real_db):
+                    continue
                 if entry.is_dir():
-                    pending.append((prefix + entry.name + "/", entry.path))
+                    if not entry.is_symlink():  # no link cycles
+                        pending.append((prefix + entry.name + "/", entry.path))
                 elif entry.name.endswith(_SUFFIXES):
                     stat = entry.stat()
                     out.append((prefix + entry.name, stat.st_size, stat.st_mtime_ns))
@@ -201,12 +212,12 @@ def _records_from_dir(path: Path, names: list[str]) -> Iterator[tuple[str, Any]]
     for name in names:
         full = path / name
         try:
-            with open(full, "rb") as handle:
-                if name.endswith(".json"):
-                    yield name, json.load(handle)
-                else:
-                    yield name, load_yaml(handle)
-        except (OSError, ValueError, yaml.YAMLError) as exc:
+            data = read_bytes_bounded(full, MAX_RECORD_BYTES)  # regular files, bounded
+            if name.endswith(".json"):
+                yield name, json.loads(data)
+            else:
+                yield name, load_yaml(data)
+        except (OSError, ValueError, RecursionError, yaml.YAMLError) as exc:
             yield name, exc
 
 
@@ -219,9 +230,16 @@ def _records_from_zip(path: Path) -> Iterator[tuple[str, Any]]:
         for info in archive.infolist():
             if info.is_dir() or not info.filename.endswith(".json"):
                 continue
+            if info.file_size > MAX_RECORD_BYTES:
+                yield info.filename, ValueError(f"{info.file_size} bytes: not an OSV record")
+                continue
             try:
-                yield info.filename, json.loads(archive.read(info))
-            except (OSError, ValueError, zipfile.BadZipFile) as exc:
+                with archive.open(info) as member:
+                    data = member.read(MAX_RECORD_BYTES + 1)
+                if len(data) > MAX_RECORD_BYTES:
+                    raise ValueError("larger than its declared size")
+                yield info.filename, json.loads(data)
+            except (OSError, ValueError, RecursionError, zipfile.BadZipFile) as exc:
                 yield info.filename, exc
 
 

@@ -37,11 +37,19 @@ def check(inputs: Inputs, require_pins: bool) -> Outcome:
     in_lock = inputs.locked | ({inputs.project} if inputs.project else set())
     pin_severity = Severity.ERROR if require_pins else Severity.WARNING
     findings: list[Finding] = []
+    covered = 0  # ranges a lock or a pin elsewhere resolves
     for dep in deps:
         rule = "unpinned-dependency"
         if inputs.locks and not dep.application and dep.source == "pyproject":
             if dep.key in in_lock or dep.kind is PinKind.PINNED:
+                covered += dep.kind is PinKind.RANGE
                 continue
+        if (
+            inputs.locks
+            and not dep.application
+            and dep.source == "pyproject"
+            and not dep.dev  # dev groups a workspace root (or `--prod`) may not lock: below
+        ):
             lock = inputs.locks[0]
             severity = Severity.WARNING
             message = (
@@ -54,9 +62,11 @@ def check(inputs: Inputs, require_pins: bool) -> Outcome:
                 continue  # a range in a constraints file only narrows, it installs nothing
             if not dep.application:
                 if dep.key in pinned_anywhere:
+                    covered += 1
                     continue
                 severity = Severity.NOTE  # library metadata: ranges are expected there
             elif dep.key in locked:
+                covered += 1
                 continue
             else:
                 severity = pin_severity
@@ -91,15 +101,20 @@ def check(inputs: Inputs, require_pins: bool) -> Outcome:
             name="pins",
             status=Status.FAIL if blocking else Status.PASS,
             findings=len(findings),
-            summary=summary(findings),
+            summary=summary(findings, covered, inputs.locks),
         ),
+        checked=covered,
     )
 
 
-def summary(findings: Sequence[Finding]) -> str:
+def summary(findings: Sequence[Finding], covered: int = 0, locks: Sequence[str] = ()) -> str:
     """What the pins check found, counting every finding it reports (notes too)."""
     if not findings:
-        return "every requirement is pinned to an exact version"
+        text = "every requirement is pinned to an exact version"
+        if covered:
+            by = f"by {', '.join(locks)}" if locks else "by pins elsewhere"
+            text += f" ({plural(covered, 'range')} resolved {by})"
+        return text
     counts: dict[str, int] = {}
     for f in findings:
         counts[f.rule] = counts.get(f.rule, 0) + 1

@@ -92,7 +92,9 @@ class Report:
         )
 
     def _pins(self) -> None:
-        self._add(pins.check(self.inputs, self.require_pins))
+        outcome = pins.check(self.inputs, self.require_pins)
+        self._add(outcome)
+        self.metrics["ranges_resolved"] = outcome.checked
 
     def _ignored_by(self, match: Match, dep: Dependency) -> Ignore | None:
         for index, ignore in enumerate(self.ignores):
@@ -311,9 +313,12 @@ class Report:
         self.metrics.update(
             {
                 "files": list(self.inputs.files),
+                "locks": list(self.inputs.locks),
                 "dependencies": len(deps),
                 "pinned": sum(1 for d in deps if d.kind is PinKind.PINNED),
-                "unpinned": sum(1 for d in deps if d.kind is PinKind.RANGE),
+                "ranges": sum(1 for d in deps if d.kind is PinKind.RANGE),
+                # Ranges nothing resolves: exactly the unpinned-dependency findings.
+                "unpinned": sum(1 for f in findings if f.rule == "unpinned-dependency"),
                 "unscannable": sum(1 for d in deps if d.kind is PinKind.UNSCANNABLE),
             }
         )

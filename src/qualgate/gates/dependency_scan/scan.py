@@ -12,6 +12,7 @@ from pathlib import Path
 from qualgate import process
 from qualgate.context import GateContext
 from qualgate.errors import GateError, ToolMissing, ToolTimeout
+from qualgate.fsutil import escapes_root
 from qualgate.gates.dependency_scan import offline, report, sources
 from qualgate.gates.dependency_scan.lookup import Lookup, lookup_offline, lookup_online
 from qualgate.gates.dependency_scan.model import Dependency, Inputs, PinKind, Problem
@@ -216,6 +217,12 @@ def scan(ctx: GateContext) -> Verdict:
     if sbom_path is not None:
         from qualgate.gates.dependency_scan import sbom
 
+        if escapes_root(sbom_path, ctx.root):
+            raise GateError(
+                f"--sbom {ctx.relpath(sbom_path)} leads outside the project through a symbolic "
+                "link: not written",
+                "name a path whose folders are not links out of the project",
+            )
         sbom.write(
             sbom_path, sbom.render(ctx.root.name, inputs.dependencies, builder.vulns_by_package)
         )
