@@ -1,18 +1,39 @@
 """``qualgate all``: every configured gate through the run pipeline, combined into one verdict.
 
-Each gate runs with its own configuration (its ``[tool.qualgate.<gate>]`` table) inside
-the same pipeline as when it runs alone, and writes its own verdict file, so a later tool
-can read either the combined verdict or any single gate's.
+Each gate runs with its own configuration (its ``[tool.qualgate.<gate>]`` table and its
+``QUALGATE_<GATE>_*`` variables) inside the same pipeline as when it runs alone, and
+writes its own verdict file, so a later tool can read either the combined verdict or any
+single gate's. What runs, in order:
+
+1. with ``--base``, gates none of whose declared inputs changed since that ref are not
+   run (the verdict lists them as not affected);
+2. gates that change the project's files (``lint-format --fix``) run alone, first;
+3. every other gate whose answer is in the result cache answers from there;
+4. the rest run in parallel worker processes (`qualgate.workers`), at most ``--jobs`` at a
+   time and one database gate at a time; with ``--fail-fast`` one after another.
+
+The combined verdict does not depend on the order gates finished in.
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
+import json
+import os
 import shlex
+import time
+from collections.abc import Iterable, Sequence
+from pathlib import Path
 
-from qualgate import pipeline
+from qualgate import pipeline, workers
+from qualgate.cache.affected import changed_paths, touched
+from qualgate.cache.inputs import Inputs, declared
+from qualgate.cache.lookup import Session
+from qualgate.config import env_given
 from qualgate.context import GateContext
+from qualgate.envelope import project_info
+from qualgate.errors import GateError
 from qualgate.gates import GATES
 from qualgate.interrupts import Terminated
 from qualgate.options import Kind, Option
@@ -28,6 +49,8 @@ ORDER = (
     "dependency-scan",
     "artifact-validate",
 )
+# `all` itself is never answered from the cache: each gate asks its own.
+INPUTS = Inputs(skip="each gate is answered from its own cache")
 
 
 def _validate_gates(names: tuple[str, ...]) -> tuple[str, ...]:
@@ -53,40 +76,170 @@ OPTIONS = (
         name="fail-fast",
         kind=Kind.BOOL,
         default=False,
-        help="Stop after the first gate that fails or errors.",
+        help="Stop after the first gate that fails or errors (gates then run one at a time).",
+    ),
+    Option(
+        name="jobs",
+        kind=Kind.INT,
+        min=0,
+        default=0,
+        metavar="N",
+        help="Gates run at once (0: one per core, at least 2; 1: one after another). "
+        "Database gates always run one at a time.",
     ),
 )
 
 
-def _run_one(ctx: GateContext, gate: str) -> Verdict:
-    ctx.progress(f"running {gate}")
-    request = pipeline.Request(
+def _request(ctx: GateContext, gate: str) -> pipeline.Request:
+    given: dict[str, tuple[object, str]] = {}
+    with contextlib.suppress(ImportError):  # a gate that cannot load: running it says so
+        given.update(env_given(gate, pipeline.gate_specs(gate)[1]))
+    if not ctx.option("cache"):
+        given["cache"] = (False, "command line")
+    return pipeline.Request(
         gate=gate,
         root=ctx.root,
         config_file=ctx.config_file,
+        given=given,
         base=ctx.base,
         debug=ctx.debug,
         budget=ctx.remaining(),
     )
-    outcome = pipeline.execute(request)
+
+
+def _inputs(request: pipeline.Request) -> Inputs | None:
+    """A gate's declared inputs under its own options (None when they cannot be had: its
+    configuration is wrong, which running it reports)."""
+    try:
+        prepared = pipeline.context_for(request, time.monotonic())
+        return declared(request.gate, pipeline.gate_specs(request.gate)[0], prepared.ctx)
+    except (GateError, ImportError):
+        return None
+
+
+def _published(outcome: pipeline.Outcome, root: Path) -> Verdict:
+    """A gate's verdict as ``all`` shows it, its file written (or attempted)."""
     if outcome.signal_code == 143:
         raise Terminated
     if outcome.interrupted:
         raise KeyboardInterrupt
     verdict = outcome.verdict
-    verdict = verdict.replace(reproduce=shlex.join(["qualgate", gate, verdict.project.root]))
+    verdict = verdict.replace(
+        reproduce=shlex.join(["qualgate", verdict.gate, verdict.project.root])
+    )
     # The combined verdict carries everything even when a gate's own file cannot be written.
     with contextlib.suppress(OSError):
-        pipeline.write_verdict_file(verdict, outcome.verdict_dir, ctx.root)
+        pipeline.write_verdict_file(verdict, outcome.verdict_dir, root)
     return verdict
 
 
-def combine(verdicts: list[Verdict], skipped_after: list[str]) -> Verdict:
+def _not_affected(gate: str, base: str) -> Verdict:
+    return Verdict(
+        gate=gate,
+        status=Status.SKIPPED,
+        summary=f"not affected: none of its inputs changed since {base}",
+    )
+
+
+def _last_durations(root: Path, gates: Iterable[str]) -> dict[str, int]:
+    """How long each gate took last time (longest first keeps the workers busy)."""
+    out = {}
+    for gate in gates:
+        path = root / pipeline.VERDICT_DIR / f"{gate}.json"
+        with contextlib.suppress(OSError, ValueError, TypeError):
+            document = json.loads(path.read_text(encoding="utf-8"))
+            if not document.get("cached"):
+                out[gate] = int(document.get("duration_ms", 0))
+    return out
+
+
+def _jobs(ctx: GateContext) -> int:
+    jobs = int(ctx.option("jobs"))
+    return jobs if jobs > 0 else max(2, os.cpu_count() or 1)
+
+
+def run(ctx: GateContext) -> Verdict:
+    """Run the configured gates and combine their verdicts (see the module docstring)."""
+    names: tuple[str, ...] = ctx.option("gates")
+    requests = {gate: _request(ctx, gate) for gate in names}
+    if ctx.option("fail-fast"):
+        return _serial_fail_fast(ctx, names, requests)
+    verdicts: dict[str, Verdict] = {}
+    inputs = {gate: _inputs(r) for gate, r in requests.items()}
+    if ctx.base is not None:
+        changed = changed_paths(ctx.root, ctx.base)
+        for gate, found in inputs.items():
+            if found is not None and not touched(found, changed):
+                verdicts[gate] = _not_affected(gate, ctx.base)
+    waiting = [g for g in names if g not in verdicts]
+    for gate in [g for g in waiting if (inputs[g] or Inputs()).exclusive]:
+        ctx.progress(f"running {gate} (it changes files: alone, first)")
+        verdicts[gate] = _published(pipeline.execute(requests[gate]), ctx.root)
+    waiting = [g for g in names if g not in verdicts]
+    session = Session.open(ctx.root)
+    try:
+        session.project = project_info(ctx.root, ctx.base)
+        for gate in waiting:
+            answered = pipeline.answer_without_running(requests[gate], session)
+            if answered is not None:
+                verdicts[gate] = _published(answered, ctx.root)
+    finally:
+        session.close()
+    misses = [g for g in names if g not in verdicts]
+    if misses:
+        ctx.progress("running " + ", ".join(misses))
+        database = {g for g in misses if (inputs[g] or Inputs()).database}
+        durations = _last_durations(ctx.root, misses)
+        order = sorted(misses, key=lambda g: -durations.get(g, 0))
+        outcomes = workers.run_all([requests[g] for g in order], database=database, jobs=_jobs(ctx))
+        for gate in misses:
+            verdicts[gate] = _published(outcomes[gate], ctx.root)
+    idle = [g for g in names if _is_idle(verdicts[g], ctx.base)]
+    return combine([verdicts[g] for g in names], [], not_affected=idle, base=ctx.base)
+
+
+def _is_idle(verdict: Verdict, base: str | None) -> bool:
+    return base is not None and verdict == _not_affected(verdict.gate, base)
+
+
+def _serial_fail_fast(
+    ctx: GateContext, names: Sequence[str], requests: dict[str, pipeline.Request]
+) -> Verdict:
+    verdicts: list[Verdict] = []
+    for index, gate in enumerate(names):
+        ctx.progress(f"running {gate}")
+        verdict = _published(pipeline.execute(requests[gate]), ctx.root)
+        verdicts.append(verdict)
+        if verdict.status in (Status.FAIL, Status.ERROR):
+            return combine(verdicts, list(names[index + 1 :]), base=ctx.base)
+    return combine(verdicts, [], base=ctx.base)
+
+
+def _status(verdicts: Sequence[Verdict]) -> Status:
+    """A failing gate decides even beside an erroring one: its fix is known."""
+    statuses = {v.status for v in verdicts}
+    if Status.FAIL in statuses:
+        return Status.FAIL
+    if Status.ERROR in statuses:
+        return Status.ERROR
+    return derive_status([Check(name=v.gate, status=v.status) for v in verdicts])
+
+
+def combine(
+    verdicts: list[Verdict],
+    skipped_after: list[str],
+    *,
+    not_affected: Sequence[str] = (),
+    base: str | None = None,
+) -> Verdict:
     """One verdict from several gates': a check per gate, every finding, threshold, step."""
     checks: list[Check] = []
     findings: list[Finding] = []
     thresholds: list[Threshold] = []
-    next_steps: list[str] = []
+    errors_steps: list[str] = []
+    other_steps: list[str] = []
+    affected = [v for v in verdicts if v.gate not in not_affected]
+    cached = [v.gate for v in affected if v.cached]
     for v in verdicts:
         checks.append(
             Check(
@@ -94,7 +247,7 @@ def combine(verdicts: list[Verdict], skipped_after: list[str]) -> Verdict:
                 status=v.status,
                 duration_ms=v.duration_ms,
                 findings=len(v.findings),
-                summary=v.summary,
+                summary=f"{v.summary} (cached)" if v.cached else v.summary,
             )
         )
         findings.extend(
@@ -102,37 +255,36 @@ def combine(verdicts: list[Verdict], skipped_after: list[str]) -> Verdict:
             for f in v.findings
         )
         thresholds.extend(dataclasses.replace(t, name=f"{v.gate}:{t.name}") for t in v.thresholds)
-        next_steps.extend(f"{v.gate}: {step}" for step in v.next_steps)
-    # A gate's verdict already weighed its own findings and thresholds: its status decides.
-    status = derive_status(checks)
-    by_status = {s: [v.gate for v in verdicts if v.status is s] for s in Status}
+        steps = errors_steps if v.status is Status.ERROR else other_steps
+        steps.extend(f"{v.gate}: {step}" for step in v.next_steps)
+    by_status = {s: [v.gate for v in affected if v.status is s] for s in Status}
     parts = [
         f"{len(by_status[s])} {s.value} ({', '.join(by_status[s])})"
         for s in (Status.ERROR, Status.FAIL, Status.PASS, Status.SKIPPED)
         if by_status[s]
     ]
     summary = f"{plural(len(verdicts), 'gate')}: " + "; ".join(parts)
+    idle = [v.gate for v in verdicts if v not in affected]
+    if idle:
+        sep = "; " if parts else ""
+        summary += f"{sep}{len(idle)} not affected since {base} ({', '.join(idle)})"
+    if cached:
+        summary += f"; {len(cached)} answered from the cache"
     if skipped_after:
         summary += f"; not run after the first failure (--fail-fast): {', '.join(skipped_after)}"
+    metrics: dict[str, object] = {"gates": {v.gate: v.status.value for v in verdicts}}
+    if cached:
+        metrics["cached"] = cached
+    if idle:
+        metrics["not_affected"] = idle
     return Verdict(
         gate="all",
-        status=status,
+        status=_status(affected) if affected else Status.SKIPPED,
         summary=summary,
         checks=tuple(checks),
         findings=tuple(findings),
         thresholds=tuple(thresholds),
-        next_steps=tuple(next_steps),
-        metrics={"gates": {v.gate: v.status.value for v in verdicts}},
+        next_steps=tuple(errors_steps + other_steps),
+        metrics=metrics,
+        cached=bool(affected) and len(cached) == len(affected),
     )
-
-
-def run(ctx: GateContext) -> Verdict:
-    """Run the configured gates in order and combine their verdicts."""
-    names: tuple[str, ...] = ctx.option("gates")
-    verdicts: list[Verdict] = []
-    for index, gate in enumerate(names):
-        verdict = _run_one(ctx, gate)
-        verdicts.append(verdict)
-        if ctx.option("fail-fast") and verdict.status in (Status.FAIL, Status.ERROR):
-            return combine(verdicts, list(names[index + 1 :]))
-    return combine(verdicts, [])

@@ -5,10 +5,17 @@ tables are named after the gates, without the ``tool.qualgate`` prefix, like
 ``ruff.toml``), else ``[tool.qualgate]`` in the root's ``pyproject.toml``.
 
 Precedence: command line > environment (``QUALGATE_<GATE>_<OPTION>``) > file > default.
+``qualgate all`` reads each gate's environment variables itself (`env_given`), exactly as
+click reads them for a gate run alone.
+
+Besides the gate tables, one project-wide key: ``baseline`` (``[tool.qualgate] baseline =
+"..."``, or top level in ``qualgate.toml``), the baseline file's path (default
+``.qualgate/baseline.json``).
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -17,7 +24,7 @@ from typing import Any
 
 from qualgate.errors import ConfigError
 from qualgate.fsutil import read_text_bounded
-from qualgate.options import Option, OptionError, coerce
+from qualgate.options import Kind, Option, OptionError, coerce
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -27,6 +34,11 @@ else:  # pragma: no cover - exercised on Python 3.10 only
 
 # A configuration file larger than this is refused (a link to /dev/zero never ends).
 MAX_CONFIG_BYTES = 1024 * 1024
+
+# Where the baseline of findings lives unless the config says otherwise (see baseline.py).
+DEFAULT_BASELINE = Path(".qualgate") / "baseline.json"
+# Project-wide keys beside the gate tables: key -> what it accepts.
+SETTINGS = {"baseline": "a path to the baseline file, relative to the project root"}
 
 
 class Source:
@@ -45,6 +57,8 @@ class ConfigFile:
     # A file found in the project is the repository's, which a pull request may change.
     explicit: bool = False
     tables: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    # Project-wide keys (`SETTINGS`), as written.
+    settings: Mapping[str, Any] = field(default_factory=dict)
 
     def where(self, gate: str) -> str:
         name = self.path.name if self.path else "config"
@@ -97,16 +111,48 @@ def load_config(root: Path, explicit: Path | None, known_gates: Iterable[str]) -
         raise ConfigError(f"{path.name}: [{prefix.rstrip('.')}] must be a table")
     known = sorted(known_gates)
     tables: dict[str, Mapping[str, Any]] = {}
+    settings: dict[str, Any] = {}
     for key, value in raw.items():
+        if key in SETTINGS and key not in known:
+            settings[key] = value
+            continue
         if key not in known:
             raise ConfigError(
                 f"{path.name}: unknown table [{prefix}{key}]",
-                "valid tables: " + ", ".join(f"[{prefix}{g}]" for g in known),
+                "valid tables: "
+                + ", ".join(f"[{prefix}{g}]" for g in known)
+                + "; valid keys: "
+                + ", ".join(SETTINGS),
             )
         if not isinstance(value, dict):
             raise ConfigError(f"{path.name}: [{prefix}{key}] must be a table of options")
         tables[key] = value
-    return ConfigFile(path=path, prefix=prefix, tables=tables, explicit=explicit is not None)
+    return ConfigFile(
+        path=path,
+        prefix=prefix,
+        tables=tables,
+        explicit=explicit is not None,
+        settings=settings,
+    )
+
+
+def baseline_path(config: ConfigFile, root: Path) -> Path:
+    """The baseline file: the config's ``baseline`` key, else ``.qualgate/baseline.json``.
+
+    A repository's own config may only name a file inside the project.
+    """
+    value = config.settings.get("baseline")
+    if value is None:
+        return root / DEFAULT_BASELINE
+    where = f"{config.path.name if config.path else 'config'} [{config.prefix.rstrip('.')}]"
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f"{where}: `baseline` expects {SETTINGS['baseline']}, got {value!r}")
+    base_dir = config.path.parent if config.path else root
+    path = Path(value).expanduser()
+    path = path if path.is_absolute() else base_dir / path
+    if not config.explicit:
+        _inside_root(path, root, f"{where}: `baseline`")
+    return path
 
 
 def _inside_root(path: Path, root: Path, label: str) -> None:
@@ -123,6 +169,50 @@ def _inside_root(path: Path, root: Path, label: str) -> None:
 def env_var(gate: str, option: str) -> str:
     """The environment variable click reads for an option: QUALGATE_<GATE>_<OPTION>."""
     return f"QUALGATE_{gate}_{option}".upper().replace("-", "_")
+
+
+# How click reads a boolean from the environment (`click.BOOL`).
+_TRUE = frozenset({"1", "true", "t", "yes", "y", "on"})
+_FALSE = frozenset({"0", "false", "f", "no", "n", "off"})
+
+
+def _from_env(spec: Option, text: str) -> Any:
+    """An environment string converted as click converts it for the same option."""
+    if spec.kind is Kind.BOOL:
+        word = text.strip().lower()
+        if word in _TRUE:
+            return True
+        if word in _FALSE:
+            return False
+        return text  # coerce names the variable and what it accepts
+    if spec.kind is Kind.INT or spec.kind is Kind.FLOAT:
+        try:
+            return int(text) if spec.kind is Kind.INT else float(text)
+        except ValueError:
+            return text
+    if spec.kind is Kind.LIST:
+        # click splits a `multiple` option's variable on whitespace; commas split later.
+        return tuple(text.split())
+    return text
+
+
+def env_given(
+    gate: str, options: Iterable[Option], environ: Mapping[str, str] | None = None
+) -> dict[str, tuple[Any, str]]:
+    """``{option: (value, "environment")}`` for every ``QUALGATE_<GATE>_<OPTION>`` set.
+
+    What click does for the gate invoked on the command line, for the gates ``all`` runs:
+    an empty variable counts as unset, as in click.
+    """
+    env = os.environ if environ is None else environ
+    given: dict[str, tuple[Any, str]] = {}
+    for spec in options:
+        if spec.action is not None:
+            continue
+        text = env.get(env_var(gate, spec.name))
+        if text:
+            given[spec.name] = (_from_env(spec, text), Source.ENVIRONMENT)
+    return given
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

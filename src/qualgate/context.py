@@ -32,6 +32,8 @@ class GateContext:
     # Per-run memo (changed lines): a run sees one state of the work tree, the next run
     # a fresh one.
     _memo: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    # Files the gate says it (or a tool it ran) read, beyond its declared inputs.
+    _inputs: set[str] = field(default_factory=set, repr=False, compare=False)
 
     def option(self, name: str) -> Any:
         """The resolved value of a gate option by its long name (``"coverage-min"``)."""
@@ -66,6 +68,21 @@ class GateContext:
             return p.as_posix()
         return Path(rel).as_posix()
 
+    def note_inputs(self, *paths: str | os.PathLike[str]) -> None:
+        """Files this run's answer depends on beyond the gate's declared ``INPUTS``.
+
+        The result cache replays this answer only while each of them is unchanged. A gate
+        calls it for what its tools read and it cannot declare beforehand (the modules a
+        test suite imported, per coverage data). Relative paths are relative to the root.
+        """
+        for path in paths:
+            p = Path(path)
+            self._inputs.add(str(p if p.is_absolute() else self.root / p))
+
+    def noted_inputs(self) -> frozenset[str]:
+        """What `note_inputs` collected (absolute paths)."""
+        return frozenset(self._inputs)
+
     def changed_lines(self) -> git.ChangedLines | None:
         """Lines changed since --base (None without --base)."""
         if self.base is None:
@@ -80,17 +97,23 @@ class GateContext:
 
         Gates that declare a ``python`` option get it honoured here.
         """
-        chosen = self.options.get("python")
-        if chosen:
-            path = Path(chosen)
-            if not path.exists():
-                raise GateError(
-                    f"--python {chosen}: no such interpreter",
-                    "point --python at the project's python (e.g. .venv/bin/python)",
-                )
+        found = project_python(self.root, self.options.get("python"))
+        if found is None:
+            chosen = self.options.get("python")
+            raise GateError(
+                f"--python {chosen}: no such interpreter",
+                "point --python at the project's python (e.g. .venv/bin/python)",
+            )
+        return found
+
+
+def project_python(root: Path, chosen: str | os.PathLike[str] | None) -> str | None:
+    """The interpreter `GateContext.python` picks (None when ``chosen`` does not exist)."""
+    if chosen:
+        path = Path(chosen)
+        return str(path) if path.exists() else None
+    for candidate in (".venv/bin/python", "venv/bin/python", ".venv/Scripts/python.exe"):
+        path = root / candidate
+        if path.exists():
             return str(path)
-        for candidate in (".venv/bin/python", "venv/bin/python", ".venv/Scripts/python.exe"):
-            path = self.root / candidate
-            if path.exists():
-                return str(path)
-        return sys.executable
+    return sys.executable

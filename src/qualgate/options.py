@@ -173,4 +173,11 @@ def common_options(default_timeout: float) -> tuple[Option, ...]:
             metavar="DIR",
             help="Where the verdict file <gate>.json is written (default .qualgate/verdicts).",
         ),
+        Option(
+            name="cache",
+            kind=Kind.BOOL,
+            default=True,
+            help="Answer from the result cache when nothing the gate reads changed since a "
+            "run with the same options (--no-cache: always run).",
+        ),
     )

@@ -3,8 +3,10 @@ renderings. The CLI, ``qualgate all`` and the gates' extra commands (``merge``) 
 
 - `context_for` resolves a gate's options (command line > environment > file > default)
   into a `GateContext`;
-- `execute` runs a gate inside the one error boundary and applies the policies every gate
-  shares (``--base`` marking, ``--require``, secret masking, fingerprints, the envelope);
+- `execute` runs a gate inside the one error boundary (or replays its answer from the
+  result cache, `qualgate.cache`) and applies the policies every gate shares
+  (``--base`` marking, the baseline, ``--require``, secret masking, fingerprints, the
+  envelope);
 - `publish` writes the verdict file and every report atomically, runs the renderers'
   publish hooks (the GitHub step summary) and returns the exit code.
 
@@ -13,7 +15,6 @@ Nothing here knows click; gates know nothing of this module.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import importlib
 import os
@@ -25,9 +26,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from qualgate import __version__, git
-from qualgate.config import Source, load_config, resolve
+from qualgate import __version__
+from qualgate import baseline as baselines
+from qualgate.cache import lookup
+from qualgate.cache.store import ensure_ignored
+from qualgate.config import Source, baseline_path, load_config, resolve
 from qualgate.context import GateContext
+from qualgate.envelope import finalize, masked
 from qualgate.errors import GateError
 from qualgate.fingerprint import add_fingerprints
 from qualgate.fsutil import escapes_root, write_atomic
@@ -37,7 +42,7 @@ from qualgate.options import Option, common_options
 from qualgate.policy import mark_existing
 from qualgate.redact import mask, url_secrets
 from qualgate.render import RENDERERS, render
-from qualgate.verdict import Project, Status, Tool, Verdict, to_json
+from qualgate.verdict import Status, Tool, Verdict, to_json
 
 # Where verdict files go unless `verdict-dir` says otherwise (relative to the root).
 VERDICT_DIR = Path(".qualgate") / "verdicts"
@@ -96,8 +101,17 @@ class Outcome:
         return self.signal_code is not None
 
 
-def context_for(request: Request, started: float) -> tuple[GateContext, bool]:
-    """The gate's context from its resolved options, and whether ``--require`` is on."""
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Prepared:
+    """A run ready to go: the gate's context, ``--require``, and the baseline file."""
+
+    ctx: GateContext
+    require: bool
+    baseline_file: Path
+
+
+def context_for(request: Request, started: float) -> Prepared:
+    """The gate's context from its resolved options (raises `GateError` on bad config)."""
     if not request.root.is_dir():
         raise GateError(f"project root {request.shown_root} is not a directory")
     _module, specs = gate_specs(request.gate)
@@ -120,7 +134,9 @@ def context_for(request: Request, started: float) -> tuple[GateContext, bool]:
         started=started,
         config_file=request.config_file,
     )
-    return ctx, bool(values["require"])
+    return Prepared(
+        ctx=ctx, require=bool(values["require"]), baseline_file=baseline_path(config, request.root)
+    )
 
 
 def _secrets(request: Request, ctx: GateContext | None) -> tuple[str, ...]:
@@ -139,6 +155,8 @@ def _secrets(request: Request, ctx: GateContext | None) -> tuple[str, ...]:
 def execute(
     request: Request,
     run: Callable[[GateContext], Verdict] | None = None,
+    *,
+    session: lookup.Session | None = None,
 ) -> Outcome:
     """Run the gate (or ``run``, an extra command of it) inside the error boundary.
 
@@ -146,16 +164,42 @@ def execute(
     verdict with ``signal_code`` set, so the caller can publish it and exit 130 or 143;
     running past ``--timeout`` (even while parsing in-process) is an ``error`` verdict.
     """
+    outcome = _execute(request, run, session, cached_only=False)
+    if outcome is None:  # pragma: no cover - only a cached_only call answers None
+        raise AssertionError("a run without an outcome")
+    return outcome
+
+
+def answer_without_running(request: Request, session: lookup.Session) -> Outcome | None:
+    """The outcome when it needs no run (a cached answer, a configuration error), else
+    None: how ``all`` learns what it must schedule."""
+    return _execute(request, None, session, cached_only=True)
+
+
+def _execute(
+    request: Request,
+    run: Callable[[GateContext], Verdict] | None,
+    session: lookup.Session | None,
+    *,
+    cached_only: bool,
+) -> Outcome | None:
     started_at, t0 = utc_now(), time.monotonic()
     ctx: GateContext | None = None
     require = False
     verdict_dir = request.root / VERDICT_DIR
     signal_code: int | None = None
+    cached = False
+    known: baselines.Baseline | None = None
     try:
-        ctx, require = context_for(request, t0)
+        prepared = context_for(request, t0)
+        ctx, require = prepared.ctx, prepared.require
         verdict_dir = ctx.option("verdict-dir")
+        known = baselines.load(prepared.baseline_file)
         with guarded(ctx.timeout):
-            verdict = _run_gate(ctx, run)
+            answer = _answer(request, ctx, run, session, cached_only)
+            if answer is None:
+                return None
+            verdict, cached = answer
     except DeadlineExceeded:
         timeout = ctx.timeout if ctx is not None else 0
         verdict = error_verdict(
@@ -196,75 +240,54 @@ def execute(
         require=require,
         reproduce=request.reproduce,
         secrets=_secrets(request, ctx),
+        baseline=known,
+        # A replay, or a run of `all`, takes the project block it was given.
+        project=session.project if session is not None else None,
     )
+    if cached:
+        verdict = verdict.replace(cached=True)
     return Outcome(verdict=verdict, verdict_dir=verdict_dir, signal_code=signal_code)
 
 
-def _run_gate(ctx: GateContext, run: Callable[[GateContext], Verdict] | None) -> Verdict:
+def _answer(
+    request: Request,
+    ctx: GateContext,
+    run: Callable[[GateContext], Verdict] | None,
+    session: lookup.Session | None,
+    cached_only: bool,
+) -> tuple[Verdict, bool] | None:
+    """The gate's judgement (fingerprinted, masked), from the cache when it may, and
+    whether it came from there. Policies that follow (``--base``, the baseline) apply to
+    a replayed answer exactly as to a fresh one."""
     module = load(ctx.gate)
-    verdict = (run or module.run)(ctx)
+    secrets = _secrets(request, ctx)
+
+    def fresh() -> Verdict:
+        verdict = (run or module.run)(ctx)
+        # Fingerprints before masking: they hash the text as the gate reported it.
+        findings = add_fingerprints(verdict.gate, verdict.findings, ctx.root)
+        return masked(verdict.replace(findings=findings), secrets)
+
+    if run is not None or not ctx.option("cache"):
+        if cached_only:
+            return None
+        verdict, cached = fresh(), False
+    else:
+        own = session is None
+        current = session if session is not None else lookup.Session.open(ctx.root)
+        try:
+            answer = lookup.answer(ctx, module, current, fresh, cached_only=cached_only)
+        finally:
+            if own:
+                current.close()
+        if answer is None:
+            return None
+        verdict, cached = answer
     changed = ctx.changed_lines()
     if changed is not None and verdict.status is not Status.ERROR:
         scoped: frozenset[str] = getattr(module, "BASE_SCOPED", frozenset())
         verdict = mark_existing(verdict, changed, scoped)
-    return verdict
-
-
-def finalize(
-    verdict: Verdict,
-    *,
-    root: Path,
-    base: str | None,
-    started_at: str,
-    t0: float,
-    require: bool = False,
-    reproduce: str = "",
-    secrets: Sequence[str] = (),
-) -> Verdict:
-    """Add the envelope (tool, timing, project, fingerprints), apply ``--require``, mask."""
-    status, summary = verdict.status, verdict.summary
-    if require and status is Status.SKIPPED:
-        status, summary = Status.FAIL, f"required but skipped: {summary}"
-    findings = add_fingerprints(verdict.gate, verdict.findings, root)
-
-    def hide(text: str) -> str:
-        return mask(text, secrets)
-
-    return verdict.replace(
-        status=status,
-        summary=hide(summary or status.value),
-        next_steps=tuple(hide(s) for s in verdict.next_steps),
-        checks=tuple(
-            dataclasses.replace(
-                c,
-                command=tuple(hide(a) for a in c.command) if c.command else c.command,
-                summary=hide(c.summary) if c.summary else c.summary,
-            )
-            for c in verdict.checks
-        ),
-        tool=Tool(name="qualgate", version=__version__),
-        started_at=started_at,
-        duration_ms=int((time.monotonic() - t0) * 1000),
-        project=project_info(root, base),
-        # Fingerprints first: they hash the text as the gate reported it.
-        findings=tuple(dataclasses.replace(f, message=hide(f.message)) for f in findings),
-        reproduce=hide(verdict.reproduce or reproduce),
-    )
-
-
-def project_info(root: Path, base: str | None) -> Project:
-    try:
-        shown = os.path.relpath(root)
-    except ValueError:  # pragma: no cover - Windows drives
-        shown = str(root)
-    if shown.startswith(".."):
-        shown = str(root)
-    return Project(
-        root=Path(shown).as_posix(),
-        commit=git.head_commit(root),
-        dirty=git.is_dirty(root),
-        base=base,
-    )
+    return verdict, cached
 
 
 def usage_error(gate: str, message: str, argv: Sequence[str]) -> Verdict:
@@ -284,7 +307,12 @@ def usage_error(gate: str, message: str, argv: Sequence[str]) -> Verdict:
 def write_verdict_file(
     verdict: Verdict, verdict_dir: Path, root: Path, document: str | None = None
 ) -> None:
-    """``<verdict_dir>/<gate>.json``, atomically, never through a link out of the project."""
+    """``<verdict_dir>/<gate>.json``, atomically, never through a link out of the project.
+
+    The first write into ``.qualgate/`` leaves its ``.gitignore`` there too.
+    """
+    if Path(os.path.abspath(verdict_dir)).is_relative_to(root / ".qualgate"):
+        ensure_ignored(root)
     _safe_write(verdict_dir / f"{verdict.gate}.json", root, document or to_json(verdict))
 
 

@@ -1,5 +1,5 @@
 """Policies every gate shares, applied in one place: discovery skip-lists, GC pausing,
-and judging findings against ``--base``.
+and judging findings against ``--base`` and against the baseline of known findings.
 
 The run pipeline applies `mark_existing` once after a gate returns; gates only declare
 which of their checks are judged by changed lines (`GateModule.BASE_SCOPED`).
@@ -11,7 +11,7 @@ import contextlib
 import dataclasses
 import gc
 import threading
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator
 
 from qualgate.git import ChangedLines
 from qualgate.verdict import Check, Finding, Status, Verdict, derive_status, plural
@@ -99,13 +99,42 @@ def mark_existing(verdict: Verdict, changed: ChangedLines, scoped: Collection[st
     """
     everything = "*" in scoped
 
-    def in_scope(f: Finding) -> bool:
-        return everything or (f.check or "") in scoped
+    def off_change(f: Finding) -> bool:
+        return (everything or (f.check or "") in scoped) and not touches_change(f, changed)
 
+    def note(_newly: int, existing: int) -> str:
+        return f"{plural(existing, 'existing finding')} before {changed.base}"
+
+    return mark(verdict, off_change, note, f"since {changed.base}")
+
+
+def mark_baselined(verdict: Verdict, fingerprints: Collection[str]) -> Verdict:
+    """Findings whose fingerprint is in the baseline become ``existing`` (wherever they
+    are); any other finding still decides, even on a line nobody touched."""
+    known = frozenset(fingerprints)
+
+    def baselined(f: Finding) -> bool:
+        return f.fingerprint is not None and f.fingerprint in known
+
+    def note(newly: int, _existing: int) -> str:
+        return f"{plural(newly, 'baselined finding')}"
+
+    return mark(verdict, baselined, note, "beyond the baseline")
+
+
+def mark(
+    verdict: Verdict,
+    predicate: Callable[[Finding], bool],
+    note: Callable[[int, int], str],
+    scope: str,
+) -> Verdict:
+    """Mark the findings ``predicate`` selects as existing, and re-judge the verdict.
+
+    ``note(newly, existing)`` is added to the summary; ``scope`` completes "no new errors
+    <scope>" when the verdict failed only on what is now existing.
+    """
     findings = tuple(
-        dataclasses.replace(f, existing=True)
-        if not f.existing and in_scope(f) and not touches_change(f, changed)
-        else f
+        dataclasses.replace(f, existing=True) if not f.existing and predicate(f) else f
         for f in verdict.findings
     )
     newly = sum(1 for old, new in zip(verdict.findings, findings, strict=True) if new is not old)
@@ -116,11 +145,11 @@ def mark_existing(verdict: Verdict, changed: ChangedLines, scoped: Collection[st
     if status is Status.FAIL:
         status = derive_status(checks, findings, verdict.thresholds)
     existing = sum(1 for f in findings if f.existing)
-    note = f"{plural(existing, 'existing finding')} before {changed.base}"
+    text = note(newly, existing)
     if verdict.status is Status.FAIL and status is not Status.FAIL:
-        summary = f"no new errors since {changed.base}; {note}"
+        summary = f"no new errors {scope}; {text}"
     else:
-        summary = f"{verdict.summary}; {note}"
+        summary = f"{verdict.summary}; {text}"
     metrics = dict(verdict.metrics)
     if "existing" in metrics:
         metrics["existing"] = existing

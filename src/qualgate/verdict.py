@@ -131,6 +131,9 @@ class Verdict:
     duration_ms: int = 0
     project: Project = field(default_factory=Project)
     schema_version: int = SCHEMA_VERSION
+    # True when the answer was replayed from the result cache (nothing the gate reads
+    # changed since the run that produced it); the envelope is this run's.
+    cached: bool = False
 
     @property
     def exit_code(self) -> int:
@@ -235,7 +238,7 @@ def _threshold_to_dict(t: Threshold) -> dict[str, Any]:
 
 def to_dict(v: Verdict) -> dict[str, Any]:
     """The verdict as the JSON-ready document of schema v1."""
-    return {
+    document: dict[str, Any] = {
         "schema_version": v.schema_version,
         "gate": v.gate,
         "status": v.status.value,
@@ -256,6 +259,10 @@ def to_dict(v: Verdict) -> dict[str, Any]:
         "next_steps": list(v.next_steps),
         "reproduce": v.reproduce,
     }
+    if v.cached:
+        # Only when true: documents of fresh runs stay as they were before the cache.
+        document["cached"] = True
+    return document
 
 
 def to_json(v: Verdict) -> str:
@@ -338,6 +345,7 @@ def from_dict(d: Mapping[str, Any]) -> Verdict:
         ),
         next_steps=tuple(d.get("next_steps", ())),
         reproduce=d.get("reproduce", ""),
+        cached=bool(d.get("cached", False)),
     )
 
 
