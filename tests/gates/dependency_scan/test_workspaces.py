@@ -200,7 +200,8 @@ def test_a_locked_project_says_its_ranges_are_resolved(
     project = write_files(
         tmp_path / "p",
         {
-            "pyproject.toml": '[project]\nname = "svc"\nversion = "1"\ndependencies = ["idna>=3"]\n',
+            "pyproject.toml": '[project]\nname = "svc"\nversion = "1"\n'
+            'dependencies = ["idna>=3"]\n',
             "uv.lock": 'version = 1\n\n[[package]]\nname = "idna"\nversion = "3.7"\n'
             'source = { registry = "https://pypi.org/simple" }\n',
         },

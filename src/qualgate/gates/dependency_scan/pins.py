@@ -40,10 +40,14 @@ def check(inputs: Inputs, require_pins: bool) -> Outcome:
     covered = 0  # ranges a lock or a pin elsewhere resolves
     for dep in deps:
         rule = "unpinned-dependency"
-        if inputs.locks and not dep.application and dep.source == "pyproject":
-            if dep.key in in_lock or dep.kind is PinKind.PINNED:
-                covered += dep.kind is PinKind.RANGE
-                continue
+        if (
+            inputs.locks
+            and not dep.application
+            and dep.source == "pyproject"
+            and (dep.key in in_lock or dep.kind is PinKind.PINNED)
+        ):
+            covered += dep.kind is PinKind.RANGE
+            continue
         if (
             inputs.locks
             and not dep.application
