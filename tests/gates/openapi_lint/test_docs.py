@@ -20,7 +20,14 @@ def test_committed_rule_reference_is_the_generated_one() -> None:
 def test_every_rule_has_a_rationale_and_a_known_phase() -> None:
     for rule in RULES:
         assert rule.rationale.endswith(".") and len(rule.rationale) > 20, rule.id
-        assert CHECK_OF[rule.id] in ("load", "refs", "structure", "rules", "breaking"), rule.id
+        assert CHECK_OF[rule.id] in (
+            "load",
+            "refs",
+            "structure",
+            "rules",
+            "breaking",
+            "contract",
+        ), rule.id
 
 
 def test_every_ruleset_rule_has_a_check_and_every_check_a_rule() -> None:

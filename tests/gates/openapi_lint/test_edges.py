@@ -181,11 +181,11 @@ def _changes(tmp_path: Path, new: str, old: str = OLD) -> list[tuple[str, str, s
         (("      security: []\n", ""), "breaking-security-added", "now required"),
         (
             ("extra: {type: string, nullable: true,", "extra: {type: string, nullable: false,"),
-            "breaking-constraint-tightened",
-            "null is no longer accepted",
+            "breaking-type-changed",
+            "became not nullable",
         ),
         (("format: byte}", "format: binary}"), "breaking-format-changed", "format changed"),
-        (("format: byte}", "}"), "api-change", "format 'byte' was dropped"),
+        (("format: byte}", "}"), "api-change", "format changed from 'byte' to none"),
         (
             (
                 "oneOf: [{type: string}, {type: integer}]",
@@ -194,27 +194,33 @@ def _changes(tmp_path: Path, new: str, old: str = OLD) -> list[tuple[str, str, s
             "breaking-type-changed",
             "integer to boolean",
         ),
-        (("                    free: {type: string}\n", ""), "api-change", "'free' was removed"),
+        (
+            ("                    free: {type: string}\n", ""),
+            "breaking-request-property-removed",
+            "'free' was removed",
+        ),
         # Base is used by the request body too (through allOf): tighter there breaks.
         (
             ("items: {type: string, minLength: 1}", "items: {type: string, minLength: 2}"),
             "breaking-constraint-tightened",
-            "minLength tightened from 1 to 2",
+            "minLength changed from 1 to 2 (stricter)",
         ),
+        # The same schema is returned in a response: looser there breaks (oasdiff's
+        # response-property-min-length-decreased), while the request side is a note.
         (
             ("items: {type: string, minLength: 1}", "items: {type: string, minLength: 0}"),
-            "api-change",
-            "never",
+            "breaking-constraint-tightened",
+            "response 200.tags[]: minLength changed from 1 to 0 (looser)",
         ),
         (
             ("id: {type: string}", "ids: {type: string}"),
-            "breaking-response-property-removed",
+            "breaking-response-optional-property-removed",
             "'id' was removed",
         ),
         (
             ("free: {type: string}", "free: {type: string, enum: [a]}"),
             "breaking-request-enum-changed",
-            "restricted to an enum",
+            "enum 'a' was added",
         ),
         (
             (
@@ -265,9 +271,9 @@ paths:
         "{b: {type: string}}", "{c: {type: string}}"
     )
     found = _changes(tmp_path, new, old)
-    assert [r for r, s, _ in found if s == "error"] == [
-        "breaking-response-property-removed",
-        "breaking-type-changed",
+    assert [(r, s) for r, s, _ in found if s != "note"] == [
+        ("breaking-response-optional-property-removed", "warning"),
+        ("breaking-type-changed", "error"),
     ]
 
 

@@ -1,54 +1,69 @@
 """Breaking changes between two versions of a document, in oasdiff's categories.
 
 Operations are matched by method and normalised path (template names do not matter),
-parameters by name and location, responses by status code, media types by name and
-schemas structurally (following refs on both sides; each pair of schema nodes is
-compared once, so cycles end and a changed component is reported once). A change that
-breaks existing clients is an error; any other change is a note. Findings point at
-the new document, or at the old one (``data["side"] == "base"``) for removals.
+parameters by name and location, responses by status code, media types by name,
+webhooks by name and schemas structurally (`breaking_schemas`). A change that breaks
+existing clients is an error (a warning where oasdiff says it may break); any other
+change is an `api-change` note. Findings point at the new document, or at the old one
+(``data["side"] == "base"``) for removals; every finding also knows the other side's
+node, which the contract check (`contract`) uses to point at the contract.
 """
 
 from __future__ import annotations
 
+import datetime
 import re
+from typing import Any
 
 from qualgate.gates.openapi_lint.breaking_schemas import SchemaDiff, component_of
+from qualgate.gates.openapi_lint.compare_base import API_CHANGE, Ctx, Words, at
 from qualgate.gates.openapi_lint.issues import Issue
 from qualgate.gates.openapi_lint.loader import get, join
 from qualgate.gates.openapi_lint.model import Node, Operation, Spec
 
 _TEMPLATE = re.compile(r"\{[^{}]*\}")
+_MISSING = object()
 
 
 def _norm(path: str) -> str:
     return _TEMPLATE.sub("{}", path.rstrip("/") or "/")
 
 
+def _strong(media: str) -> bool:
+    """JSON media types are strongly typed: 1 is not "1" (oasdiff's isStronglyTyped)."""
+    return media in ("", "application/json") or media.endswith("+json")
+
+
 class Comparison(SchemaDiff):
     """One old/new pair of specs and the issues found between them."""
-
-    # -- paths and operations -----------------------------------------------------
 
     def run(self) -> list[Issue]:
         old_ops = {(_norm(o.path), o.method): o for o in self.old.operations()}
         new_ops = {(_norm(o.path), o.method): o for o in self.new.operations()}
         old_paths = {_norm(p): p for p in _path_keys(self.old)}
         new_paths = {_norm(p): p for p in _path_keys(self.new)}
+        w = self.words
         for key, path in old_paths.items():
             if key not in new_paths:
-                self._old(
-                    "breaking-path-removed",
-                    f"path {path} was removed",
+                ops = [o for k, o in old_ops.items() if k[0] == key]
+                retired = bool(ops) and all(_retired(o.op) for o in ops)
+                self.report(
+                    API_CHANGE if retired else "breaking-path-removed",
+                    w.removed(f"path {path}") + (" (it was deprecated)" if retired else ""),
                     (self.old.doc, join("/paths", path)),
+                    (self.new.doc, "/paths"),
+                    side="base",
                     path=path,
                 )
         for key, path in new_paths.items():
             if key not in old_paths:
-                self._new(
-                    "api-change",
-                    f"path {path} was added",
+                self.report(
+                    API_CHANGE,
+                    w.added(f"path {path}"),
+                    (self.old.doc, "/paths"),
                     (self.new.doc, join("/paths", path)),
                     path=path,
+                    kind="path-added",
                 )
         unchanged = self._unchanged(old_ops, new_ops)
         for op_key, old_op in old_ops.items():
@@ -56,10 +71,14 @@ class Comparison(SchemaDiff):
             label = f"{old_op.method.upper()} {old_op.path}"
             if new_op is None:
                 if op_key[0] in new_paths:
-                    self._old(
-                        "breaking-operation-removed",
-                        f"operation {label} was removed",
+                    retired = _retired(old_op.op)
+                    self.report(
+                        API_CHANGE if retired else "breaking-operation-removed",
+                        w.removed(f"operation {label}")
+                        + (" (it was deprecated)" if retired else ""),
                         (old_op.doc, old_op.pointer),
+                        (self.new.doc, join("/paths", new_paths[op_key[0]])),
+                        side="base",
                         path=old_op.path,
                         method=old_op.method,
                     )
@@ -70,12 +89,37 @@ class Comparison(SchemaDiff):
                 self._operation(old_op, new_op)
         for op_key, new_op in new_ops.items():
             if op_key not in old_ops and op_key[0] in old_paths:
-                self._new(
-                    "api-change",
-                    f"operation {new_op.method.upper()} {new_op.path} was added",
+                self.report(
+                    API_CHANGE,
+                    w.added(f"operation {new_op.method.upper()} {new_op.path}"),
+                    (self.old.doc, join("/paths", old_paths[op_key[0]])),
                     (new_op.doc, new_op.pointer),
+                    path=new_op.path,
+                    method=new_op.method,
+                    kind="operation-added",
                 )
+        self._webhooks()
         return self.issues
+
+    def _webhooks(self) -> None:
+        old, new = self.old.data.get("webhooks"), self.new.data.get("webhooks")
+        old = old if isinstance(old, dict) else {}
+        new = new if isinstance(new, dict) else {}
+        for name in old.keys() - new.keys():
+            self.report(
+                "breaking-webhook-removed",
+                self.words.removed(f"webhook {name!r}"),
+                (self.old.doc, join("/webhooks", name)),
+                (self.new.doc, "/webhooks" if new else ""),
+                side="base",
+            )
+        for name in new.keys() - old.keys():
+            self.report(
+                API_CHANGE,
+                self.words.added(f"webhook {name!r}"),
+                (self.old.doc, "/webhooks" if old else ""),
+                (self.new.doc, join("/webhooks", name)),
+            )
 
     def _unchanged(
         self, old_ops: dict[tuple[str, str], Operation], new_ops: dict[tuple[str, str], Operation]
@@ -103,9 +147,8 @@ class Comparison(SchemaDiff):
                 if source is not None:
                     deps.setdefault(source, set()).add(target)
                 else:
-                    op_refs.setdefault((id(spec), _operation_prefix(site.pointer)), set()).add(
-                        target
-                    )
+                    prefix = _operation_prefix(site.pointer)
+                    op_refs.setdefault((id(spec), prefix), set()).add(target)
         names = set(deps) | {t for ts in (*deps.values(), *op_refs.values()) for t in ts}
         dirty = {c for c in names if _get(self.old.data, c) != _get(self.new.data, c)}
         changed = True
@@ -138,6 +181,8 @@ class Comparison(SchemaDiff):
         self._responses(old_op, new_op, label)
         self._security(old_op, new_op, label)
 
+    # -- parameters -----------------------------------------------------------------
+
     def _parameters(self, old_op: Operation, new_op: Operation, label: str) -> None:
         def key(node: Node) -> tuple[object, object]:
             name = node.value.get("name")
@@ -149,120 +194,225 @@ class Comparison(SchemaDiff):
 
         old_params = {key(p): p for p in self.old.parameters(old_op) if p.value.get("in") != "body"}
         new_params = {key(p): p for p in self.new.parameters(new_op) if p.value.get("in") != "body"}
-        old_path_names = [p for p in old_params if p[1] == "path"]
-        new_path_names = [p for p in new_params if p[1] == "path"]
+        renamed = len([p for p in old_params if p[1] == "path"]) == len(
+            [p for p in new_params if p[1] == "path"]
+        )
+        w = self.words
         for k, node in old_params.items():
-            if k in new_params:
-                continue
-            if k[1] == "path" and len(old_path_names) == len(new_path_names):
-                continue  # renamed path template: same URL, not a removal
-            self._old(
-                "breaking-parameter-removed",
-                f"{label}: {k[1]} parameter {k[0]!r} was removed",
-                node,
+            if k in new_params or (k[1] == "path" and renamed):
+                continue  # a renamed path template is the same URL
+            retired = node.value.get("deprecated") is True
+            self.report(
+                API_CHANGE if retired else "breaking-parameter-removed",
+                f"{label}: " + w.removed(f"{k[1]} parameter {k[0]!r}"),
+                at(node),
+                (new_op.doc, new_op.pointer),
+                side="base",
             )
         for k, node in new_params.items():
             old = old_params.get(k)
             required = node.value.get("required") is True
+            what = f"{k[1]} parameter {k[0]!r}"
             if old is None:
-                if k[1] == "path" and len(old_path_names) == len(new_path_names):
+                if k[1] == "path" and renamed:
                     continue
-                if required:
-                    self._new(
-                        "breaking-parameter-required",
-                        f"{label}: new required {k[1]} parameter {k[0]!r}",
-                        node,
-                    )
-                else:
-                    self._new(
-                        "api-change", f"{label}: new optional {k[1]} parameter {k[0]!r}", node
-                    )
-                continue
-            if required and old.value.get("required") is not True:
-                self._new(
-                    "breaking-parameter-required",
-                    f"{label}: {k[1]} parameter {k[0]!r} became required",
-                    Node(doc=node.doc, pointer=join(node.pointer, "required"), value=True),
+                self.report(
+                    "breaking-parameter-required" if required else API_CHANGE,
+                    f"{label}: " + w.added(("required " if required else "optional ") + what),
+                    (old_op.doc, old_op.pointer),
+                    at(node),
                 )
-            old_schema, new_schema = (
-                self._param_schema(self.old, old),
-                self._param_schema(self.new, node),
-            )
-            if old_schema is not None and new_schema is not None:
-                self._schema(old_schema, new_schema, "request", f"{label} {k[1]} {k[0]!r}")
+                continue
+            was = old.value.get("required") is True
+            if required != was:
+                self.report(
+                    "breaking-parameter-required" if required else API_CHANGE,
+                    f"{label}: " + w.became(what, "required" if required else "optional"),
+                    at(old, "required") if "required" in old.value else at(old),
+                    at(node, "required") if "required" in node.value else at(node),
+                )
+            old_schema, new_schema = _param_schema(self.old, old), _param_schema(self.new, node)
+            if old_schema is None or new_schema is None:
+                continue
+            self._default(old_schema, new_schema, f"{label}: {what}")
+            self.schema(old_schema, new_schema, Ctx("request", f"{label} {what}", strong=False))
 
-    @staticmethod
-    def _param_schema(spec: Spec, param: Node) -> Node | None:
-        if spec.v2 or "schema" not in param.value:
-            # Swagger 2.0 non-body parameters carry their schema keywords themselves.
-            return param
-        return spec.deref(param.doc, join(param.pointer, "schema"), param.value["schema"])
+    def _default(self, old: Node, new: Node, label: str) -> None:
+        old = self.old.deref(old.doc, old.pointer, old.value)
+        new = self.new.deref(new.doc, new.pointer, new.value)
+        if not isinstance(old.value, dict) or not isinstance(new.value, dict):
+            return
+        a, b = old.value.get("default", _MISSING), new.value.get("default", _MISSING)
+        if a == b:
+            return
+        w = self.words
+        if a is _MISSING:
+            message = w.added(f"default {b!r}")
+        elif b is _MISSING:
+            message = w.removed(f"default {a!r}")
+        else:
+            message = w.changed("default", repr(a), repr(b))
+        self.report(
+            "breaking-parameter-default-changed",
+            f"{label}: {message}",
+            *self.pair(old, new, "default"),
+        )
+
+    # -- bodies ---------------------------------------------------------------------
 
     def _request_body(self, old_op: Operation, new_op: Operation, label: str) -> None:
         old_body, new_body = self.old.request_body(old_op), self.new.request_body(new_op)
-        if new_body is None or not isinstance(new_body.value, dict):
+        old_ok = old_body is not None and isinstance(old_body.value, dict)
+        new_ok = new_body is not None and isinstance(new_body.value, dict)
+        w = self.words
+        if old_ok and not new_ok:
+            assert old_body is not None  # noqa: S101 - for mypy
+            self.report(
+                "breaking-request-body-removed",
+                f"{label}: " + w.removed("the request body"),
+                at(old_body),
+                (new_op.doc, new_op.pointer),
+                side="base",
+            )
             return
+        if not new_ok:
+            return
+        assert new_body is not None  # noqa: S101 - for mypy
         required = new_body.value.get("required") is True
-        if old_body is None or not isinstance(old_body.value, dict):
-            if required:
-                self._new(
-                    "breaking-request-property-required",
-                    f"{label}: a required request body was added",
-                    new_body,
-                )
+        if not old_ok:
+            self.report(
+                "breaking-request-property-required" if required else API_CHANGE,
+                f"{label}: " + w.added(("a required" if required else "an optional") + " body"),
+                (old_op.doc, old_op.pointer),
+                at(new_body),
+            )
             return
-        if required and old_body.value.get("required") is not True:
-            self._new(
-                "breaking-request-property-required",
-                f"{label}: the request body became required",
-                new_body,
+        assert old_body is not None  # noqa: S101 - for mypy
+        was = old_body.value.get("required") is True
+        if required != was:
+            self.report(
+                "breaking-request-property-required" if required else API_CHANGE,
+                f"{label}: " + w.became("the request body", "required" if required else "optional"),
+                at(old_body),
+                at(new_body),
             )
         self._content(old_body, new_body, "request", f"{label} request body")
 
     def _content(self, old: Node, new: Node, direction: str, label: str) -> None:
+        w = self.words
         old_media = dict(self.old.media_schemas(old))
         new_media = dict(self.new.media_schemas(new))
         if not self.old.v2 and not self.new.v2:
-            old_types = set((old.value.get("content") or {}) if isinstance(old.value, dict) else ())
-            new_types = set((new.value.get("content") or {}) if isinstance(new.value, dict) else ())
-            for media in sorted(old_types - new_types):
-                self._old(
+            old_content = _content_of(old.value)
+            new_content = _content_of(new.value)
+            for media in sorted(old_content.keys() - new_content.keys()):
+                self.report(
                     "breaking-media-type-removed",
-                    f"{label}: media type {media} was removed",
-                    (old.doc, join(old.pointer, "content", media)),
+                    f"{label}: " + w.removed(f"media type {media}"),
+                    at(old, "content", media),
+                    at(new, "content") if new_content else at(new),
+                    side="base",
                 )
-            for media in sorted(new_types - old_types):
-                self._new(
-                    "api-change",
-                    f"{label}: media type {media} was added",
-                    (new.doc, join(new.pointer, "content", media)),
+            for media in sorted(new_content.keys() - old_content.keys()):
+                self.report(
+                    API_CHANGE,
+                    f"{label}: " + w.added(f"media type {media}"),
+                    at(old, "content") if old_content else at(old),
+                    at(new, "content", media),
                 )
+            for media in sorted(old_content.keys() & new_content.keys()):
+                if media not in old_media and media in new_media and direction == "request":
+                    self.report(
+                        "breaking-media-type-removed",
+                        f"{label}: " + w.added(f"a schema for {media}, which had none"),
+                        at(old, "content", media),
+                        at(new, "content", media, "schema"),
+                    )
         for media, new_schema in new_media.items():
             old_schema = old_media.get(media)
             if old_schema is None and len(old_media) == 1 and len(new_media) == 1:
                 old_schema = next(iter(old_media.values()))
             if old_schema is not None:
-                self._schema(old_schema, new_schema, direction, label)
+                self.schema(old_schema, new_schema, Ctx(direction, label, strong=_strong(media)))
 
     def _responses(self, old_op: Operation, new_op: Operation, label: str) -> None:
         old_responses, new_responses = self.old.responses(old_op), self.new.responses(new_op)
+        w = self.words
         for code, node in old_responses.items():
             if code in new_responses:
-                self._content(node, new_responses[code], "response", f"{label} response {code}")
+                here = f"{label} response {code}"
+                self._headers(node, new_responses[code], here)
+                self._content(node, new_responses[code], "response", here)
                 continue
             success = code[:1] in ("2", "3")
-            self._old(
-                "breaking-success-response-removed" if success else "breaking-response-removed",
-                f"{label}: response {code} was removed",
+            self.report(
+                "breaking-success-response-removed" if success else API_CHANGE,
+                f"{label}: " + w.removed(f"response {code}"),
                 (old_op.doc, join(old_op.pointer, "responses", code)),
+                (new_op.doc, join(new_op.pointer, "responses")),
+                side="base",
             )
         for code in new_responses:
             if code not in old_responses:
-                self._new(
-                    "api-change",
-                    f"{label}: response {code} was added",
+                self.report(
+                    API_CHANGE,
+                    f"{label}: " + w.added(f"response {code}"),
+                    (old_op.doc, join(old_op.pointer, "responses")),
                     (new_op.doc, join(new_op.pointer, "responses", code)),
                 )
+
+    def _headers(self, old: Node, new: Node, label: str) -> None:
+        def headers(spec: Spec, node: Node) -> dict[str, Node]:
+            raw = node.value.get("headers") if isinstance(node.value, dict) else None
+            if not isinstance(raw, dict):
+                return {}
+            out = {}
+            for name, value in raw.items():
+                found = spec.deref(node.doc, join(node.pointer, "headers", name), value)
+                if isinstance(found.value, dict):
+                    out[name.lower()] = found
+            return out
+
+        old_headers, new_headers = headers(self.old, old), headers(self.new, new)
+        w = self.words
+        for name, node in old_headers.items():
+            required = node.value.get("required") is True
+            target = new_headers.get(name)
+            if target is None:
+                self.report(
+                    "breaking-response-header-removed"
+                    if required
+                    else "breaking-response-optional-header-removed",
+                    f"{label}: "
+                    + w.removed(f"{'required' if required else 'optional'} header {name!r}"),
+                    at(node),
+                    at(new, "headers") if new_headers else at(new),
+                    side="base",
+                )
+                continue
+            if required and target.value.get("required") is not True:
+                self.report(
+                    "breaking-response-header-removed",
+                    f"{label}: " + w.became(f"header {name!r}", "optional"),
+                    at(node),
+                    at(target),
+                )
+            old_schema = _param_schema(self.old, node)
+            new_schema = _param_schema(self.new, target)
+            if old_schema is not None and new_schema is not None:
+                self.schema(
+                    old_schema, new_schema, Ctx("response", f"{label} header {name}", strong=False)
+                )
+        for name, node in new_headers.items():
+            if name not in old_headers:
+                self.report(
+                    API_CHANGE,
+                    f"{label}: " + w.added(f"header {name!r}"),
+                    at(old, "headers") if old_headers else at(old),
+                    at(node),
+                )
+
+    # -- security -------------------------------------------------------------------
 
     def _security(self, old_op: Operation, new_op: Operation, label: str) -> None:
         def effective(spec: Spec, op: Operation) -> tuple[object, str]:
@@ -270,32 +420,63 @@ class Comparison(SchemaDiff):
                 return op.op["security"], join(op.pointer, "security")
             return spec.data.get("security"), "/security"
 
-        old_req, _ = effective(self.old, old_op)
+        old_req, old_pointer = effective(self.old, old_op)
         new_req, new_pointer = effective(self.new, new_op)
         old_set = _requirements(old_req)
         new_set = _requirements(new_req)
+        old_loc = (old_op.doc if old_pointer != "/security" else self.old.doc, old_pointer)
+        new_loc = (new_op.doc if new_pointer != "/security" else self.new.doc, new_pointer)
+        if old_loc[1] == "/security" and "security" not in self.old.data:
+            old_loc = (old_op.doc, old_op.pointer)
         # Each requirement object is an alternative: a call is accepted if it meets one.
         # A new alternative list breaks callers when some new alternative is not
         # satisfiable by what an old alternative already required.
         if old_set is None:
             if new_set:
-                self._new(
+                self.report(
                     "breaking-security-added",
                     f"{label}: security is now required ({_show(new_set)})",
-                    (new_op.doc if new_pointer != "/security" else self.new.doc, new_pointer),
+                    old_loc,
+                    new_loc,
                 )
             return
         if new_set is None:
             return
         for old_alt in old_set:
             if not any(new_alt <= old_alt for new_alt in new_set):
-                self._new(
+                self.report(
                     "breaking-security-added",
                     f"{label}: callers authenticated with {_show([old_alt]) or 'nothing'} are no "
                     f"longer accepted (now {_show(new_set)})",
-                    (new_op.doc if new_pointer != "/security" else self.new.doc, new_pointer),
+                    old_loc,
+                    new_loc,
                 )
                 return
+
+
+def _retired(op: dict[str, Any]) -> bool:
+    """Deprecated, and past its ``x-sunset`` date if it has one (oasdiff's rule)."""
+    if op.get("deprecated") is not True:
+        return False
+    sunset = op.get("x-sunset")
+    if sunset is None:
+        return True
+    try:
+        return datetime.date.fromisoformat(str(sunset)[:10]) <= datetime.date.today()
+    except ValueError:
+        return False
+
+
+def _content_of(value: Any) -> dict[str, Any]:
+    content = value.get("content") if isinstance(value, dict) else None
+    return content if isinstance(content, dict) else {}
+
+
+def _param_schema(spec: Spec, param: Node) -> Node | None:
+    if spec.v2 or "schema" not in param.value:
+        # Swagger 2.0 non-body parameters (and headers) carry schema keywords themselves.
+        return param
+    return spec.deref(param.doc, join(param.pointer, "schema"), param.value["schema"])
 
 
 def _operation_prefix(pointer: str) -> str:
@@ -344,6 +525,6 @@ def _show(alternatives: list[frozenset[str]]) -> str:
     return " or ".join("+".join(sorted(a)) for a in alternatives)
 
 
-def compare(old: Spec, new: Spec) -> list[Issue]:
+def compare(old: Spec, new: Spec, *, words: Words | None = None) -> list[Issue]:
     """Issues for every change from ``old`` to ``new``."""
-    return Comparison(old, new).run()
+    return Comparison(old, new, words=words).run()

@@ -1,22 +1,41 @@
-"""Structural comparison of two schema nodes for breaking changes (a mixin of Comparison).
+"""Structural comparison of two schema nodes (a mixin of Comparison).
 
 Refs are followed on both sides; each (old node, new node, direction) pair is compared
-once, so cyclic schemas end and a changed component is reported once. ``direction`` is
-"request" (what clients send: tighter constraints, new required properties and removed
-enum values break them) or "response" (what clients read: removed properties and new
-enum values break them).
+once, so cyclic schemas end and a changed component is reported once. Keywords are
+judged by `breaking_keywords`; here are the walk, properties (merged through allOf, so
+a property moved into an allOf part is not a change), items, the nullable wrapping
+(``anyOf: [X, {type: null}]`` is X made nullable, as Pydantic writes ``Optional[X]``),
+a schema wrapped into ``oneOf``, and the oneOf/anyOf/allOf alternatives, matched the
+way oasdiff matches them: same ``$ref``, same content, same title, or the one left.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from qualgate.gates.openapi_lint.issues import Issue
-from qualgate.gates.openapi_lint.loader import Document, join
+from qualgate.gates.openapi_lint.breaking_keywords import KeywordDiff, types_of
+from qualgate.gates.openapi_lint.compare_base import API_CHANGE, Ctx, at, child
+from qualgate.gates.openapi_lint.loader import join
 from qualgate.gates.openapi_lint.model import Node, Spec
 
-_TIGHTER_IF_SMALLER = ("maxLength", "maximum", "maxItems", "maxProperties", "exclusiveMaximum")
-_TIGHTER_IF_LARGER = ("minLength", "minimum", "minItems", "minProperties", "exclusiveMinimum")
+# Keywords that describe but do not restrict: an allOf part of only these changes nothing.
+_ANNOTATIONS = frozenset(
+    (
+        "title",
+        "description",
+        "example",
+        "examples",
+        "default",
+        "deprecated",
+        "readOnly",
+        "writeOnly",
+        "externalDocs",
+        "xml",
+        "$comment",
+        "discriminator",
+    )
+)
 
 
 def component_of(pointer: str) -> str | None:
@@ -29,41 +48,49 @@ def component_of(pointer: str) -> str | None:
     return None
 
 
-class SchemaDiff:
-    """Issue collection and the schema walk; `Comparison` adds paths and operations."""
+def _null_branch(value: Any) -> bool:
+    return (
+        isinstance(value, dict)
+        and value.get("type") == "null"
+        and not (set(value) - _ANNOTATIONS - {"type"})
+    )
 
-    def __init__(self, old: Spec, new: Spec) -> None:
-        self.old = old
-        self.new = new
-        self.issues: list[Issue] = []
-        self._seen: set[tuple[Any, ...]] = set()
-        # Components that differ (or reach one that does); None: unknown, compare all.
-        self._dirty: set[str] | None = None
 
-    # -- helpers ------------------------------------------------------------------
+def _unwrap(node: Node) -> tuple[Node, bool]:
+    """``anyOf``/``oneOf`` of one schema and ``{type: null}``: (that schema, True)."""
+    value = node.value
+    for keyword in ("anyOf", "oneOf"):
+        branches = value.get(keyword)
+        if not isinstance(branches, list) or len(branches) < 2:
+            continue
+        if set(value) - _ANNOTATIONS - {keyword}:
+            continue
+        kept = [i for i, b in enumerate(branches) if not _null_branch(b)]
+        if len(kept) == 1 and len(branches) >= 2:
+            return child(node, keyword, kept[0]), True
+    return node, False
 
-    def _new(self, rule: str, message: str, node: Node | tuple[Document, str], **data: Any) -> None:
-        doc, pointer = (node.doc, node.pointer) if isinstance(node, Node) else node
-        self.issues.append(
-            Issue(
-                rule=rule, message=message, doc=doc, pointer=pointer, data={"side": "new", **data}
-            )
-        )
 
-    def _old(self, rule: str, message: str, node: Node | tuple[Document, str], **data: Any) -> None:
-        doc, pointer = (node.doc, node.pointer) if isinstance(node, Node) else node
-        self.issues.append(
-            Issue(
-                rule=rule, message=message, doc=doc, pointer=pointer, data={"side": "base", **data}
-            )
-        )
+def _annotation_only(value: Any) -> bool:
+    return isinstance(value, dict) and not (set(value) - _ANNOTATIONS)
 
-    # -- schemas ------------------------------------------------------------------
 
-    def _schema(self, old: Node, new: Node, direction: str, label: str, depth: int = 0) -> None:
+def _canonical(value: Any) -> str:
+    try:
+        return json.dumps(value, sort_keys=True, default=str)
+    except (TypeError, ValueError):
+        return repr(value)
+
+
+class SchemaDiff(KeywordDiff):
+    """The schema walk; `Comparison` adds paths and operations."""
+
+    def schema(
+        self, old: Node, new: Node, ctx: Ctx, depth: int = 0, *, properties: bool = True
+    ) -> None:
         old = self.old.deref(old.doc, old.pointer, old.value)
         new = self.new.deref(new.doc, new.pointer, new.value)
-        key = (id(old.doc), old.pointer, id(new.doc), new.pointer, direction)
+        key = (id(old.doc), old.pointer, id(new.doc), new.pointer, ctx.direction, properties)
         if key in self._seen or depth > 64:
             return
         if (
@@ -75,151 +102,149 @@ class SchemaDiff:
             return  # the same component, identical on both sides with all it reaches
         self._seen.add(key)
         o, n = old.value, new.value
+        if isinstance(o, bool) or isinstance(n, bool):
+            self._boolean(old, new, ctx)
+            return
         if not isinstance(o, dict) or not isinstance(n, dict):
             return
-        self._type(old, new, label)
-        self._enum(old, new, direction, label)
-        if direction == "request":
-            self._constraints(old, new, label)
-        self._properties(old, new, direction, label, depth)
-        if isinstance(o.get("items"), dict) and isinstance(n.get("items"), dict):
-            self._schema(
-                Node(doc=old.doc, pointer=join(old.pointer, "items"), value=o["items"]),
-                Node(doc=new.doc, pointer=join(new.pointer, "items"), value=n["items"]),
-                direction,
-                f"{label}[]",
-                depth + 1,
+        inner_old, old_wrapped = _unwrap(old)
+        inner_new, new_wrapped = _unwrap(new)
+        if old_wrapped or new_wrapped:
+            self._wrapped_null(
+                old, new, (inner_old, old_wrapped), (inner_new, new_wrapped), ctx, depth, properties
             )
-        for keyword in ("oneOf", "anyOf"):
-            a, b = o.get(keyword), n.get(keyword)
-            if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
-                for index, (x, y) in enumerate(zip(a, b, strict=True)):
-                    self._schema(
-                        Node(doc=old.doc, pointer=join(old.pointer, keyword, index), value=x),
-                        Node(doc=new.doc, pointer=join(new.pointer, keyword, index), value=y),
-                        direction,
-                        label,
-                        depth + 1,
-                    )
-
-    def _type(self, old: Node, new: Node, label: str) -> None:
-        o, n = old.value, new.value
-        old_type, new_type = _types(o), _types(n)
-        if old_type and new_type and old_type != new_type:
-            self._new(
-                "breaking-type-changed",
-                f"{label}: type changed from {_fmt(old_type)} to {_fmt(new_type)}",
-                (new.doc, join(new.pointer, "type")),
-            )
-        if o.get("format") != n.get("format") and ("format" in o or "format" in n):
-            if "format" in n:
-                self._new(
-                    "breaking-format-changed",
-                    f"{label}: format changed from {o.get('format')!r} to {n.get('format')!r}",
-                    (new.doc, join(new.pointer, "format")),
-                )
-            else:
-                self._new(
-                    "api-change",
-                    f"{label}: format {o.get('format')!r} was dropped",
-                    new,
-                )
-
-    def _enum(self, old: Node, new: Node, direction: str, label: str) -> None:
-        a, b = old.value.get("enum"), new.value.get("enum")
-        if not isinstance(a, list) or not isinstance(b, list):
-            if isinstance(b, list) and a is None and direction == "request":
-                self._new(
-                    "breaking-request-enum-changed",
-                    f"{label}: values are now restricted to an enum",
-                    (new.doc, join(new.pointer, "enum")),
-                )
             return
-        removed = [v for v in a if v not in b]
-        added = [v for v in b if v not in a]
-        rule = f"breaking-{direction}-enum-changed"
-        if removed:
-            self._new(
-                rule,
-                f"{label}: enum values removed from the {direction}: {_values(removed)}",
-                (new.doc, join(new.pointer, "enum")),
-                removed=removed,
-            )
-        if added:
-            self._new(
-                rule,
-                f"{label}: enum values added to the {direction}: {_values(added)}",
-                (new.doc, join(new.pointer, "enum")),
-                added=added,
-            )
+        if self._wrapped_in_one_of(old, new, ctx):
+            return
+        self.keywords(old, new, ctx, depth)
+        self._rest(old, new, ctx, depth, properties)
 
-    def _constraints(self, old: Node, new: Node, label: str) -> None:
+    def _rest(self, old: Node, new: Node, ctx: Ctx, depth: int, properties: bool) -> None:
+        if properties:
+            self._properties(old, new, ctx, depth)
+        if isinstance(old.value.get("items"), dict) and isinstance(new.value.get("items"), dict):
+            self.schema(child(old, "items"), child(new, "items"), ctx.at("[]"), depth + 1)
+        for keyword in ("oneOf", "anyOf", "allOf"):
+            self._alternatives(old, new, ctx, depth, keyword)
+
+    def _boolean(self, old: Node, new: Node, ctx: Ctx) -> None:
+        """3.1 boolean schemas: ``false`` accepts nothing, ``true`` (or ``{}``) anything."""
+
+        def accepts_all(value: Any) -> bool:
+            return value is True or value == {}
+
         o, n = old.value, new.value
-        for keyword in (*_TIGHTER_IF_SMALLER, *_TIGHTER_IF_LARGER):
-            a, b = o.get(keyword), n.get(keyword)
-            if not _number(b) or (a is not None and not _number(a)):
-                continue
-            smaller = keyword in _TIGHTER_IF_SMALLER
-            tighter = a is None or (b < a if smaller else b > a)
-            loosened = a is not None and (b > a if smaller else b < a)
-            if tighter:
-                self._new(
-                    "breaking-constraint-tightened",
-                    f"{label}: {keyword} tightened from {a!r} to {b!r}",
-                    (new.doc, join(new.pointer, keyword)),
-                )
-            elif loosened:
-                self._new(
-                    "api-change",
-                    f"{label}: {keyword} loosened from {a!r} to {b!r}",
-                    (new.doc, join(new.pointer, keyword)),
-                )
-        if n.get("pattern") is not None and n.get("pattern") != o.get("pattern"):
-            self._new(
-                "breaking-constraint-tightened",
-                f"{label}: pattern changed from {o.get('pattern')!r} to {n.get('pattern')!r}",
-                (new.doc, join(new.pointer, "pattern")),
-            )
-        if o.get("nullable") is True and n.get("nullable") is not True and "nullable" in n:
-            self._new(
-                "breaking-constraint-tightened",
-                f"{label}: null is no longer accepted",
-                (new.doc, join(new.pointer, "nullable")),
-            )
+        if o == n:
+            return
+        if o is False or n is False:
+            breaking = (n is False) if ctx.request else (o is False)
+        else:
+            breaking = accepts_all(n) if not ctx.request else accepts_all(o)
+        self.judge(
+            breaking,
+            "breaking-type-changed",
+            ctx,
+            self.words.changed("schema", json.dumps(o)[:40], json.dumps(n)[:40]),
+            at(old),
+            at(new),
+        )
 
-    def _properties(self, old: Node, new: Node, direction: str, label: str, depth: int) -> None:
+    def _wrapped_null(
+        self,
+        old: Node,
+        new: Node,
+        old_inner: tuple[Node, bool],
+        new_inner: tuple[Node, bool],
+        ctx: Ctx,
+        depth: int,
+        properties: bool,
+    ) -> None:
+        """One side (or both) is ``anyOf: [X, {type: null}]``: compare X, and nullability."""
+        inner_old = self.old.deref(old_inner[0].doc, old_inner[0].pointer, old_inner[0].value)
+        inner_new = self.new.deref(new_inner[0].doc, new_inner[0].pointer, new_inner[0].value)
+        old_null = old_inner[1] or _nullable(inner_old.value)
+        new_null = new_inner[1] or _nullable(inner_new.value)
+        if old_null != new_null:
+            self.null_change(old, new, ctx, lost=old_null)
+        if isinstance(inner_old.value, dict) and isinstance(inner_new.value, dict):
+            self.keywords(inner_old, inner_new, ctx, depth, null=False)
+            self._rest(inner_old, inner_new, ctx, depth, properties)
+
+    def _wrapped_in_one_of(self, old: Node, new: Node, ctx: Ctx) -> bool:
+        """An object schema replaced by a oneOf of alternatives: one finding, not many."""
+        o, n = old.value, new.value
+        branches = n.get("oneOf")
+        if "oneOf" in o or "anyOf" in o or not isinstance(branches, list) or len(branches) < 2:
+            return False
+        if "properties" not in o or "properties" in n:
+            return False
+        self.judge(
+            True,
+            "breaking-subschema-changed",
+            ctx,
+            self.words.became("", "wrapped into oneOf").strip()
+            + ": a value valid before may match several alternatives, or none",
+            at(old),
+            at(new, "oneOf"),
+        )
+        return True
+
+    # -- properties -----------------------------------------------------------------
+
+    def _properties(self, old: Node, new: Node, ctx: Ctx, depth: int) -> None:
         old_props = self._collect(self.old, old, set())
         new_props = self._collect(self.new, new, set())
+        if not old_props and not new_props:
+            return
         old_required = self._required(self.old, old, set())
         new_required = self._required(self.new, new, set())
+        w = self.words
         for name, node in old_props.items():
-            if name in new_props:
-                self._schema(node, new_props[name], direction, f"{label}.{name}", depth + 1)
-            elif direction == "response":
-                self._old(
-                    "breaking-response-property-removed",
-                    f"{label}: response property {name!r} was removed",
-                    node,
-                )
-            else:
-                self._old("api-change", f"{label}: request property {name!r} was removed", node)
-        for name, node in new_props.items():
-            if name in old_props:
-                if direction == "request" and name in new_required and name not in old_required:
-                    self._new(
-                        "breaking-request-property-required",
-                        f"{label}: request property {name!r} became required",
-                        node,
-                    )
+            what = f"{ctx.direction} property {name!r}"
+            target = new_props.get(name)
+            lenient = ctx.lenient or self._skipped_side(self.old, node, ctx)
+            here = Ctx(ctx.direction, ctx.label, ctx.strong, lenient)
+            if target is not None:
+                self.schema(node, target, here.at(f".{name}"), depth + 1)
                 continue
-            if direction == "request" and name in new_required:
-                self._new(
-                    "breaking-request-property-required",
-                    f"{label}: new required request property {name!r}",
-                    node,
-                )
+            parent = at(new, "properties") if "properties" in new.value else at(new)
+            if ctx.request:
+                rule = "breaking-request-property-removed"
+            elif name in old_required:
+                rule = "breaking-response-property-removed"
             else:
-                self._new("api-change", f"{label}: {direction} property {name!r} was added", node)
+                rule = "breaking-response-optional-property-removed"
+            self.judge(True, rule, here, w.removed(what), at(node), parent, side="base")
+        for name, node in new_props.items():
+            what = f"{ctx.direction} property {name!r}"
+            lenient = ctx.lenient or self._skipped_side(self.new, node, ctx)
+            here = Ctx(ctx.direction, ctx.label, ctx.strong, lenient)
+            old_node = old_props.get(name)
+            parent = at(old, "properties") if "properties" in old.value else at(old)
+            if old_node is None:
+                if ctx.request and name in new_required:
+                    message = w.added(f"required {what}")
+                    rule = "breaking-request-property-required"
+                    self.judge(True, rule, here, message, parent, at(node))
+                else:
+                    self.judge(False, API_CHANGE, here, w.added(what), parent, at(node))
+                continue
+            was, now = name in old_required, name in new_required
+            if was == now:
+                continue
+            if ctx.request:
+                rule, breaking = "breaking-request-property-required", now
+            else:
+                rule, breaking = "breaking-response-property-removed", was
+            message = w.became(what, "required" if now else "optional")
+            self.judge(breaking, rule, here, message, at(old_node), at(node))
+
+    def _skipped_side(self, spec: Spec, node: Node, ctx: Ctx) -> bool:
+        """A readOnly property in a request, a writeOnly one in a response."""
+        value = spec.deref(node.doc, node.pointer, node.value).value
+        if not isinstance(value, dict):
+            return False
+        return value.get("readOnly" if ctx.request else "writeOnly") is True
 
     def _collect(self, spec: Spec, node: Node, seen: set[tuple[int, str]]) -> dict[str, Node]:
         """Properties a schema defines directly and through allOf."""
@@ -258,28 +283,129 @@ class SchemaDiff:
                 out |= self._required(spec, sub, seen)
         return out
 
+    # -- oneOf / anyOf / allOf ------------------------------------------------------
 
-def _types(schema: dict[str, Any]) -> frozenset[str]:
-    value = schema.get("type")
-    if isinstance(value, str):
-        types = {value}
-    elif isinstance(value, list):
-        types = {v for v in value if isinstance(v, str)}
-    else:
-        return frozenset()
-    if schema.get("nullable") is True or schema.get("x-nullable") is True:
-        types.add("null")
-    return frozenset(types)
+    def _alternatives(self, old: Node, new: Node, ctx: Ctx, depth: int, keyword: str) -> None:
+        a, b = old.value.get(keyword), new.value.get(keyword)
+        a = a if isinstance(a, list) else []
+        b = b if isinstance(b, list) else []
+        if not a and not b:
+            return
+        pairs, removed, added = self._match(old, new, keyword, len(a), len(b))
+        w = self.words
+        for i, j in pairs:
+            self.schema(
+                child(old, keyword, i),
+                child(new, keyword, j),
+                ctx,
+                depth + 1,
+                # allOf parts' properties are compared merged, with the whole schema's.
+                properties=keyword != "allOf",
+            )
+        composite = keyword != "allOf"
+        for i in removed:
+            what = f"{keyword} alternative {_name(a[i], i)}"
+            if composite:
+                breaking, rule = ctx.request, "breaking-subschema-changed"
+            else:
+                breaking = ctx.request and not _annotation_only(
+                    self._value(self.old, child(old, keyword, i))
+                )
+                rule, what = "breaking-subschema-removed", f"allOf part {_name(a[i], i)}"
+            self.judge(
+                breaking,
+                rule,
+                ctx,
+                w.removed(what),
+                at(old, keyword, i),
+                at(new, keyword) if b else at(new),
+                side="base",
+            )
+        for j in added:
+            what = f"{keyword} alternative {_name(b[j], j)}"
+            if composite:
+                breaking = not ctx.request
+            else:
+                breaking = ctx.request and not _annotation_only(
+                    self._value(self.new, child(new, keyword, j))
+                )
+                what = f"allOf part {_name(b[j], j)}"
+            self.judge(
+                breaking,
+                "breaking-subschema-changed",
+                ctx,
+                w.added(what),
+                at(old, keyword) if a else at(old),
+                at(new, keyword, j),
+            )
+
+    @staticmethod
+    def _value(spec: Spec, node: Node) -> Any:
+        return spec.deref(node.doc, node.pointer, node.value).value
+
+    def _match(
+        self, old: Node, new: Node, keyword: str, count_a: int, count_b: int
+    ) -> tuple[list[tuple[int, int]], list[int], list[int]]:
+        """(matched pairs, removed indexes, added indexes) of two lists of alternatives."""
+        a = old.value.get(keyword) or []
+        b = new.value.get(keyword) or []
+        left, right = set(range(count_a)), set(range(count_b))
+        pairs: list[tuple[int, int]] = []
+
+        def pair_by(key_a: Any, key_b: Any) -> None:
+            index: dict[str, int] = {}
+            for j in sorted(right):
+                k = key_b(j)
+                if k is not None:
+                    index.setdefault(k, j)
+            for i in sorted(left):
+                k = key_a(i)
+                if k is None or k not in index:
+                    continue
+                match = index.pop(k)
+                pairs.append((i, match))
+                left.discard(i)
+                right.discard(match)
+
+        def ref(items: list[Any]) -> Any:
+            return lambda i: (
+                items[i]["$ref"].rsplit("/", 1)[-1]
+                if isinstance(items[i], dict) and isinstance(items[i].get("$ref"), str)
+                else None
+            )
+
+        pair_by(ref(a), ref(b))
+        pair_by(lambda i: _canonical(a[i]), lambda j: _canonical(b[j]))
+        old_values = {i: self._value(self.old, child(old, keyword, i)) for i in left}
+        new_values = {j: self._value(self.new, child(new, keyword, j)) for j in right}
+        pair_by(lambda i: _canonical(old_values[i]), lambda j: _canonical(new_values[j]))
+        pair_by(lambda i: _title(old_values.get(i)), lambda j: _title(new_values.get(j)))
+        if len(left) == 1 and len(right) == 1:
+            i, j = left.pop(), right.pop()
+            if not _is_ref(a[i]) and not _is_ref(b[j]):
+                pairs.append((i, j))
+            else:
+                left.add(i)
+                right.add(j)
+        return pairs, sorted(left), sorted(right)
 
 
-def _fmt(types: frozenset[str]) -> str:
-    return "/".join(sorted(types))
+def _nullable(value: Any) -> bool:
+    return isinstance(value, dict) and types_of(value)[1] and "type" in value
 
 
-def _number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+def _is_ref(value: Any) -> bool:
+    return isinstance(value, dict) and isinstance(value.get("$ref"), str)
 
 
-def _values(values: list[Any]) -> str:
-    shown = ", ".join(repr(v) for v in values[:10])
-    return shown + (f" (and {len(values) - 10} more)" if len(values) > 10 else "")
+def _title(value: Any) -> str | None:
+    title = value.get("title") if isinstance(value, dict) else None
+    return "title:" + title if isinstance(title, str) else None
+
+
+def _name(value: Any, index: int) -> str:
+    ref = value.get("$ref") if isinstance(value, dict) else None
+    if isinstance(ref, str):
+        return ref.rsplit("/", 1)[-1]
+    title = value.get("title") if isinstance(value, dict) else None
+    return repr(title) if isinstance(title, str) else f"#{index}"

@@ -17,6 +17,7 @@ class Issue:
     ``doc`` is the document holding the node (an external file for a node reached
     through ``$ref``); ``path`` is used instead when there is no loaded document (a
     file that does not parse). ``line`` set means the position is already known.
+    ``counterpart`` is set by comparisons (see the field).
     """
 
     rule: str
@@ -27,3 +28,6 @@ class Issue:
     line: int | None = None
     column: int | None = None
     data: Mapping[str, Any] = field(default_factory=dict)
+    # A comparison's other side: the node in the older document (or contract) that
+    # corresponds to this one, or its nearest existing parent for an addition.
+    counterpart: tuple[Document, str] | None = None

@@ -19,7 +19,7 @@ from qualgate.gates.openapi_lint.issues import Issue
 from qualgate.gates.openapi_lint.loader import Document
 from qualgate.gates.openapi_lint.model import Spec, detect_version
 from qualgate.gates.openapi_lint.refs import Resolver
-from qualgate.gates.openapi_lint.rules import CHECK_OF, RULES
+from qualgate.gates.openapi_lint.rules import CHECK_OF, GENERATED_NOTES, RULES
 from qualgate.gates.openapi_lint.rules.ruleset import CHECKS
 from qualgate.verdict import Finding, Severity
 
@@ -38,11 +38,17 @@ class Settings:
     # Rule id -> severity, or None when the rule is off; rules not named keep defaults.
     severities: Mapping[str, Severity | None] = field(default_factory=dict)
 
-    def severity(self, rule_id: str) -> Severity | None:
+    def severity(self, rule_id: str, *, generated: bool = False) -> Severity | None:
+        """The rule's severity; ``generated``: for a document generated from code, where
+        the documentation rules default to notes (`rules.GENERATED_NOTES`)."""
         if rule_id in self.severities:
             return self.severities[rule_id]
         known = RULES.get(rule_id)
-        return known.severity if known is not None else Severity.ERROR
+        if known is None:
+            return Severity.ERROR
+        if generated and rule_id in GENERATED_NOTES and known.severity is not Severity.ERROR:
+            return Severity.NOTE
+        return known.severity
 
 
 @dataclass(kw_only=True, slots=True)
@@ -65,14 +71,18 @@ def load_spec(
     *,
     text: str | None = None,
     read: Reader | None = None,
+    doc: Document | None = None,
 ) -> tuple[Spec | None, list[Issue], dict[str, float]]:
-    """Load a root document and its refs; the spec is None when nothing can be checked."""
+    """Load a root document and its refs; the spec is None when nothing can be checked.
+
+    ``doc``: an already loaded document (a spec generated from the app)."""
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    if text is None:
+    problems: list[loader.LoadProblem] = []
+    if doc is None and text is None:
         doc, problems = loader.load_file(path, rel, max_bytes=settings.max_bytes)
-    else:
-        doc, problems = loader.load_text(text, path, rel)
+    elif doc is None:
+        doc, problems = loader.load_text(text or "", path, rel)
     issues = [
         Issue(
             rule=p.rule,
@@ -103,10 +113,16 @@ def load_spec(
 
 
 def check_document(
-    path: Path, rel: str, root: Path, settings: Settings, *, text: str | None = None
+    path: Path,
+    rel: str,
+    root: Path,
+    settings: Settings,
+    *,
+    text: str | None = None,
+    doc: Document | None = None,
 ) -> Result:
     """Every check but breaking changes, for one root document."""
-    spec, issues, timings = load_spec(path, rel, root, settings, text=text)
+    spec, issues, timings = load_spec(path, rel, root, settings, text=text, doc=doc)
     result = Result(rel=rel, issues=issues, spec=spec, timings=timings)
     if spec is None:
         return result
@@ -142,12 +158,13 @@ def to_findings(
     """Located findings (one locate pass per document); rules turned off are dropped."""
     kept: list[tuple[Issue, Severity]] = []
     for issue in issues:
-        severity = settings.severity(issue.rule)
+        generated = issue.doc is not None and issue.doc.sources is not None
+        severity = settings.severity(issue.rule, generated=generated)
         if severity is not None:
             kept.append((issue, severity))
     wanted: dict[int, tuple[Document, set[str]]] = {}
     for issue, _ in kept:
-        if issue.line is None and issue.doc is not None:
+        if issue.line is None and issue.doc is not None and issue.doc.sources is None:
             wanted.setdefault(id(issue.doc), (issue.doc, set()))[1].add(issue.pointer)
     positions: dict[tuple[int, str], loader.Position] = {}
     for key, (doc, pointers) in wanted.items():
@@ -156,13 +173,17 @@ def to_findings(
     findings = []
     for issue, severity in kept:
         line, column = issue.line, issue.column
-        if line is None and issue.doc is not None:
-            position: loader.Position | None = positions.get((id(issue.doc), issue.pointer))
-            if position is None:
-                position = _nearest(issue.doc, issue.pointer)
-            if position is not None:
-                line, column = position.line, position.column
         path = issue.doc.rel if issue.doc is not None else issue.path
+        if line is None and issue.doc is not None:
+            if issue.doc.sources is not None:
+                path, line = issue.doc.sources.locate(issue.pointer)
+                column = None
+            else:
+                position: loader.Position | None = positions.get((id(issue.doc), issue.pointer))
+                if position is None:
+                    position = _nearest(issue.doc, issue.pointer)
+                if position is not None:
+                    line, column = position.line, position.column
         data: dict[str, Any] = {"pointer": issue.pointer, **issue.data, **(extra or {})}
         findings.append(
             Finding(

@@ -10,13 +10,14 @@ of JSON; one locate batch 0.1 s.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from qualgate.fsutil import ReadRefused, read_bytes_bounded
 from qualgate.gates.openapi_lint.pointer import (
     LoadProblem,
     Position,
@@ -37,6 +38,7 @@ __all__ = [
     "Document",
     "LoadProblem",
     "Position",
+    "SourceMap",
     "escape",
     "get",
     "join",
@@ -61,6 +63,8 @@ class Document:
     text: str
     is_json: bool
     node: yaml.Node | None = None
+    # A document generated from the app's code: where each node is declared there.
+    sources: SourceMap | None = None
     _json_locator: JsonLocator | None = field(default=None, repr=False)
 
     def locate(self, pointer: str) -> Position | None:
@@ -85,6 +89,27 @@ class Document:
             if position is not None:
                 out[pointer] = position
         return out
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class SourceMap:
+    """Where the nodes of a generated document come from in the project's code.
+
+    ``entries`` maps JSON pointers (operations, component schemas, properties) to
+    (root-relative file, line); a pointer is placed at its nearest mapped ancestor, else
+    at ``fallback`` (where the app is defined).
+    """
+
+    entries: Mapping[str, tuple[str, int]]
+    fallback: tuple[str, int]
+
+    def locate(self, pointer: str) -> tuple[str, int]:
+        while pointer:
+            found = self.entries.get(pointer)
+            if found is not None:
+                return found
+            pointer = pointer.rsplit("/", 1)[0]
+        return self.fallback
 
 
 def load_text(text: str, path: Path, rel: str) -> tuple[Document | None, list[LoadProblem]]:
@@ -113,21 +138,37 @@ def load_text(text: str, path: Path, rel: str) -> tuple[Document | None, list[Lo
 def load_file(
     path: Path, rel: str, *, max_bytes: int = DEFAULT_MAX_BYTES
 ) -> tuple[Document | None, list[LoadProblem]]:
-    """Read and parse one file, refusing oversized or undecodable ones with a problem."""
+    """Read and parse one file, refusing oversized, special or undecodable ones with a problem.
+
+    Only regular files are read, and at most ``max_bytes`` of them: a device or FIFO
+    (``openapi.yaml -> /dev/zero``) reports a size of 0 and never ends.
+    """
     try:
-        size = path.stat().st_size
-        if size > max_bytes:
+        raw = read_bytes_bounded(path, max_bytes)
+    except ReadRefused as exc:
+        if "not a regular file" in str(exc):
             return None, [
                 LoadProblem(
-                    rule="document-too-large",
-                    message=f"{size} bytes is over the limit of {max_bytes} bytes (max-size-mb)",
+                    rule="document-unreadable",
+                    message="not a regular file (a device, FIFO or socket): not read",
                     line=1,
                     column=1,
                 )
             ]
-        raw = path.read_bytes()
+        size = _size(path)
+        shown = f"{size} bytes" if size is not None and size > max_bytes else "the file"
+        return None, [
+            LoadProblem(
+                rule="document-too-large",
+                message=f"{shown} is over the limit of {max_bytes} bytes (max-size-mb)",
+                line=1,
+                column=1,
+            )
+        ]
     except OSError as exc:
-        return None, [LoadProblem(rule="document-unreadable", message=f"cannot read: {exc}")]
+        return None, [
+            LoadProblem(rule="document-unreadable", message=f"cannot read: {exc.strerror or exc}")
+        ]
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -136,3 +177,10 @@ def load_file(
             LoadProblem(rule="document-encoding", message=f"not UTF-8: {exc.reason}", line=line)
         ]
     return load_text(text, path, rel)
+
+
+def _size(path: Path) -> int | None:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return None

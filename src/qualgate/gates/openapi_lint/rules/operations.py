@@ -218,8 +218,11 @@ def _codes(spec: Spec, op: Operation) -> list[str]:
 
 def success_response(spec: Spec) -> Iterator[Issue]:
     for op in spec.operations():
+        if "responses" not in op.op and spec.version not in ("2.0", "3.0"):
+            continue  # 3.1 made `responses` optional: valid, nothing to say
         codes = _codes(spec, op)
-        if not any(c[:1] in ("2", "3") for c in codes):
+        # A `default` response describes every status, success included.
+        if not any(c[:1] in ("2", "3") or c == "default" for c in codes):
             yield _issue(
                 spec,
                 op,
@@ -232,7 +235,7 @@ def success_response(spec: Spec) -> Iterator[Issue]:
 def client_error_response(spec: Spec) -> Iterator[Issue]:
     for op in spec.operations():
         codes = _codes(spec, op)
-        if codes and not any(c[:1] == "4" for c in codes):
+        if codes and not any(c[:1] == "4" or c == "default" for c in codes):
             yield _issue(
                 spec,
                 op,
