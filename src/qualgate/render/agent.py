@@ -10,7 +10,7 @@ header, the fixes and the reproduce line always kept and the findings trimmed to
 from __future__ import annotations
 
 from qualgate.render._common import order_findings, visible_controls
-from qualgate.verdict import Finding, Status, Threshold, Verdict, plural
+from qualgate.verdict import Finding, Status, Threshold, Verdict
 
 MAX_CHARS = 8000
 # One line never takes more than this (a 50 kB assertion message would crowd out the rest).
@@ -78,23 +78,22 @@ def _tail(verdict: Verdict) -> list[str]:
     return lines
 
 
-def render(verdict: Verdict) -> str:
+def render(verdict: Verdict, limit: int = MAX_CHARS) -> str:
+    """The compact rendering, at most ``limit`` characters (the hook puts a line before it)."""
     header = line_of(f"qualgate {verdict.gate}: {_WORD[verdict.status]} - {verdict.summary}")
     if verdict.status in (Status.PASS, Status.SKIPPED):
         return header + "\n"
     tail = _tail(verdict)
-    budget = MAX_CHARS - len(header) - sum(len(t) + 1 for t in tail) - 2
+    budget = limit - len(header) - sum(len(t) + 1 for t in tail) - 2
     problems = _problems(verdict)
     shown: list[str] = []
     for index, line in enumerate(problems):
         # Room for the "... and N more" note, unless this is the last line.
         reserve = 0 if index == len(problems) - 1 else 80
         if len(line) + 1 + reserve > budget:
-            shown.append(
-                f"... and {plural(len(problems) - index, 'more')} (see the reproduce command)"
-            )
+            shown.append(f"... and {len(problems) - index} more (see the reproduce command)")
             break
         shown.append(line)
         budget -= len(line) + 1
     text = "\n".join([header, *shown, *tail]) + "\n"
-    return text[:MAX_CHARS]
+    return text[:limit]
