@@ -57,7 +57,7 @@ def test_flake8_parse_never_crashes(output: str) -> None:
         st.characters(blacklist_characters=":\n\r\x00", blacklist_categories=("Cs",)),
         min_size=1,
         max_size=30,
-    ),  # fmt: skip
+    ),
     line=st.integers(1, 10**6),
     col=st.integers(1, 10**4),
     severity=st.sampled_from(["error", "note", "warning"]),
@@ -65,7 +65,7 @@ def test_flake8_parse_never_crashes(output: str) -> None:
         st.characters(blacklist_characters="\n\r", blacklist_categories=("Cs",)),
         min_size=1,
         max_size=100,
-    ).filter(lambda m: not m.endswith(" ")),  # fmt: skip
+    ).filter(lambda m: not m.endswith(" ")),
     code=st.one_of(st.none(), st.from_regex(r"[a-z][a-z0-9-]{0,20}", fullmatch=True)),
 )
 def test_mypy_text_line_round_trips(

@@ -90,7 +90,10 @@ def test_secret_named_by_s105_is_reported_once(tmp_path: Path) -> None:
         tmp_path,
         {
             "pkg/__init__.py": "",
-            "pkg/a.py": 'PASSWORD = "hunter2-correct-horse"\nSECRET_KEY = "sk_live_4eC39HqLyjWDarjtT1zdp7dc"\n',
+            "pkg/a.py": (
+                'PASSWORD = "hunter2-correct-horse"\n'
+                'SECRET_KEY = "sk_live_4eC39HqLyjWDarjtT1zdp7dc"\n'
+            ),
         },
     )
     run = run_qualgate(GATE, str(tmp_path), "--preset", "standards", "--checks", "ruff")

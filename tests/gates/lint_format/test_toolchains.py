@@ -233,3 +233,32 @@ def test_mypy_0971_without_json_output(tmp_path: Path, old_mypy_python: Path) ->
     write_files(tmp_path, {"pkg/m.py": "def f() -> int:\n    return 1\n"})
     run = run_qualgate(GATE, str(tmp_path), "--python", str(old_mypy_python))
     assert run.code == 0, run.stdout
+
+
+@pytest.mark.parametrize(
+    ("constraint", "spec"),
+    [
+        ("^0.971", ">=0.971,<0.972"),
+        ("^22.6.0", ">=22.6.0,<23"),
+        ("~1.2", ">=1.2,<1.3"),
+        ("23.1.0", "==23.1.0"),
+        ("*", ""),
+        (">=1,<2", ">=1,<2"),
+    ],
+)
+def test_poetry_constraints_become_specifiers(constraint: str, spec: str) -> None:
+    assert toolchain._poetry_spec(constraint) == spec
+
+
+def test_wemake_and_unprefixed_plugins_count_as_flake8(tmp_path: Path) -> None:
+    write_files(
+        tmp_path,
+        {
+            "pyproject.toml": '[tool.poetry.dev-dependencies]\nwemake-python-styleguide = "^0.16"\n',
+            "scripts/lint": "#!/bin/sh\nmypy app\n",
+        },
+    )
+    chain = toolchain.detect(ProjectFiles(tmp_path))
+    assert chain.plugins == {"wemake-python-styleguide"}
+    assert chain.checks == ("flake8", "mypy")
+    assert chain.evidence["mypy"] == ["scripts/lint"]

@@ -164,7 +164,8 @@ def resolve(root: Path, given: Path | None) -> Environment:
 
 
 def _probe(python: str, root: Path, timeout: float) -> dict[str, str]:
-    code = f"NAMES = {set(PROBED)!r}\n{_PROBE}"
+    plugins = {"wemake-python-styleguide", "darglint", "dlint", "pandas-vet"}
+    code = f"NAMES = {set(PROBED)!r}\nPLUGINS = {plugins!r}\n{_PROBE}"
     try:
         done = process.run([python, "-c", code], cwd=root, timeout=min(timeout, 60))
     except ToolMissing as exc:

@@ -12,6 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.version import InvalidVersion, Version
+
 from qualgate.context import GateContext
 from qualgate.errors import GateError, ToolMissing
 from qualgate.verdict import Finding
@@ -77,10 +80,14 @@ class Plan:
     def note_pin(self, dist: str, tool: ToolCommand) -> None:
         """A `tool-version` note when the project pins another version than ran."""
         pin = self.chain.pins.get(dist)
-        if pin is None or pin.exact is None or not tool.version:
+        if pin is None or not pin.spec or not tool.version:
             return
-        if parse_version(pin.exact) == parse_version(tool.version):
+        try:
+            if Version(tool.version) in SpecifierSet(pin.spec, prereleases=True):
+                return
+        except (InvalidVersion, InvalidSpecifier):
             return
+        wanted = f"{dist}{pin.spec}"
         where = (
             "from the project's environment"
             if tool.source == "project"
@@ -89,12 +96,12 @@ class Plan:
         self.notes.append(
             RULES.finding(
                 TOOL_VERSION,
-                f"the project pins {dist}=={pin.exact}; {dist} {tool.version} ran "
-                f"({where}): install the pin with {self.env.install_hint(f'{dist}=={pin.exact}')}",
+                f"the project pins {wanted}; {dist} {tool.version} ran "
+                f"({where}): install the pin with {self.env.install_hint(wanted)}",
                 path=pin.path,
                 line=pin.line,
                 check=dist if dist != "ruff" else ruff_check.RUFF_CHECK,
-                data={"pinned": pin.exact, "ran": tool.version, "source": tool.source},
+                data={"pinned": pin.spec, "ran": tool.version, "source": tool.source},
             )
         )
 
@@ -129,9 +136,11 @@ def _flake8_plugins(plan: Plan, tool: ToolCommand) -> list[str]:
     """Plugins the project declares that the flake8 about to run does not have."""
     if tool.source == "project":
         have = set(plan.env.versions(plan.ctx.remaining()))
-        return sorted(p for p in plan.chain.plugins if p not in have and p.startswith("flake8"))
+        return sorted(
+            p for p in plan.chain.plugins if p not in have and not p.startswith("pylint-")
+        )
     return sorted(
-        p for p in plan.chain.plugins if p.startswith(("flake8-", "pep8-")) and not our_version(p)
+        p for p in plan.chain.plugins if not p.startswith("pylint-") and not our_version(p)
     )
 
 

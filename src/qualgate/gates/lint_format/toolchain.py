@@ -52,6 +52,11 @@ _TASK_FILES = (
     "azure-pipelines.yml",
     ".circleci/config.yml",
 )
+_WORKFLOW = re.compile(r"\.ya?ml$")
+# Shell scripts: `scripts/lint.sh`, or `scripts/lint` with no suffix at all.
+_SCRIPT = re.compile(r"^[^.]+$|\.sh$")
+# flake8 plugins whose names do not start with flake8-.
+_FLAKE8_PLUGINS = frozenset({"wemake-python-styleguide", "darglint", "dlint", "pandas-vet"})
 _CONFIG_FILES = (
     (".isort.cfg", "isort"),
     (".flake8", "flake8"),
@@ -166,7 +171,7 @@ def _note_requirement(chain: Toolchain, text: str, where: str, line: int | None)
     except InvalidRequirement:
         return
     dist = _dist_of(req.name)
-    if dist.startswith(("flake8-", "pep8-naming", "pylint-")):
+    if dist.startswith(("flake8-", "pep8-naming", "pylint-")) or dist in _FLAKE8_PLUGINS:
         chain.plugins.add(dist)
         chain.add("flake8" if not dist.startswith("pylint-") else "pylint", f"{where} ({dist})")
         return
@@ -189,16 +194,31 @@ def _line_of(text: str | None, needle: str) -> int | None:
 
 
 def _poetry_spec(value: object) -> str | None:
+    """A poetry constraint as a PEP 440 specifier: ``"22.3.0"`` -> ``==22.3.0``,
+    ``"^0.971"`` -> ``>=0.971,<0.972``, ``"~1.2"`` -> ``>=1.2,<1.3``."""
     if isinstance(value, dict):
         value = value.get("version")
     if not isinstance(value, str):
         return None
     value = value.strip()
-    if value and value[0].isdigit():
+    if value in ("", "*"):
+        return ""
+    if value[0].isdigit():
         return f"=={value}"
     if value.startswith(("^", "~")) and not value.startswith("~="):
-        return f">={value.lstrip('^~')}"
-    return value if value != "*" else ""
+        caret = value.startswith("^")
+        text = value.lstrip("^~").strip()
+        parts = [int(p) for p in re.findall(r"\d+", text)[:3]]
+        if not parts:
+            return None
+        if caret:
+            # The first non-zero part is fixed (^0.971 admits 0.971.x only).
+            keep = next((i for i, p in enumerate(parts) if p != 0), len(parts) - 1)
+        else:
+            keep = min(1, len(parts) - 1)
+        upper = [*parts[:keep], parts[keep] + 1]
+        return f">={text},<{'.'.join(map(str, upper))}"
+    return value
 
 
 def _dependencies(files: ProjectFiles, chain: Toolchain) -> None:
@@ -282,9 +302,9 @@ def _task_texts(files: ProjectFiles) -> Iterable[tuple[str, str]]:
         text = files.text(name)
         if text is not None:
             yield name, text
-    for folder, suffixes in ((".github/workflows", (".yml", ".yaml")), ("scripts", (".sh",))):
+    for folder, wanted in ((".github/workflows", _WORKFLOW), ("scripts", _SCRIPT)):
         for entry in files.listdir(folder)[:50]:
-            if entry.endswith(suffixes):
+            if wanted.search(entry):
                 text = files.text(f"{folder}/{entry}")
                 if text is not None:
                     yield f"{folder}/{entry}", text
