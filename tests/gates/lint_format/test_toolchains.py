@@ -254,7 +254,9 @@ def test_wemake_and_unprefixed_plugins_count_as_flake8(tmp_path: Path) -> None:
     write_files(
         tmp_path,
         {
-            "pyproject.toml": '[tool.poetry.dev-dependencies]\nwemake-python-styleguide = "^0.16"\n',
+            "pyproject.toml": (
+                '[tool.poetry.dev-dependencies]\nwemake-python-styleguide = "^0.16"\n'
+            ),
             "scripts/lint": "#!/bin/sh\nmypy app\n",
         },
     )
