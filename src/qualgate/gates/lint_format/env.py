@@ -36,7 +36,7 @@ _PROBE = (
     "out = {}\n"
     "for d in m.distributions():\n"
     "    n = (d.metadata['Name'] or '').lower().replace('_', '-')\n"
-    "    if n in NAMES or n.startswith(('flake8-', 'pylint-', 'pep8-')):\n"
+    "    if n in NAMES or n in PLUGINS or n.startswith(('flake8-', 'pylint-', 'pep8-')):\n"
     "        out.setdefault(n, d.version)\n"
     "print(json.dumps(out))\n"
 )
