@@ -353,28 +353,69 @@ def test_project_type_without_schema_checks_headings(tmp_path: Path) -> None:
 # Verdict files
 
 
-def test_previous_verdict_files_are_validated(tmp_path: Path) -> None:
+def test_qualgate_folder_never_changes_what_is_checked(tmp_path: Path) -> None:
+    # Issue 17: "10 files checked", then "12"; skipped on a fresh checkout, pass after
+    # other gates ran. qualgate's own folder is not an artifact.
+    task = "---\nid: 1\ntitle: t\nstatus: done\n---\n## Acceptance Criteria\n"
+    write_files(
+        tmp_path,
+        {
+            "artifacts/tasks/t.md": task,
+            "config/app.json": '{"port": 1}',
+            "schemas/app.json": '{"type": "object"}',
+            "pyproject.toml": "[tool.qualgate.artifact-validate]\n"
+            'schemas = [{glob = "config/**/*.json", schema = "schemas/app.json"}, '
+            '{glob = "**/*.json", schema = "schemas/app.json"}]\n',
+        },
+    )
+    fresh = run_qualgate(GATE, str(tmp_path), "--no-cache")
+    assert fresh.code == 0, fresh.verdict
+    write_files(
+        tmp_path,
+        {
+            ".qualgate/verdicts/run-tests.json": '{"gate": "run-tests"}',
+            ".qualgate/verdicts/notes.md": "no front matter\n",
+            ".qualgate/x.json": "[1",
+        },
+    )
+    again = run_qualgate(GATE, str(tmp_path), "--no-cache")
+    assert again.verdict is not None and fresh.verdict is not None
+    assert again.verdict["metrics"]["files_checked"] == fresh.verdict["metrics"]["files_checked"]
+    assert again.verdict["summary"] == fresh.verdict["summary"]
+    assert again.verdict["status"] == fresh.verdict["status"] == "pass"
+    assert not [f for f in again.findings if ".qualgate" in (f.get("path") or "")]
+
+
+def test_an_empty_checkout_is_skipped_whatever_ran_before(tmp_path: Path) -> None:
+    first = run_qualgate(GATE, str(tmp_path), "--no-cache")
+    second = run_qualgate(GATE, str(tmp_path), "--no-cache")
+    assert first.verdict is not None and second.verdict is not None
+    assert first.verdict["status"] == second.verdict["status"] == "skipped"
+
+
+def test_verdict_files_are_validated_when_asked(tmp_path: Path) -> None:
     task = "---\nid: 1\ntitle: t\nstatus: done\n---\n## Acceptance Criteria\n"
     write_files(tmp_path, {"artifacts/tasks/t.md": task})
-    first = run_qualgate(GATE, str(tmp_path))
+    first = run_qualgate(GATE, str(tmp_path), "--verdict-files", "--no-cache")
     assert first.code == 0
-    second = run_qualgate(GATE, str(tmp_path))
+    second = run_qualgate(GATE, str(tmp_path), "--verdict-files", "--no-cache")
     assert second.code == 0
     assert second.verdict is not None
     assert second.verdict["metrics"]["verdict_files"] == 1
+    assert second.verdict["metrics"]["files_checked"] == 1  # the artifact only
     check = next(c for c in second.verdict["checks"] if c["name"] == "verdict-files")
     assert check["status"] == "pass"
 
 
 def test_corrupted_verdict_files_are_findings(tmp_path: Path) -> None:
     verdicts = tmp_path / ".qualgate" / "verdicts"
-    good = run_qualgate(GATE, str(tmp_path))
+    good = run_qualgate(GATE, str(tmp_path), "--verdict-files", "--no-cache")
     assert good.verdict is not None and good.verdict["status"] == "skipped"
     document = json.loads((verdicts / f"{GATE}.json").read_text())
     document["status"] = "maybe"
     (verdicts / "bad.json").write_text(json.dumps(document, indent=2))
     (verdicts / "broken.json").write_text('{\n  "gate": "x",\n  oops\n}\n')
-    result = run_qualgate(GATE, str(tmp_path))
+    result = run_qualgate(GATE, str(tmp_path), "--verdict-files", "--no-cache")
     assert result.code == 1
     got = sorted((f["rule"], f["path"], f["line"]) for f in result.findings)
     status_line = 1 + json.dumps(document, indent=2).splitlines().index('  "status": "maybe",')
@@ -387,9 +428,9 @@ def test_corrupted_verdict_files_are_findings(tmp_path: Path) -> None:
     assert own["status"] == "fail"
 
 
-def test_verdict_files_can_be_turned_off(tmp_path: Path) -> None:
+def test_verdict_files_are_off_by_default(tmp_path: Path) -> None:
     write_files(tmp_path, {".qualgate/verdicts/x.json": "not json"})
-    result = run_qualgate(GATE, str(tmp_path), "--no-verdict-files")
+    result = run_qualgate(GATE, str(tmp_path))
     assert result.verdict is not None
     assert result.verdict["status"] == "skipped"
-    assert "disabled" in result.verdict["summary"]
+    assert "verdict-files = true" in result.verdict["summary"]

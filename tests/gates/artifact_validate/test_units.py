@@ -17,13 +17,13 @@ import yaml
 from qualgate.errors import GateError
 from qualgate.gates.artifact_validate import fastschema, fastyaml, markdown
 from qualgate.gates.artifact_validate.documents import check_files
+from qualgate.gates.artifact_validate.globs import Glob
 from qualgate.gates.artifact_validate.locate import (
     json_positions,
     toml_error_position,
     toml_positions,
 )
 from qualgate.gates.artifact_validate.schemas import jsonable
-from qualgate.gates.artifact_validate.structured import glob_regex
 from qualgate.gates.artifact_validate.types import BUILTIN, TypeSet, describe_types, resolve_types
 
 # ---------------------------------------------------------------------------
@@ -233,10 +233,17 @@ def test_toml_error_position_falls_back_to_line_one() -> None:
         ("[!x]*.md", "x.md", False),
         ("[ab].md", "c.md", False),
         ("weird[.md", "weird[.md", True),
+        ("a/**/b/*.json", "a/b/c.json", True),
+        ("a/**/b/*.json", "a/x/y/b/c.json", True),
+        ("a/**/b/*.json", "a/x/y/c.json", False),
+        ("**/README.md", "README.md", True),
+        ("**/README.md", "x/README.md.bak", False),
+        ("a**.md", "ab.md", True),  # `**` inside a segment is a `*`
+        ("a**.md", "a/b.md", False),
     ],
 )
-def test_glob_regex(pattern: str, path: str, matches: bool) -> None:
-    assert bool(glob_regex(pattern).match(path)) is matches
+def test_globs(pattern: str, path: str, matches: bool) -> None:
+    assert Glob(pattern).match(path) is matches
 
 
 # ---------------------------------------------------------------------------

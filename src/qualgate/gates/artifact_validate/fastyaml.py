@@ -14,8 +14,13 @@ import datetime as dt
 import re
 from typing import Any
 
-_KEY_LINE = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*):(?:[ ]+(.*?))?[ ]*")
-_ITEM_LINE = re.compile(r"[ ]*-[ ]+(.*?)[ ]*")
+_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
+# Characters the fast path reads as PyYAML does: printable, no tab, no line break but \n
+# (\r, \x85, \u2028 and \u2029 break lines too), no BOM. Anything else goes to PyYAML,
+# which rejects control characters and tabs where they cannot stand.
+_UNSAFE = re.compile(
+    "[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
+)
 # A plain scalar we can read without the full YAML grammar: no indicator first, no tabs,
 # quotes, brackets or braces (": ", " #" and a trailing colon are refused separately).
 _SAFE_PLAIN = re.compile(r"(?![-?:,\[\]{}#&*!|>'\"%@`])[^\t'\"\[\]{}`]*")
@@ -98,12 +103,12 @@ def _scalar(text: str) -> Any:
 
 
 def _flow(text: str) -> list[Any]:
-    inner = text[1:-1].strip()
+    inner = text[1:-1].strip(" ")
     if not inner:
         return []
     if any(c in inner for c in "[]{}\"'#&*!|>"):
         raise _Fallback
-    items = [part.strip() for part in inner.split(",")]
+    items = [part.strip(" ") for part in inner.split(",")]
     if items and items[-1] == "":
         items.pop()  # YAML allows one trailing comma
     if any(not item or ": " in item or item.endswith(":") for item in items):
@@ -113,10 +118,34 @@ def _flow(text: str) -> list[Any]:
 
 def simple_yaml(text: str) -> dict[str, Any] | None:
     """The mapping of a simple front matter, or ``None`` when it is not simple."""
+    if _UNSAFE.search(text):
+        return None
     try:
         return _simple(text)
     except _Fallback:
         return None
+
+
+def _key_line(line: str) -> tuple[str, str | None] | None:
+    """``key: value`` as (key, value or None); the scan the regex
+    ``([A-Za-z_][A-Za-z0-9_-]*):(?:[ ]+(.*?))?[ ]*`` does, without its quadratic
+    backtracking on a value followed by a long run of spaces."""
+    key = _KEY.match(line)
+    if key is None or line[key.end() : key.end() + 1] != ":":
+        return None
+    rest = line[key.end() + 1 :]
+    if rest and rest[0] != " ":
+        return None
+    value = rest.strip(" ")
+    return key.group(0), value or None
+
+
+def _item_line(line: str) -> str | None:
+    """The text of a ``  - item`` line (``[ ]*-[ ]+(.*?)[ ]*``), else None."""
+    body = line.lstrip(" ")
+    if body[:2] != "- ":
+        return None
+    return body[2:].strip(" ")
 
 
 def _simple(text: str) -> dict[str, Any] | None:
@@ -127,26 +156,26 @@ def _simple(text: str) -> dict[str, Any] | None:
     while index < count:
         line = lines[index]
         index += 1
-        if not line.strip():
+        if not line.strip(" "):
             continue
         if line[0] == "#":
             continue
-        match = _KEY_LINE.fullmatch(line)
-        if match is None:
+        found = _key_line(line)
+        if found is None:
             raise _Fallback
-        key, value = match.group(1), match.group(2)
+        key, value = found
         if _resolve(key) != key:
             raise _Fallback
-        if value is None or value == "":
+        if value is None:
             items: list[Any] = []
             indent = -1
-            while index < count and lines[index].lstrip().startswith("- "):
-                item = _ITEM_LINE.fullmatch(lines[index])
-                width = len(lines[index]) - len(lines[index].lstrip())
+            while index < count and lines[index].lstrip(" ").startswith("- "):
+                item = _item_line(lines[index])
+                width = len(lines[index]) - len(lines[index].lstrip(" "))
                 if item is None or (indent >= 0 and width != indent):
                     raise _Fallback  # items at different indentations are not a flat list
                 indent = width
-                items.append(_scalar_item(item.group(1)))
+                items.append(_scalar_item(item))
                 index += 1
             if index < count and lines[index][:1] in (" ", "\t", "-"):
                 raise _Fallback  # a nested mapping or an odd indentation

@@ -102,8 +102,12 @@ def bad_scalar(text: str, *, line_offset: int = 0) -> tuple[Position, str] | Non
     except yaml.YAMLError:
         return None
     stack = [d for d in reversed(documents) if d is not None]
+    seen: set[int] = set()
     while stack:
         node = stack.pop()
+        if id(node) in seen:  # an alias: each node once, so a bomb costs its text's size
+            continue
+        seen.add(id(node))
         if isinstance(node, yaml.ScalarNode):
             try:
                 constructor.construct_object(node)
@@ -130,7 +134,7 @@ _WS = re.compile(r"[ \t\n\r]*")
 _SCALAR = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?|true|false|null|NaN|-?Infinity")
 
 
-class _Lines:
+class Lines:
     def __init__(self, text: str) -> None:
         self.starts = [0] + [m.end() for m in re.finditer("\n", text)]
 
@@ -141,12 +145,12 @@ class _Lines:
 
 def json_positions(text: str) -> Positions:
     """Positions of every key and array item of a JSON text that ``json.loads`` accepted."""
-    lines = _Lines(text)
+    lines = Lines(text)
     offsets: dict[Path_, int] = {}
     start = _WS.match(text, 0)
     index = start.end() if start else 0
     # The text parsed already; a failure here would only mean fewer located paths.
-    with contextlib.suppress(ValueError, IndexError):
+    with contextlib.suppress(ValueError, IndexError, RecursionError):
         _scan_value(text, index, (), offsets)
     return Positions(
         table={path: lines.position(offset) for path, offset in offsets.items()},

@@ -120,6 +120,25 @@ RULES = catalogue(
         rationale="A configured glob that matches no file checks nothing, usually by mistake.",
         fix="Fix the glob, or remove the entry from the config.",
     ),
+    Rule(
+        id="path-escapes-root",
+        severity=_E,
+        rationale="A matched file or folder that a symbolic link leads out of the project, or "
+        "a glob that climbs out of it (../, an absolute path), is not read: what it holds "
+        "goes unchecked, and the runner's own files stay private.",
+        fix="Keep the files inside the project and the globs relative to its root.",
+        configurable=False,
+    ),
+    Rule(
+        id="schema-ref-refused",
+        severity=_E,
+        rationale="A schema $ref that is remote (http, https) or names a file outside the "
+        "project (file:///..., ../) is never resolved: the gate fetches nothing and reads "
+        "nothing outside the project, so the files checked against that schema are not "
+        "validated (the check errors).",
+        fix="Point the $ref at a schema file inside the project (relative to the schema).",
+        configurable=False,
+    ),
     # -- qualgate's own verdict files ---------------------------------------------------
     Rule(
         id="verdict-syntax",

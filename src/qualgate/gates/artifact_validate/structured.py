@@ -9,15 +9,17 @@ are validated against the verdict schema the same way.
 from __future__ import annotations
 
 import json
-import os
 import re
 import sys
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from qualgate.fsutil import MAX_READ_BYTES as MAX_FILE_BYTES
+from qualgate.fsutil import ReadRefused, read_bytes_bounded
 from qualgate.gates.artifact_validate.locate import (
+    Lines,
     Position,
     Positions,
     bad_scalar,
@@ -28,7 +30,6 @@ from qualgate.gates.artifact_validate.locate import (
 )
 from qualgate.gates.artifact_validate.rules import RULES
 from qualgate.gates.artifact_validate.schemas import Schema, jsonable
-from qualgate.policy import SKIP_DIRS
 from qualgate.verdict import Finding
 
 if sys.version_info >= (3, 11):
@@ -60,71 +61,6 @@ def validate_schemas_option(value: Any) -> list[dict[str, str]]:
 
 
 # ---------------------------------------------------------------------------
-# Globs
-
-
-def glob_regex(pattern: str) -> re.Pattern[str]:
-    """A ``/``-path glob as a regex: ``*`` and ``?`` stay in one folder, ``**/`` spans any."""
-    out = []
-    index = 0
-    while index < len(pattern):
-        char = pattern[index]
-        if pattern.startswith("**/", index):
-            out.append("(?:.*/)?")
-            index += 3
-            continue
-        if pattern.startswith("**", index):
-            out.append(".*")
-            index += 2
-            continue
-        if char == "*":
-            out.append("[^/]*")
-        elif char == "?":
-            out.append("[^/]")
-        elif char == "[":
-            end = pattern.find("]", index + 1)
-            if end < 0:
-                out.append(re.escape(char))
-            else:
-                body = pattern[index + 1 : end]
-                if body.startswith("!"):
-                    body = "^" + body[1:]
-                out.append(f"[{body}]")
-                index = end
-        else:
-            out.append(re.escape(char))
-        index += 1
-    return re.compile("".join(out) + r"\Z")
-
-
-def expand_glob(root: Path, pattern: str) -> list[Path]:
-    """Files under ``root`` matching ``pattern`` (sorted), skipping virtualenvs and VCS folders."""
-    pattern = pattern.strip().lstrip("/")
-    if pattern.startswith("./"):
-        pattern = pattern[2:]
-    regex = glob_regex(pattern)
-    # Walk only below the pattern's literal leading folders.
-    parts = pattern.split("/")
-    fixed: list[str] = []
-    for part in parts[:-1]:
-        if any(c in part for c in "*?["):
-            break
-        fixed.append(part)
-    start = root.joinpath(*fixed)
-    named = set(parts)
-    found = []
-    for folder, dirs, files in os.walk(start):
-        # The shared skip-list (.qualgate, environments, builds...) unless the glob names it.
-        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS or d in named)
-        rel_folder = os.path.relpath(folder, root).replace(os.sep, "/")
-        prefix = "" if rel_folder == "." else rel_folder + "/"
-        for name in files:
-            if regex.match(prefix + name):
-                found.append(Path(folder) / name)
-    return sorted(found)
-
-
-# ---------------------------------------------------------------------------
 # Checking one file
 
 
@@ -153,6 +89,54 @@ class _ParseError(Exception):
         self.at = at
 
 
+# Deeper than any configuration file; deeper documents are a syntax finding, not a crash
+# of the recursive steps that follow parsing (positions, JSON Schema validation).
+MAX_DEPTH = 200
+# More digits than Python turns into an int (sys.get_int_max_str_digits' default).
+_HUGE_INT = re.compile(r"(?<![0-9])[0-9]{4301,}")
+_BRACKET = re.compile(r'"(?:[^"\\\n]|\\.)*"|[\[\]{}]')
+
+
+def _structure_problem(text: str, kind: str) -> _ParseError | None:
+    """Nesting past `MAX_DEPTH` or a number too long to convert, located (else None)."""
+    lines = Lines(text)
+    depth = 0
+    for match in _BRACKET.finditer(text):
+        part = match.group(0)
+        if part in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                return _ParseError(
+                    f"invalid {kind}: nested more than {MAX_DEPTH} deep",
+                    lines.position(match.start()),
+                )
+        elif part in "]}":
+            depth -= 1
+    huge = _HUGE_INT.search(text)
+    if huge is not None:
+        return _ParseError(
+            f"invalid {kind}: a number of {len(huge.group(0))} digits",
+            lines.position(huge.start()),
+        )
+    return None
+
+
+def _depth(value: Any) -> int:
+    """How deep ``value`` nests (iteratively: it may be deep)."""
+    deepest = 0
+    stack = [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict):
+            item = list(item.values())
+        if isinstance(item, list):
+            deepest = max(deepest, level)
+            if level > MAX_DEPTH:
+                return level
+            stack.extend((child, level + 1) for child in item if isinstance(child, (dict, list)))
+    return deepest
+
+
 def parse_text(text: str, suffix: str) -> _Parsed:
     """Parse YAML (every document of a stream), JSON or TOML; raises `_ParseError`."""
     if suffix in JSON_SUFFIXES:
@@ -162,6 +146,14 @@ def parse_text(text: str, suffix: str) -> _Parsed:
             raise _ParseError(
                 f"invalid JSON: {exc.msg}", Position(line=exc.lineno, column=exc.colno)
             ) from None
+        except (ValueError, RecursionError):  # a 5,000-digit number, 100,000 nested arrays
+            raise _structure_problem(text, "JSON") or _ParseError(
+                "invalid JSON: cannot be read", Position(line=1)
+            ) from None
+        if _depth(data) > MAX_DEPTH:
+            raise _structure_problem(text, "JSON") or _ParseError(
+                f"invalid JSON: nested more than {MAX_DEPTH} deep", Position(line=1)
+            )
         return _Parsed(documents=[data], positions=lambda _i: json_positions(text))
     if suffix in TOML_SUFFIXES:
         try:
@@ -169,13 +161,24 @@ def parse_text(text: str, suffix: str) -> _Parsed:
         except tomllib.TOMLDecodeError as exc:
             message = re.sub(r"\s*\(at line \d+, column \d+\)$", "", str(exc))
             raise _ParseError(f"invalid TOML: {message}", toml_error_position(exc)) from None
+        except (ValueError, RecursionError):
+            raise _structure_problem(text, "TOML") or _ParseError(
+                "invalid TOML: cannot be read", Position(line=1)
+            ) from None
+        if _depth(data) > MAX_DEPTH:
+            raise _structure_problem(text, "TOML") or _ParseError(
+                f"invalid TOML: nested more than {MAX_DEPTH} deep", Position(line=1)
+            )
         # TOML dates and times become their ISO strings, as JSON Schema sees them.
         return _Parsed(documents=[jsonable(data)], positions=lambda _i: toml_positions(text))
     import yaml
 
+    from qualgate.yamlsafe import safe_load_all
+
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        documents = list(yaml.load_all(text, Loader=loader))
+        # Bounded: an alias bomb or a document nested past the limit is a syntax finding.
+        documents = safe_load_all(text, max_depth=MAX_DEPTH)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         at = Position(line=mark.line + 1, column=mark.column + 1) if mark else Position(line=1)
@@ -221,10 +224,13 @@ def check_file(
         ]
     if text is None:
         try:
-            text = path.read_bytes().decode("utf-8")
+            text = read_bytes_bounded(path, MAX_FILE_BYTES).decode("utf-8")
         except UnicodeDecodeError as exc:
             line = exc.object[: exc.start].count(b"\n") + 1
             return [_finding("unreadable", f"not UTF-8 text: {exc.reason}", rel, line, None, check)]
+        except ReadRefused as exc:  # a device, FIFO or huge file: never read without end
+            why = "not a regular file" if "regular" in str(exc) else "larger than 64 MiB"
+            return [_finding("unreadable", f"not read: {why}", rel, 1, None, check)]
         except OSError as exc:
             return [_finding("unreadable", f"cannot read: {exc.strerror}", rel, 1, None, check)]
     if text.startswith("\ufeff"):
@@ -235,7 +241,10 @@ def check_file(
         return [_finding(syntax_rule, exc.message, rel, exc.at.line, exc.at.column, check)]
     findings = []
     for index, document in enumerate(parsed.documents):
-        found = schema.problems(document)
+        try:
+            found = schema.problems(document)
+        except RecursionError:
+            return [_finding(syntax_rule, "too deeply nested to validate", rel, 1, None, check)]
         if not found:
             continue
         positions = parsed.positions(index)
@@ -268,6 +277,22 @@ def no_match(glob: str, what: str, check: str) -> Finding:
     )
 
 
-def iter_matches(root: Path, globs: Sequence[str]) -> Iterator[tuple[str, list[Path]]]:
-    for pattern in globs:
-        yield pattern, expand_glob(root, pattern)
+def escaping(rel: str, check: str) -> Finding:
+    """A matched file (or the folder a glob starts in) that a link leads out of the root."""
+    return RULES.finding(
+        "path-escapes-root",
+        "leads outside the project root through a symbolic link: not read",
+        path=rel or None,
+        check=check,
+    )
+
+
+def climbing(glob: str, what: str, check: str) -> Finding:
+    """A glob that names a place outside the root: not searched."""
+    return RULES.finding(
+        "path-escapes-root",
+        f"{what} glob {glob!r} leaves the project root: globs are relative to the root and "
+        "stay inside it; not searched",
+        check=check,
+        data={"glob": glob},
+    )

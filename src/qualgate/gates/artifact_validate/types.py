@@ -163,7 +163,7 @@ class TypeSet:
             if t.builtin_schema:
                 found = trusted_schema(t.schema_path, label=label)
             else:
-                found = load_schema_file(t.schema_path, label=label)
+                found = load_schema_file(t.schema_path, label=label, root=self.root)
             self._validators[name] = found
         return found
 
