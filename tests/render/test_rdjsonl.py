@@ -165,6 +165,17 @@ def test_a_huge_message_is_cut_below_reviewdogs_buffer() -> None:
     assert kept["message"] == "short"
 
 
+def test_a_combined_verdict_names_the_gate_of_each_finding() -> None:
+    findings = (
+        Finding(
+            rule="F1", severity=Severity.ERROR, message="m", path="a.py", check="lint-format/ruff"
+        ),
+        Finding(rule="F2", severity=Severity.ERROR, message="m", path="a.py"),
+    )
+    diagnostics = render(samples.minimal().replace(status=Status.FAIL, findings=findings))
+    assert [d["source"]["name"] for d in diagnostics] == ["qualgate lint-format", "qualgate all"]
+
+
 def test_hostile_text_stays_inert() -> None:
     text = render_format("rdjsonl", samples.hostile())
     assert "##[" not in text

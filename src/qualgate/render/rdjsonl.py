@@ -29,7 +29,7 @@ from typing import Any
 from qualgate.fsutil import read_text_bounded
 from qualgate.render._common import defuse_json, order_findings
 from qualgate.render.gitlab import verdict_problems
-from qualgate.render.sarif import INFORMATION_URI, project_file
+from qualgate.render.sarif import INFORMATION_URI, owner, project_file
 from qualgate.verdict import Finding, Severity, Verdict
 
 MAX_LINE_BYTES = 60_000  # reviewdog's bufio.Scanner gives up at 64 KiB
@@ -146,7 +146,11 @@ def diagnostics(verdict: Verdict) -> list[dict[str, Any]]:
                 "message": f.message,
                 "location": location,
                 "severity": _SEVERITY[f.severity],
-                "source": {"name": f"qualgate {verdict.gate}", "url": INFORMATION_URI},
+                # In a combined verdict, the gate that found it.
+                "source": {
+                    "name": f"qualgate {owner(verdict.gate, f) or verdict.gate}",
+                    "url": INFORMATION_URI,
+                },
                 "code": code,
             }
         )
