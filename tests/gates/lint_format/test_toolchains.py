@@ -264,3 +264,46 @@ def test_wemake_and_unprefixed_plugins_count_as_flake8(tmp_path: Path) -> None:
     assert chain.plugins == {"wemake-python-styleguide"}
     assert chain.checks == ("flake8", "mypy")
     assert chain.evidence["mypy"] == ["scripts/lint"]
+
+
+def test_the_projects_own_targets_and_excludes_are_kept(tmp_path: Path) -> None:
+    """`flake8 app --exclude=app/db/migrations` in scripts/lint: the gate lints the same."""
+    write_files(
+        tmp_path,
+        {
+            "setup.cfg": "[flake8]\nmax-line-length = 88\n",
+            "scripts/format": "#!/bin/sh\nisort app tests\nblack app tests\n",
+            "scripts/lint": (
+                "#!/bin/sh\nset -e\nflake8 app --exclude=app/db/migrations\nmypy app\n"
+                "black --check app --diff ; isort --check-only app  # done\n"
+                "flake8 $(git ls-files) --select=E\n"
+            ),
+            "app/__init__.py": "",
+            "app/db/migrations/v1.py": "",
+            "tests/__init__.py": "",
+        },
+    )
+    inv = toolchain.detect(ProjectFiles(tmp_path)).invocations
+    assert (inv["flake8"].targets, inv["flake8"].options) == (
+        ("app",),
+        ("--exclude=app/db/migrations",),
+    )
+    assert inv["flake8"].where == "scripts/lint"
+    # A check run beats the format script's fixing run; options that do more than narrow
+    # (--select) are never taken from a task file.
+    assert (inv["black"].targets, inv["black"].where) == (("app",), "scripts/lint")
+    assert inv["isort"].targets == ("app",)
+    assert inv["mypy"].targets == ("app",)
+
+
+def test_hostile_task_lines_give_no_targets(tmp_path: Path) -> None:
+    write_files(
+        tmp_path,
+        {
+            "Makefile": "lint:\n\tflake8 /etc ../outside ~/x '$HOME' --config=/tmp/evil.cfg\n",
+            "pkg/__init__.py": "",
+        },
+    )
+    chain = toolchain.detect(ProjectFiles(tmp_path))
+    assert chain.checks == ("flake8",)
+    assert "flake8" not in chain.invocations

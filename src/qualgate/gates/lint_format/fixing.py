@@ -43,7 +43,11 @@ def run_fixers(
             fixer.FormatterFix(
                 name="isort-fix",
                 check=lambda: formatters.run_isort(
-                    isort, root, timeout=ctx.remaining(), relpath=ctx.relpath
+                    isort,
+                    root,
+                    timeout=ctx.remaining(),
+                    relpath=ctx.relpath,
+                    targets=plan.targets("isort"),
                 ),
                 argv_prefix=(*isort.prefix, "--quiet"),
                 version=isort.version,
@@ -55,7 +59,11 @@ def run_fixers(
             fixer.FormatterFix(
                 name="black-fix",
                 check=lambda: formatters.run_black(
-                    black, root, timeout=ctx.remaining(), relpath=ctx.relpath
+                    black,
+                    root,
+                    timeout=ctx.remaining(),
+                    relpath=ctx.relpath,
+                    targets=plan.targets("black"),
                 ),
                 argv_prefix=(*black.prefix, "--quiet"),
                 version=black.version,

@@ -79,10 +79,17 @@ def parse(stdout: str, relpath: Relpath) -> tuple[list[Finding], list[str]]:
     return findings, other
 
 
-def run(tool: ToolCommand, root: Path, *, timeout: float, relpath: Relpath) -> Outcome:
+def run(
+    tool: ToolCommand,
+    root: Path,
+    *,
+    timeout: float,
+    relpath: Relpath,
+    targets: tuple[str, ...] = (".",),
+) -> Outcome:
     """``flake8 --format=<template> .``: exit 1 with reports is a failure; exit 1 with
     none, or any other exit, is flake8 failing (a plugin crash, a bad config)."""
-    argv = (*tool.prefix, f"--format={TEMPLATE}", ".")
+    argv = (*tool.prefix, f"--format={TEMPLATE}", *targets)
     done = process.run(argv, cwd=root, timeout=timeout, install_hint="pip install flake8")
     findings, _ = parse(done.stdout, relpath)
     if done.returncode not in (0, 1) or (done.returncode == 1 and not findings):

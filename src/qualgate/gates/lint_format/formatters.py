@@ -36,10 +36,11 @@ def run_black(
     timeout: float,
     relpath: Relpath,
     extra: Sequence[str] = (),
+    targets: Sequence[str] = (".",),
 ) -> Outcome:
     """``black --check --diff .``: exit 1 means files would change, 123 an internal error
     (a file it cannot parse is a finding; anything else an error)."""
-    argv = (*tool.prefix, "--check", "--diff", *extra, ".")
+    argv = (*tool.prefix, "--check", "--diff", *extra, *targets)
     done = process.run(argv, cwd=root, timeout=timeout, install_hint="pip install black")
     parse_errors = []
     others = []
@@ -85,10 +86,11 @@ def run_isort(
     *,
     timeout: float,
     relpath: Relpath,
+    targets: Sequence[str] = (".",),
 ) -> Outcome:
     """``isort --check-only --diff .`` (isort 4 needs ``--recursive`` for a folder)."""
     recursive = ("--recursive",) if parse_version(tool.version) < (5,) else ()
-    argv = (*tool.prefix, "--check-only", "--diff", *recursive, ".")
+    argv = (*tool.prefix, "--check-only", "--diff", *recursive, *targets)
     done = process.run(argv, cwd=root, timeout=timeout, install_hint="pip install isort")
     if done.returncode not in (0, 1):
         return crashed(

@@ -19,7 +19,7 @@ from qualgate.context import GateContext
 from qualgate.errors import GateError, ToolMissing
 from qualgate.verdict import Finding
 
-from . import flake8, formatters, pylint, pyright
+from . import flake8, formatters, invocations, pylint, pyright
 from . import mypy as mypy_check
 from . import ruff as ruff_check
 from .env import Environment, ToolCommand, our_version, path_tool, python_tool
@@ -54,6 +54,10 @@ class Plan:
     @property
     def root(self) -> Path:
         return self.ctx.root
+
+    def targets(self, check: str, default: tuple[str, ...] = (".",)) -> tuple[str, ...]:
+        """What the project points ``check`` at in its own task files, else ``default``."""
+        return invocations.targets_and_options(self.chain.invocations.get(check), default)
 
     def python_tool(self, dist: str, module: str, label: str) -> ToolCommand:
         """``dist`` from the project's env or qualgate's; `ToolMissing` with the command
@@ -127,6 +131,7 @@ def _ruff_job(plan: Plan) -> Job:
             relpath=ctx.relpath,
             extra=plan.ruff_extra,
             legacy_format=version < RUFF_OUTPUT_FORMAT,
+            targets=plan.targets("ruff"),
         )
 
     return job
@@ -159,6 +164,7 @@ def jobs(plan: Plan, selected: tuple[str, ...], *, ruff_reports_syntax: bool) ->
                 root,
                 timeout=ctx.remaining(),
                 relpath=ctx.relpath,
+                targets=plan.targets("black"),
             )
         elif check == "isort":
             out[formatters.ISORT_CHECK] = lambda: formatters.run_isort(
@@ -166,6 +172,7 @@ def jobs(plan: Plan, selected: tuple[str, ...], *, ruff_reports_syntax: bool) ->
                 root,
                 timeout=ctx.remaining(),
                 relpath=ctx.relpath,
+                targets=plan.targets("isort"),
             )
         elif check == "flake8":
             out[flake8.FLAKE8] = lambda: _run_flake8(plan)
@@ -199,6 +206,7 @@ def _format_job(plan: Plan, ruff_reports_syntax: bool) -> Job:
             # ruff-check already reports a file that does not parse.
             report_parse_errors=not ruff_reports_syntax,
             extra=plan.ruff_extra,
+            targets=plan.targets("format"),
         )
 
     return job
@@ -213,21 +221,25 @@ def _run_flake8(plan: Plan) -> Outcome:
             f"{', '.join(missing)} (without them their codes would pass unchecked)",
             f"install them: {plan.env.install_hint(' '.join(missing))}",
         )
-    return flake8.run(tool, plan.root, timeout=plan.ctx.remaining(), relpath=plan.ctx.relpath)
+    return flake8.run(
+        tool,
+        plan.root,
+        timeout=plan.ctx.remaining(),
+        relpath=plan.ctx.relpath,
+        targets=plan.targets("flake8"),
+    )
 
 
 def _run_pylint(plan: Plan) -> Outcome:
     tool = plan.python_tool("pylint", "pylint", "pylint")
-    targets = mypy_check.default_targets(plan.root)
-    if not targets:
-        targets = ["."]
+    default = tuple(mypy_check.default_targets(plan.root)) or (".",)
     recursive = ("--recursive=y",) if parse_version(tool.version) >= (2, 13) else ()
     return pylint.run(
         tool,
         plan.root,
         timeout=plan.ctx.remaining(),
         relpath=plan.ctx.relpath,
-        targets=(*recursive, *dot_slash(targets)),
+        targets=(*recursive, *plan.targets("pylint", dot_slash(default))),
     )
 
 
@@ -253,7 +265,8 @@ def run_mypy(plan: Plan) -> Outcome:
     )
     targets: list[str] = []
     if not mypy_check.config_names_files(plan.files):
-        targets = mypy_check.default_targets(plan.root)
+        found = plan.chain.invocations.get("mypy")
+        targets = list(found.targets) if found else mypy_check.default_targets(plan.root)
         if not targets:
             return Outcome(
                 check=Check(

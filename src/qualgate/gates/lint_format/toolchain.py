@@ -18,6 +18,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 
 from qualgate import yamlsafe
 
+from . import invocations
 from .projectfiles import ProjectFiles, dig
 
 # Check names, in the order the verdict lists them.
@@ -95,6 +96,8 @@ class Toolchain:
     # flake8 / pylint plugin distributions the project declares.
     plugins: set[str] = field(default_factory=set)
     basedpyright: bool = False
+    # How the project's own task files run each check (its targets), when they say.
+    invocations: dict[str, invocations.Invocation] = field(default_factory=dict)
 
     @property
     def detected(self) -> bool:
@@ -338,3 +341,8 @@ def _tasks(files: ProjectFiles, chain: Toolchain) -> None:
             check = "format" if match["fmt"] else ("pyright" if "pyright" in tool else tool)
             chain.add(check, where)
             chain.basedpyright |= tool == "basedpyright"
+            found = invocations.parse(check, text[match.end() :], where, files.root)
+            current = chain.invocations.get(check)
+            # The first run the project gives; a check run beats a format script's fix run.
+            if found is not None and (current is None or (found.checking and not current.checking)):
+                chain.invocations[check] = found
