@@ -191,3 +191,38 @@ def test_the_module_renders_what_the_registry_renders() -> None:
     assert json.loads(gitlab.render(samples.failing())) == json.loads(
         render_format("gitlab", samples.failing())
     )
+
+
+def test_a_combined_verdict_names_each_gate_and_does_not_repeat_what_findings_say() -> None:
+    from qualgate.verdict import Check
+
+    verdict = samples.minimal().replace(
+        status=Status.ERROR,
+        summary="3 gates: 1 error (openapi-lint); 2 fail (lint-format, run-tests)",
+        checks=(
+            Check(name="lint-format", status=Status.FAIL, summary="1 error"),
+            Check(name="openapi-lint", status=Status.ERROR, summary="cannot import app.main"),
+            Check(name="run-tests", status=Status.FAIL, summary="coverage 70% < 80%"),
+        ),
+        findings=(
+            Finding(
+                rule="F401",
+                severity=Severity.ERROR,
+                message="unused",
+                path="a.py",
+                line=1,
+                check="lint-format/ruff-check",
+            ),
+        ),
+        thresholds=(Threshold(name="run-tests:coverage.total", min=80, actual=70, ok=False),),
+    )
+    names = [(i["check_name"], i["description"]) for i in render(verdict)]
+    assert names == [
+        (
+            "openapi-lint/gate-error",
+            "qualgate openapi-lint: openapi-lint could not check: cannot import app.main",
+        ),
+        ("run-tests/check-failed", "qualgate run-tests: run-tests failed: coverage 70% < 80%"),
+        ("run-tests/threshold", "qualgate run-tests: run-tests:coverage.total is 70, wanted >= 80"),
+        ("lint-format/F401", "unused"),
+    ]

@@ -38,24 +38,35 @@ _SEVERITY = {Severity.ERROR: "major", Severity.WARNING: "minor", Severity.NOTE: 
 class Problem:
     """Something that decides the status without being a finding."""
 
+    gate: str  # in a combined (`all`) verdict, the gate it is about
     kind: str  # gate-error | check-error | check-failed | threshold
     severity: Severity
     message: str
 
 
 def verdict_problems(verdict: Verdict) -> Iterator[Problem]:
-    """Why the gate errored or failed when its findings alone do not say it."""
-    if verdict.status is Status.ERROR:
+    """Why the gate errored or failed when its findings alone do not say it.
+
+    In a combined verdict each check is a gate, each finding's check starts with its gate
+    (``lint-format/ruff-check``) and each threshold's name too (``run-tests:coverage``).
+    """
+    combined = verdict.gate == "all"
+    errored = [c for c in verdict.checks if c.status is Status.ERROR]
+    if verdict.status is Status.ERROR and not (combined and errored):
         text = " ".join((verdict.summary, *(f"({step})" for step in verdict.next_steps)))
-        yield Problem(kind="gate-error", severity=Severity.ERROR, message=text)
-    with_findings = {f.check for f in verdict.findings if f.blocking}
+        yield Problem(gate=verdict.gate, kind="gate-error", severity=Severity.ERROR, message=text)
+    blocking = [f.check or "" for f in verdict.findings if f.blocking]
     for check in verdict.checks:
+        gate = check.name if combined else verdict.gate
         if check.status is Status.ERROR:
-            text = f"{check.name} could not run: {check.summary or 'errored'}"
-            yield Problem(kind="check-error", severity=Severity.ERROR, message=text)
-        elif check.status is Status.FAIL and check.name not in with_findings:
+            kind, verb = ("gate-error", "check") if combined else ("check-error", "run")
+            text = f"{check.name} could not {verb}: {check.summary or 'errored'}"
+            yield Problem(gate=gate, kind=kind, severity=Severity.ERROR, message=text)
+        elif check.status is Status.FAIL and not any(
+            c == check.name or (combined and c.startswith(check.name + "/")) for c in blocking
+        ):
             text = f"{check.name} failed: {check.summary or 'failed'}"
-            yield Problem(kind="check-failed", severity=Severity.ERROR, message=text)
+            yield Problem(gate=gate, kind="check-failed", severity=Severity.ERROR, message=text)
     for t in verdict.thresholds:
         if t.ok:
             continue
@@ -69,7 +80,8 @@ def verdict_problems(verdict: Verdict) -> Iterator[Problem]:
         )
         actual = "unknown" if t.actual is None else f"{t.actual:g}"
         text = f"{t.name} is {actual}, wanted {wanted or 'a value'}"
-        yield Problem(kind="threshold", severity=Severity.ERROR, message=text)
+        gate = t.name.split(":", 1)[0] if combined and ":" in t.name else verdict.gate
+        yield Problem(gate=gate, kind="threshold", severity=Severity.ERROR, message=text)
 
 
 def _severity(verdict: Verdict, f: Finding) -> str:
@@ -118,11 +130,11 @@ def issues(verdict: Verdict) -> list[dict[str, Any]]:
         out.append(
             {
                 "type": "issue",
-                "check_name": f"{verdict.gate}/{p.kind}",
-                "description": f"qualgate {verdict.gate}: {one_line(p.message)}",
+                "check_name": f"{p.gate}/{p.kind}",
+                "description": f"qualgate {p.gate}: {one_line(p.message)}",
                 "categories": ["Bug Risk"],
                 "severity": "critical" if p.kind.endswith("error") else "major",
-                "fingerprint": fingerprints.unique(_digest(verdict.gate, p.kind, p.message)),
+                "fingerprint": fingerprints.unique(_digest(p.gate, p.kind, p.message)),
                 "location": {"path": anchor, "lines": {"begin": 1}},
             }
         )

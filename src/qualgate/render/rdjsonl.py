@@ -126,10 +126,10 @@ def diagnostics(verdict: Verdict) -> list[dict[str, Any]]:
     for p in verdict_problems(verdict):
         out.append(
             {
-                "message": f"qualgate {verdict.gate}: {p.message}",
+                "message": f"qualgate {p.gate}: {p.message}",
                 "location": {"path": anchor},
                 "severity": _SEVERITY[p.severity],
-                "source": {"name": f"qualgate {verdict.gate}", "url": INFORMATION_URI},
+                "source": {"name": f"qualgate {p.gate}", "url": INFORMATION_URI},
                 "code": {"value": p.kind},
             }
         )
