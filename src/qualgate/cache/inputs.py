@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from qualgate.context import GateContext
+from qualgate.verdict import Verdict
 
 EVERY_FILE = ("**",)
 EVERY_VARIABLE = ("*",)
@@ -54,6 +55,9 @@ class Inputs:
     database: bool = False
     # Changes the project's files (``--fix``): ``all`` runs it alone, before the others.
     exclusive: bool = False
+    # Files the answer turned out to depend on, read from the verdict after the run (what
+    # a gate does not know beforehand, like the modules a test suite imported).
+    reported: Callable[[Verdict], Iterable[str]] | None = None
 
 
 Declaration = Inputs | Iterable[str] | Callable[[GateContext], Inputs]
@@ -180,10 +184,21 @@ def lint_format(ctx: GateContext) -> Inputs:
     )
 
 
+def measured_files(verdict: Verdict) -> list[str]:
+    """The files coverage measured (keys of run-tests' ``metrics.files``): those outside the
+    project are imported by the tests but in no snapshot of the project."""
+    files = verdict.metrics.get("files")
+    return [str(p) for p in files] if isinstance(files, dict) else []
+
+
 def run_tests(ctx: GateContext) -> Inputs:
-    # A test may read any file and any variable: everything is an input.
+    # A test may read any file and any variable: everything is an input, and so is every
+    # module the tests imported from outside the project (coverage data names them).
     shard = ctx.option("shard")
-    return Inputs(skip="--shard leaves data for `qualgate merge`" if shard else None)
+    return Inputs(
+        skip="--shard leaves data for `qualgate merge`" if shard else None,
+        reported=measured_files,
+    )
 
 
 def openapi_lint(ctx: GateContext) -> Inputs:

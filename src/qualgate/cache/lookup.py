@@ -153,6 +153,10 @@ def store(
         names.update({_label(ctx.root, p, "f"): "" for p in recorded.files})
         names.update({_label(ctx.root, p, "d"): "" for p in recorded.folders})
     names.update({_label(ctx.root, p, "f"): "" for p in ctx.noted_inputs()})
+    if inputs.reported is not None:
+        for path in inputs.reported(verdict):
+            full = Path(path) if Path(path).is_absolute() else ctx.root / path
+            names[_label(ctx.root, str(full), "f")] = ""
     for label in list(names):
         if label.startswith("f:") and label[2:] in found.files:
             del names[label]  # already in the key

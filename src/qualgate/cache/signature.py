@@ -151,7 +151,8 @@ def interpreter_sig(python: str) -> str:
     """
     exe = Path(python)
     real = exe.resolve()
-    if real == Path(sys.executable).resolve() or exe == Path(sys.executable):
+    # A venv's interpreter links to its base one: the venv is told by where it sits.
+    if os.path.abspath(exe.parent.parent) == os.path.abspath(sys.prefix):
         return "ours:" + own_environment_sig()
     parts = [f"{real}:{stat_sig(real)}"]
     prefix = exe.parent.parent  # <venv>/bin/python
@@ -205,12 +206,12 @@ def own_environment_sig() -> str:
     if isinstance(user_site, str):
         dirs.add(user_site)
     parts += [f"{d}={_installed(Path(d))}" for d in sorted(dirs) if Path(d).is_dir()]
-    parts.append(f"code={_package_sig()}")
+    parts.append(f"code={package_sig(Path(__file__).resolve().parents[1])}")
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
-def _package_sig() -> str:
-    package = Path(__file__).resolve().parents[1]
+def package_sig(package: Path) -> str:
+    """The code of a package (qualgate's own): names, sizes and times of its files."""
     digest = hashlib.sha256()
     for dirpath, dirnames, filenames in os.walk(package):
         dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
