@@ -50,7 +50,8 @@ def run(ctx: GateContext) -> Verdict:
     log = ctx.option("log")
     if log:
         with open(log, "a", encoding="utf-8") as handle:
-            handle.write(json.dumps({"gate": ctx.gate, "start": time.time()}) + "\n")
+            entry = {"gate": ctx.gate, "start": time.time(), "pid": os.getpid()}
+            handle.write(json.dumps(entry) + "\n")
     if ctx.option("sleep"):
         time.sleep(float(ctx.option("sleep")))
     if ctx.option("mode") == "error":
