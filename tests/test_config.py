@@ -199,3 +199,80 @@ def test_config_command_rejects_unknown_gate(tmp_path: Path) -> None:
 def test_config_command_leaves_out_action_flags(fake_gate: str, tmp_path: Path) -> None:
     run = run_qualgate("config", str(tmp_path), "--gate", "fake", "--format", "json")
     assert "list-things" not in json.loads(run.stdout)["gates"]["fake"]
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "expected"),
+    [
+        ("QUALGATE_FAKE_STRICT", "yes", True),
+        ("QUALGATE_FAKE_STRICT", "Off", False),
+        ("QUALGATE_FAKE_LEVEL", "4", 4),
+        ("QUALGATE_FAKE_RATIO", "0.5", 0.5),
+        ("QUALGATE_FAKE_NAMES", "a b,c", ("a", "b", "c")),
+        ("QUALGATE_FAKE_MODE", "fail", "fail"),
+    ],
+)
+def test_env_given_converts_as_click_does(
+    fake_gate: str, tmp_path: Path, variable: str, value: str, expected: object
+) -> None:
+    from qualgate.config import env_given, load_config, resolve
+    from qualgate.gates import GATES
+    from qualgate.pipeline import gate_specs
+
+    specs = gate_specs(fake_gate)[1]
+    given = env_given(fake_gate, specs, {variable: value, "QUALGATE_FAKE_DATA_FILE": ""})
+    assert len(given) == 1  # an empty variable is unset, as in click
+    config = load_config(tmp_path, None, GATES)
+    resolved = resolve(fake_gate, specs, given, config, tmp_path)
+    name = variable.removeprefix("QUALGATE_FAKE_").lower().replace("_", "-")
+    assert resolved[name].value == expected
+    assert resolved[name].source == "environment"
+    # The same variable through click (the gate run alone) gives the same value.
+    alone = metrics(run_qualgate(fake_gate, str(tmp_path), env={variable: value}))
+    shown = {"strict": "strict", "level": "level", "ratio": "ratio", "names": "names"}
+    if name in shown:
+        got = alone[shown[name]]
+        assert got == (list(expected) if isinstance(expected, tuple) else expected)
+
+
+def test_a_bad_variable_under_all_names_it(fake_gate: str, tmp_path: Path) -> None:
+    from qualgate.config import env_given, load_config, resolve
+    from qualgate.errors import ConfigError
+    from qualgate.gates import GATES
+    from qualgate.pipeline import gate_specs
+
+    specs = gate_specs(fake_gate)[1]
+    given = env_given(fake_gate, specs, {"QUALGATE_FAKE_STRICT": "maybe"})
+    with pytest.raises(ConfigError, match=r"\$QUALGATE_FAKE_STRICT expects true or false"):
+        resolve(fake_gate, specs, given, load_config(tmp_path, None, GATES), tmp_path)
+
+
+def test_the_baseline_path_is_a_project_wide_key(tmp_path: Path) -> None:
+    from qualgate.config import baseline_path, load_config
+    from qualgate.errors import ConfigError
+    from qualgate.gates import GATES
+
+    assert baseline_path(load_config(tmp_path, None, GATES), tmp_path) == (
+        tmp_path / ".qualgate/baseline.json"
+    )
+    write_files(tmp_path, {"pyproject.toml": '[tool.qualgate]\nbaseline = "qa/known.json"\n'})
+    config = load_config(tmp_path, None, GATES)
+    assert baseline_path(config, tmp_path) == tmp_path / "qa/known.json"
+    write_files(tmp_path, {"qualgate.toml": 'baseline = "ci/b.json"\n[run-tests]\n'})
+    assert baseline_path(load_config(tmp_path, None, GATES), tmp_path) == tmp_path / "ci/b.json"
+    # The repository's own config may not point the baseline outside the project.
+    write_files(tmp_path, {"qualgate.toml": 'baseline = "../elsewhere.json"\n'})
+    with pytest.raises(ConfigError, match="outside the project"):
+        baseline_path(load_config(tmp_path, None, GATES), tmp_path)
+    write_files(tmp_path, {"qualgate.toml": "baseline = 3\n"})
+    with pytest.raises(ConfigError, match="`baseline` expects a path"):
+        baseline_path(load_config(tmp_path, None, GATES), tmp_path)
+
+
+def test_an_unknown_project_wide_key_lists_the_valid_ones(fake_gate: str, tmp_path: Path) -> None:
+    write_files(tmp_path, {"pyproject.toml": '[tool.qualgate]\nbasline = "x.json"\n'})
+    run = run_qualgate(fake_gate, str(tmp_path))
+    assert run.code == 2
+    assert run.verdict is not None
+    assert "unknown key `basline`" in run.verdict["summary"]
+    assert "valid keys: baseline" in run.verdict["next_steps"][0]

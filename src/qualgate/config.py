@@ -117,8 +117,9 @@ def load_config(root: Path, explicit: Path | None, known_gates: Iterable[str]) -
             settings[key] = value
             continue
         if key not in known:
+            what = f"table [{prefix}{key}]" if isinstance(value, dict) else f"key `{key}`"
             raise ConfigError(
-                f"{path.name}: unknown table [{prefix}{key}]",
+                f"{path.name}: unknown {what}",
                 "valid tables: "
                 + ", ".join(f"[{prefix}{g}]" for g in known)
                 + "; valid keys: "
