@@ -383,3 +383,25 @@ def test_the_install_step_builds_an_environment_of_its_own(tmp_path: Path) -> No
     assert run.steps["run"].returncode == 1, run.steps["run"].stderr
     assert run.outputs["status"] == "fail"
     assert sorted(sarif_runs(Path(run.outputs["sarif"]))) == ["dependency-scan"]
+
+
+def test_a_pull_request_that_touches_no_gate_input_passes_quietly(tmp_path: Path) -> None:
+    origin = write_files(
+        tmp_path / "origin", BASE_FILES | {"app.py": "def main() -> int:\n    return 0\n"}
+    )
+    shutil.copytree(OSV, origin / "osv" / "urllib3")
+    git_init(origin)
+    base = git(origin, "rev-parse", "HEAD").strip()
+    write_files(origin, {"README.md": "# app\n"})
+    git(origin, "add", "-A")
+    git(origin, "commit", "-q", "-m", "docs")
+    run, upload = act(tmp_path, origin, "pull_request", pull_request_payload(base, base))
+
+    assert run.steps["run"].returncode == 0, run.steps["run"].stdout + run.steps["run"].stderr
+    assert run.outputs["status"] in ("pass", "skipped")
+    assert "no SARIF" not in run.summary and "::notice" not in run.steps["run"].stdout
+    # Gates that ran (pass) upload their empty runs; gates `all` did not run upload nothing.
+    uploaded = sorted(sarif_runs(Path(run.outputs["sarif"]))) if run.outputs["sarif"] else []
+    gates = {c["name"]: c["status"] for c in verdict_of(run)["checks"]}
+    assert uploaded == sorted(g for g, s in gates.items() if s == "pass")
+    assert len(upload.calls) == (1 if uploaded else 0)
