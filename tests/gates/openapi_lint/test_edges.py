@@ -292,9 +292,11 @@ def test_a_rule_crashing_on_a_valid_document_is_an_error(
 ) -> None:
     import dataclasses
 
+    from qualgate.gates.openapi_lint.issues import Issue
+    from qualgate.gates.openapi_lint.model import Spec
     from qualgate.gates.openapi_lint.rules.ruleset import CHECKS
 
-    def boom(_spec: object) -> list[object]:
+    def boom(_spec: Spec) -> list[Issue]:
         raise TypeError("bug")
 
     check = CHECKS["info-contact"]

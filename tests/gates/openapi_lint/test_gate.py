@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from qualgate.gates.openapi_lint.discovery import DEFAULT_SPECS, discover
+from qualgate.gates.openapi_lint.discovery import DEFAULT_SPECS, Found, discover
 from qualgate.gates.openapi_lint.rules import RULES
 from tests.gates.openapi_lint.helpers import clean, hits, lint, replace_line
 from tests.support import REPO, read_verdict_file, run_qualgate, write_files
@@ -170,7 +170,10 @@ def test_discovery_patterns(tmp_path: Path) -> None:
             "venv/v1/openapi.yaml": "a: 1",
         },
     )
-    rel = lambda ps: [f.rel for f in ps]  # noqa: E731
+
+    def rel(found: list[Found]) -> list[str]:
+        return [f.rel for f in found]
+
     assert rel(discover(tmp_path, ["**/v1/openapi.yaml"])) == [
         "api/v1/openapi.yaml",
         "other/v1/openapi.yaml",

@@ -29,6 +29,11 @@ def _norm(path: str) -> str:
     return _TEMPLATE.sub("{}", path.rstrip("/") or "/")
 
 
+def _json(media: str) -> bool:
+    base = media.split(";", 1)[0].strip().lower()
+    return base == "application/json" or base.endswith("+json")
+
+
 def _strong(media: str) -> bool:
     """JSON media types are strongly typed: 1 is not "1" (oasdiff's isStronglyTyped)."""
     return media in ("", "application/json") or media.endswith("+json")
@@ -246,8 +251,9 @@ class Comparison(SchemaDiff):
         if a == b:
             return
         w = self.words
+        kind = "default-changed"
         if a is _MISSING:
-            message = w.added(f"default {b!r}")
+            message, kind = w.added(f"default {b!r}"), "default-added"
         elif b is _MISSING:
             message = w.removed(f"default {a!r}")
         else:
@@ -256,6 +262,7 @@ class Comparison(SchemaDiff):
             "breaking-parameter-default-changed",
             f"{label}: {message}",
             *self.pair(old, new, "default"),
+            kind=kind,
         )
 
     # -- bodies ---------------------------------------------------------------------
@@ -331,7 +338,11 @@ class Comparison(SchemaDiff):
         for media, new_schema in new_media.items():
             old_schema = old_media.get(media)
             if old_schema is None and len(old_media) == 1 and len(new_media) == 1:
-                old_schema = next(iter(old_media.values()))
+                # One media type renamed (application/json -> ...;charset=utf-8): the
+                # same body, when both are JSON.
+                old_name = next(iter(old_media))
+                if _json(old_name) and _json(media):
+                    old_schema = old_media[old_name]
             if old_schema is not None:
                 self.schema(old_schema, new_schema, Ctx(direction, label, strong=_strong(media)))
 
@@ -390,10 +401,11 @@ class Comparison(SchemaDiff):
                     side="base",
                 )
                 continue
-            if required and target.value.get("required") is not True:
+            if required != (target.value.get("required") is True):
                 self.report(
-                    "breaking-response-header-removed",
-                    f"{label}: " + w.became(f"header {name!r}", "optional"),
+                    "breaking-response-header-removed" if required else API_CHANGE,
+                    f"{label}: "
+                    + w.became(f"header {name!r}", "optional" if required else "required"),
                     at(node),
                     at(target),
                 )
@@ -441,6 +453,7 @@ class Comparison(SchemaDiff):
                 )
             return
         if new_set is None:
+            self.report(API_CHANGE, f"{label}: security is no longer required", old_loc, new_loc)
             return
         for old_alt in old_set:
             if not any(new_alt <= old_alt for new_alt in new_set):

@@ -35,7 +35,10 @@ def _translate(issue: Issue) -> Issue:
     else:
         contract_at = issue.counterpart
         implementation_at = (issue.doc, issue.pointer) if issue.doc is not None else None
-    if issue.rule == API_CHANGE:
+    if issue.data.get("kind") == "default-added":
+        # The contract leaves the default open; the implementation picks one.
+        rule = "contract-deviation"
+    elif issue.rule == API_CHANGE:
         undocumented = issue.data.get("kind") in ("operation-added", "path-added")
         rule = UNDOCUMENTED if undocumented else "contract-deviation"
     else:
