@@ -1,8 +1,10 @@
 """Running the migration worker from qualgate, and the API other gates call.
 
-`upgrade_to_head` is what the seed gate uses to build a schema: it runs the project's
+The seed gate builds its schema with these: `project_engine` tells which database engine
+the project targets, `scratch_database` gives a throwaway database of that engine (an
+embedded SQLite file, or a throwaway server), and `upgrade_to_head` runs the project's
 ``env.py`` (in the project's interpreter) against a database the caller owns, with every
-engine forced onto that URL.
+engine forced onto that URL. `own_driver` is the driver qualgate's process connects with.
 """
 
 from __future__ import annotations
@@ -17,8 +19,23 @@ from typing import Any
 
 from qualgate import process
 from qualgate.errors import GateError, ToolTimeout
-from qualgate.gates.migration_check import project
+from qualgate.gates.migration_check import engine, project
+from qualgate.gates.migration_check.drivers import own_driver
+from qualgate.gates.migration_check.scratch import Scratch, Where, scratch_database
 from qualgate.redact import mask, url_secrets
+
+__all__ = [
+    "Scratch",
+    "Where",
+    "WorkerResult",
+    "has_alembic",
+    "own_driver",
+    "project_engine",
+    "run_worker",
+    "scratch_database",
+    "upgrade_to_head",
+    "worker_problem",
+]
 
 # Runs in the project's interpreter (see inproject/__init__.py).
 WORKER = Path(__file__).with_name("inproject") / "worker.py"
@@ -92,8 +109,14 @@ def run_worker(
     roundtrip: Sequence[str] = (),
     roundtrip_tables: Mapping[str, Sequence[str] | None] | None = None,
     toml: Path | None = None,
+    drivers: Sequence[str] = (),
+    irreversible: Sequence[str] = (),
 ) -> WorkerResult:
-    """Run the worker once for ``steps`` against ``url``; never raises for a step failure."""
+    """Run the worker once for ``steps`` against ``url``; never raises for a step failure.
+
+    ``url`` names no driver (or one the worker may replace): the worker picks one the
+    project's interpreter has, ``drivers`` (those the project's files name) first.
+    """
     root = root.resolve()
     ini_path = Path(ini) if Path(ini).is_absolute() else root / ini
     if toml is None and project.toml_settings(root) is not None:
@@ -108,6 +131,9 @@ def run_worker(
         "name": name,
         "url": url,
         "url_env": list(url_env),
+        "drivers": list(drivers),
+        # Revisions whose downgrade is not run (the round trip stops there).
+        "irreversible": list(irreversible),
         "steps": list(steps),
         "baseline_sql": str(baseline_sql) if baseline_sql else None,
         "baseline_stamp": baseline_stamp,
@@ -126,7 +152,10 @@ def run_worker(
             for rev, tables in (roundtrip_tables or {}).items()
         },
     }
+    # The worker sets these (and POSTGRES_* parts) again with the driver it picks; set
+    # here too, so nothing the interpreter starts with sees the user's own database.
     env = {"DATABASE_URL": url, **{n: url for n in url_env}}
+    secrets = (*secrets, *environment_secrets(url_env))
     with tempfile.TemporaryDirectory(prefix="qualgate-worker-") as tmp:
         request_path = Path(tmp) / "request.json"
         result_path = Path(tmp) / "result.jsonl"
@@ -168,6 +197,20 @@ def run_worker(
     )
 
 
+def environment_secrets(url_env: Sequence[str]) -> tuple[str, ...]:
+    """Passwords in the user's own values of DATABASE_URL and the --url-env variables.
+
+    The worker replaces those variables; their original values (a CI secret) must still
+    never be quoted back, should the project's code read them from elsewhere.
+    """
+    found: list[str] = []
+    for name in ("DATABASE_URL", *url_env):
+        value = os.environ.get(name)
+        if value and "://" in value:
+            found += url_secrets(value)
+    return tuple(found)
+
+
 def _masked(value: Any, secrets: Sequence[str]) -> Any:
     """``value`` (decoded JSON) with every password in its strings masked."""
     if isinstance(value, str):
@@ -200,6 +243,19 @@ def worker_problem(result: WorkerResult, python: str) -> GateError | None:
             "let env.py build its engine with sqlalchemy (engine_from_config or create_engine) "
             "and pass context.configure(connection=...)",
         )
+    if outcome["event"] == "crashed" and outcome.get("missing_driver"):
+        from qualgate.gates.migration_check.drivers import install_hint
+
+        info = outcome["missing_driver"]
+        backend = str(info.get("backend") or "postgresql")
+        wanted = info.get("wanted")
+        if info.get("async"):
+            choice = {"postgresql": "asyncpg", "mysql": "aiomysql", "sqlite": "aiosqlite"}
+            wanted = wanted or choice.get(backend)
+        return GateError(
+            f"env.py could not run: {outcome.get('message')}",
+            f"install it: {install_hint(python, backend, (str(wanted),) if wanted else ())}",
+        )
     if outcome["event"] == "crashed":
         message = str(outcome.get("message", ""))
         hint = (
@@ -221,6 +277,41 @@ def _last_step(result: WorkerResult) -> str:
     return f"after {', '.join(finished)}" if finished else "during the first upgrade"
 
 
+def project_engine(
+    root: Path,
+    *,
+    ini: str = "alembic.ini",
+    name: str | None = None,
+    dialect: str | None = None,
+    database_url: str | None = None,
+) -> engine.Engine:
+    """The database engine the project's migrations and models are written for."""
+    ini_url: str | None = None
+    env_py: Path | None = None
+    revisions: list[tuple[str, str]] = []
+    if has_alembic(root, ini):
+        try:
+            proj = project.load(root, ini, name)
+        except GateError:
+            proj = None
+        if proj is not None:
+            ini_url, env_py = proj.url, proj.script_location / "env.py"
+            for path in proj.revision_files():
+                try:
+                    text = path.read_text(encoding="utf-8", errors="replace")
+                except OSError:
+                    continue
+                revisions.append((path.relative_to(root).as_posix(), text))
+    return engine.detect(
+        root,
+        option=dialect,
+        database_url=database_url,
+        ini_url=ini_url,
+        env_py=env_py,
+        revisions=revisions,
+    )
+
+
 def upgrade_to_head(
     root: Path,
     url: str,
@@ -229,6 +320,7 @@ def upgrade_to_head(
     timeout: float,
     ini: str = "alembic.ini",
     name: str | None = None,
+    drivers: Sequence[str] = (),
 ) -> None:
     """Upgrade the database at ``url`` to head by running the project's env.py.
 
@@ -258,6 +350,7 @@ def upgrade_to_head(
         ini=ini,
         name=name,
         secrets=secret_values,
+        drivers=drivers,
     )
     problem = worker_problem(result, python)
     if problem is not None:

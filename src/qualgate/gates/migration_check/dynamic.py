@@ -11,7 +11,7 @@ from typing import Any
 from qualgate.gates.migration_check.api import WorkerResult
 from qualgate.gates.migration_check.graph import RevisionFile
 from qualgate.gates.migration_check.rules import RULES
-from qualgate.verdict import Check, Finding, Status
+from qualgate.verdict import Check, Finding, Severity, Status
 
 STEPS = ("upgrade", "drift", "downgrade", "reupgrade")
 CHECK_NAMES = {
@@ -19,7 +19,19 @@ CHECK_NAMES = {
     "drift": "model drift",
     "downgrade": "downgrade head -> base",
     "reupgrade": "up/down consistency",
+    "models": "models imported",
 }
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Options:
+    """What the gate's options change in judging the steps."""
+
+    require_drift: bool = False
+    irreversible: str = "warning"  # severity of a declared irreversible downgrade
+    env_py: str | None = None  # where a drift-not-checked finding points
+    # Revision files the operation lint already called irreversible (no second finding).
+    linted_irreversible: frozenset[str] = frozenset()
 
 
 @dataclass(kw_only=True, slots=True)
@@ -75,16 +87,19 @@ def build(
     revisions: Mapping[str, RevisionFile],
     creators: Mapping[str, str],
     backend: str,
+    options: Options | None = None,
 ) -> Outcome:
     """Checks and findings for each step the worker ran (or never reached)."""
     out = Outcome()
+    opts = options or Options()
     steps = result.steps()
     outcome = result.outcome or {}
     failed_step = outcome.get("step") if outcome.get("event") == "failed" else None
     command = result.argv
     version = (result.started or {}).get("alembic")
     stopped = False
-    for step in STEPS:
+    wanted = STEPS + (("models",) if "models" in steps or failed_step == "models" else ())
+    for step in wanted:
         name = CHECK_NAMES[step]
         event = steps.get(step)
         if event is None:
@@ -101,7 +116,9 @@ def build(
             continue
         out.metrics[f"{step}_ms"] = event.get("ms", 0)
         out.checks.append(
-            _passed_step(step, name, event, out, revisions, creators, backend, command, version)
+            _passed_step(
+                step, name, event, out, revisions, creators, backend, command, version, opts
+            )
         )
     return out
 
@@ -167,6 +184,7 @@ def _passed_step(
     backend: str,
     command: tuple[str, ...],
     version: str | None,
+    opts: Options,
 ) -> Check:
     ms = int(event.get("ms", 0))
     found: list[Finding] = []
@@ -174,16 +192,49 @@ def _passed_step(
     applied: Sequence[str] = event.get("applied") or ()
     if step == "upgrade":
         summary = f"{len(applied)} revisions applied one by one on {backend}"
-    elif step == "drift":
-        if not event.get("metadata"):
+    elif step == "models":
+        summary = _models(event, name, found)
+        if not event.get("checked"):
             return Check(
                 name=name,
                 status=Status.SKIPPED,
                 duration_ms=ms,
                 command=command,
                 tool_version=version,
-                summary="skipped: env.py passes no target_metadata to context.configure(), "
-                "so the models cannot be compared",
+                summary=summary,
+            )
+    elif step == "drift":
+        if not event.get("metadata"):
+            reason = (
+                "env.py passes no target_metadata to context.configure(), so the models "
+                "cannot be compared"
+            )
+            if opts.require_drift:
+                out.findings.append(
+                    RULES.finding(
+                        "drift-not-checked",
+                        f"the model drift check cannot run: {reason} (require-drift is set)",
+                        path=opts.env_py,
+                        line=1 if opts.env_py else None,
+                        check=name,
+                    )
+                )
+                return Check(
+                    name=name,
+                    status=Status.FAIL,
+                    duration_ms=ms,
+                    command=command,
+                    tool_version=version,
+                    findings=1,
+                    summary=f"not checked: {reason}",
+                )
+            return Check(
+                name=name,
+                status=Status.SKIPPED,
+                duration_ms=ms,
+                command=command,
+                tool_version=version,
+                summary=f"skipped: {reason}",
             )
         for diff in event.get("diffs") or ():
             found.append(
@@ -221,8 +272,9 @@ def _passed_step(
                     data={"revision": rev, "differences": list(diffs)},
                 )
             )
+        stopped = event.get("stopped_at")
         leftovers = list(event.get("differences") or ())
-        if event.get("versions"):
+        if event.get("versions") and not stopped:
             leftovers.append(f"alembic_version still holds {', '.join(event['versions'])}")
         for item in leftovers:
             revision = _creator(item, creators)
@@ -245,6 +297,8 @@ def _passed_step(
             if found
             else f"{len(applied)} revisions downgraded one by one; the schema is back to base"
         )
+        if stopped:
+            summary = _stopped(stopped, applied, found, revisions, name, opts)
     elif step == "reupgrade":
         for item in event.get("differences") or ():
             found.append(
@@ -258,7 +312,7 @@ def _passed_step(
             else "upgrade again gives the same schema as the first upgrade"
         )
     out.findings.extend(found)
-    if found:
+    if any(f.blocking for f in found):
         status = Status.FAIL
     return Check(
         name=name,
@@ -269,3 +323,59 @@ def _passed_step(
         findings=len(found),
         summary=summary,
     )
+
+
+def _stopped(
+    stopped: Mapping[str, Any],
+    applied: Sequence[str],
+    found: list[Finding],
+    revisions: Mapping[str, RevisionFile],
+    check: str,
+    opts: Options,
+) -> str:
+    """The downgrade stopped at an irreversible revision: a warning naming it."""
+    revision = str(stopped.get("revision"))
+    how = str(stopped.get("how") or "irreversible")
+    rf = revisions.get(revision)
+    if rf is None or rf.path not in opts.linted_irreversible:
+        found.append(
+            RULES.finding(
+                "irreversible-downgrade",
+                f"revision {revision} cannot be downgraded ({how}): the round trip stops "
+                "there, and the revisions below it were not downgraded",
+                severity=Severity(opts.irreversible),
+                path=rf.path if rf else None,
+                line=_def_line(rf, "downgrade") if rf else None,
+                check=check,
+                data={"revision": revision},
+            )
+        )
+    problems = [f for f in found if f.rule != "irreversible-downgrade"]
+    tail = "; some did not undo their upgrade" if problems else ""
+    return (
+        f"{len(applied)} revisions downgraded one by one, then stopped at irreversible "
+        f"revision {revision} ({how}){tail}"
+    )
+
+
+def _models(event: Mapping[str, Any], check: str, found: list[Finding]) -> str:
+    """Findings of the all-models-imported check; its summary."""
+    if not event.get("checked"):
+        return f"skipped: {event.get('reason') or 'nothing to check'}"
+    for item in event.get("missing") or ():
+        found.append(
+            RULES.finding(
+                "model-not-imported",
+                f"table {item.get('table')} ({item.get('what')}) is not on env.py's "
+                "target_metadata: nothing env.py imports imports its module, so "
+                "autogenerate would drop it",
+                path=item.get("path"),
+                line=item.get("line"),
+                check=check,
+                data={"table": item.get("table")},
+            )
+        )
+    packages = ", ".join(event.get("packages") or ())
+    if found:
+        return f"{len(found)} tables registered only once every module of {packages} is imported"
+    return f"every model of {packages} is on target_metadata"

@@ -145,6 +145,29 @@ RULES = catalogue(
         "Make downgrade() undo everything upgrade() does.",
     ),
     _fixed("baseline-failed", ERROR, "The `baseline` SQL file failed on the scratch database."),
+    _fixed(
+        "irreversible-downgrade",
+        WARNING,
+        "The revision's downgrade raises NotImplementedError (or the revision is listed in "
+        "`irreversible-revisions`): it cannot be rolled back, and the round trip stops there.",
+        "Write a downgrade() if the change can be undone; else keep it listed as irreversible.",
+    ),
+    _fixed(
+        "drift-not-checked",
+        ERROR,
+        "With `require-drift`: env.py passes no target_metadata to context.configure(), so "
+        "the models cannot be compared with the migrated schema.",
+        "Set target_metadata = Base.metadata (your models' MetaData) in env.py.",
+    ),
+    _fixed(
+        "model-not-imported",
+        ERROR,
+        "With `check-models-imported`: a table defined in the models' package is missing "
+        "from the target_metadata env.py hands Alembic, because nothing env.py imports "
+        "imports its module; `alembic revision --autogenerate` would propose to drop it.",
+        "Import the module where the models' base or package is imported (e.g. in "
+        "models/__init__.py).",
+    ),
 )
 
 # Rules that only apply when the migrations target PostgreSQL.

@@ -2,7 +2,12 @@
 
 The parent process owns the scratch database: `scratch_database` is a context manager
 whose ``finally`` drops it after success, failure, timeout or Ctrl-C (the worker, if still
-running, is killed first by `qualgate.process.run`).
+running, is killed first by `qualgate.process.run`). Where it lives: on ``--database-url``'s
+server when one is given; else in an embedded SQLite file when the project's engine is
+SQLite (or unknown); else on a throwaway server of the project's engine (`servers`).
+
+A scratch URL names no driver (``postgresql://...``): qualgate's own process connects with
+its own driver (`drivers.own_driver`), the project's code with the project's.
 """
 
 from __future__ import annotations
@@ -18,35 +23,49 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from qualgate.errors import GateError
+from qualgate.gates.migration_check.drivers import own_driver
 from qualgate.redact import mask, url_secrets
 
 if TYPE_CHECKING:
     # SQLAlchemy is imported when a database is used, not when the gate loads.
     from sqlalchemy.engine import URL, Engine
 
-# Plain scheme -> the driver the gate ships with (psycopg 3, PyMySQL).
-_DRIVERS = {
-    "postgresql": "postgresql+psycopg",
-    "postgres": "postgresql+psycopg",
-    "mysql": "mysql+pymysql",
-    "mariadb": "mariadb+pymysql",
-}
+
+def make_url(raw: str) -> URL:
+    from sqlalchemy.engine import make_url as parse
+
+    return parse(raw)
+
+
 _SUPPORTED = ("postgresql", "mysql", "mariadb", "sqlite")
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Scratch:
-    """A scratch database: its full URL (with password) and how to show it."""
+    """A scratch database: its full URL (with password, no driver) and how to show it."""
 
     url: str
     shown: str
     backend: str
     name: str
     secrets: tuple[str, ...] = ()
+    # Where the server came from when qualgate started one (None: given, or SQLite).
+    server: str | None = None
+    server_ms: int = 0
+
+
+def neutral(url: URL) -> URL:
+    """``url`` without its driver: ``postgresql+asyncpg://`` -> ``postgresql://``."""
+    backend = url.get_backend_name()
+    return url.set(drivername="mysql" if backend == "mariadb" else backend)
 
 
 def parse_server_url(raw: str) -> URL:
-    """The URL as a SQLAlchemy URL with a driver we support; GateError otherwise."""
+    """The URL as a SQLAlchemy URL with a driver of qualgate's own; GateError otherwise.
+
+    Whatever driver the URL names (``+asyncpg``, ``+psycopg_async``: the project's), the
+    server is administered through a sync driver qualgate has.
+    """
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError
 
@@ -63,9 +82,10 @@ def parse_server_url(raw: str) -> URL:
             f"--database-url: unsupported database {backend!r}",
             "use PostgreSQL (postgresql://) or MySQL/MariaDB (mysql://), or omit it for SQLite",
         )
-    if url.drivername in _DRIVERS:
-        url = url.set(drivername=_DRIVERS[url.drivername])
-    return url
+    if backend == "sqlite":
+        return url.set(drivername="sqlite")
+    family = "mysql" if backend == "mariadb" else backend
+    return url.set(drivername=own_driver(family).replace(family, backend, 1))
 
 
 def secrets_of(url: URL) -> tuple[str, ...]:
@@ -79,7 +99,9 @@ def _admin_engine(url: URL) -> Engine:
     from sqlalchemy import create_engine
     from sqlalchemy.pool import NullPool
 
-    connect_args: dict[str, Any] = {"connect_timeout": 10}
+    # pg8000 names the connect timeout differently from libpq and the MySQL drivers.
+    key = "timeout" if url.get_dialect().driver == "pg8000" else "connect_timeout"
+    connect_args: dict[str, Any] = {key: 10}
     return create_engine(
         url, isolation_level="AUTOCOMMIT", poolclass=NullPool, connect_args=connect_args
     )
@@ -118,7 +140,7 @@ def create(server_url: str) -> Scratch:
         raise _server_error("create a scratch database", url, exc) from exc
     finally:
         engine.dispose()
-    scratch_url = url.set(database=name)
+    scratch_url = neutral(url.set(database=name))
     return Scratch(
         url=scratch_url.render_as_string(hide_password=False),
         shown=scratch_url.render_as_string(hide_password=True),
@@ -151,12 +173,47 @@ def drop(server_url: str, scratch: Scratch) -> None:
         engine.dispose()
 
 
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Where:
+    """Where the scratch database goes: a server, SQLite, or a throwaway server."""
+
+    server_url: str | None  # --database-url
+    backend: str  # the project's engine (postgresql | mysql | sqlite)
+    source: str = "auto"  # --server
+    search: tuple[Path, ...] | None = None  # --server-path
+    root: Path | None = None
+    timeout: float = 60.0
+
+
 @contextlib.contextmanager
-def scratch_database(server_url: str | None, *, gate: str) -> Iterator[Scratch]:
-    """A scratch database for the body; SQLite in a temp dir when no server is given."""
+def scratch_database(where: Where, *, gate: str) -> Iterator[Scratch]:
+    """A scratch database for the body, dropped (or its server stopped) afterwards."""
+    server_url = where.server_url
     if server_url is not None and parse_server_url(server_url).get_backend_name() == "sqlite":
         # A SQLite URL names a file the user may care about: work on a fresh one instead.
         server_url = None
+        where = Where(server_url=None, backend="sqlite")
+    if server_url is None and where.backend != "sqlite":
+        from qualgate.gates.migration_check import servers
+
+        with servers.throwaway(
+            where.backend,
+            source=where.source,
+            search=where.search,
+            timeout=where.timeout,
+            root=where.root,
+        ) as srv:
+            url = make_url(srv.url)
+            yield Scratch(
+                url=srv.url,
+                shown=url.render_as_string(hide_password=True),
+                backend=where.backend,
+                name=url.database or "",
+                secrets=(srv.password,),
+                server=f"{srv.source} ({srv.version})",
+                server_ms=srv.start_ms,
+            )
+        return
     if server_url is None:
         folder = Path(tempfile.mkdtemp(prefix="qualgate-mig-"))
         name = f"qualgate_{secrets.token_hex(6)}"

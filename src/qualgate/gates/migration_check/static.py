@@ -11,7 +11,7 @@ from typing import Any
 
 from qualgate.context import GateContext
 from qualgate.errors import GateError
-from qualgate.gates.migration_check import graph, oplint, project, rollback
+from qualgate.gates.migration_check import engine, graph, oplint, project, rollback
 from qualgate.gates.migration_check.rules import LINT_RULES, RULES
 from qualgate.policy import gc_paused
 from qualgate.verdict import Check, Finding, Severity, Status, plural
@@ -28,24 +28,21 @@ class Static:
     metrics: dict[str, Any] = field(default_factory=dict)
     # Revision ids of the files added since --base (every revision without --base).
     new_revisions: list[str] = field(default_factory=list)
+    # The engine the migrations target (decides where the scratch database lives).
+    engine: engine.Engine | None = None
 
 
-def _dialect(ctx: GateContext, proj: project.AlembicProject, sources: list[str]) -> str | None:
-    chosen = str(ctx.option("dialect"))
-    if chosen != "auto":
-        return chosen
-    for url in (ctx.option("database-url"), proj.url):
-        if url and "://" in url:
-            scheme = url.split("://", 1)[0].split("+", 1)[0].lower()
-            if scheme in ("postgresql", "postgres"):
-                return "postgresql"
-            if scheme in ("mysql", "mariadb", "sqlite"):
-                return "mysql" if scheme == "mariadb" else scheme
-    env_py = proj.script_location / "env.py"
-    texts = [env_py.read_text(encoding="utf-8", errors="replace"), *sources]
-    if any("postgresql" in t or "asyncpg" in t or "psycopg" in t for t in texts):
-        return "postgresql"
-    return None
+def _engine(
+    ctx: GateContext, proj: project.AlembicProject, sources: list[tuple[str, str]]
+) -> engine.Engine:
+    return engine.detect(
+        ctx.root,
+        option=str(ctx.option("dialect")),
+        database_url=ctx.option("database-url"),
+        ini_url=proj.url,
+        env_py=proj.script_location / "env.py",
+        revisions=sources,
+    )
 
 
 def _new_since_base(ctx: GateContext, rels: list[str]) -> tuple[set[str], set[str]]:
@@ -70,14 +67,14 @@ def _new_since_base(ctx: GateContext, rels: list[str]) -> tuple[set[str], set[st
 def analyze(ctx: GateContext, proj: project.AlembicProject) -> Static:
     """Graph check over every revision file; lint and rollback notes for the new ones."""
     t0 = time.monotonic()
-    sources: list[str] = []
+    sources: list[tuple[str, str]] = []
     parsed: list[graph.RevisionFile] = []
     # Parsing keeps every syntax tree alive: the cyclic GC would rescan them all, again and
     # again, doubling the parse time of a large chain for nothing (trees hold no cycles).
     with gc_paused():
         for path in proj.revision_files():
             text = path.read_text(encoding="utf-8", errors="replace")
-            sources.append(text)
+            sources.append((ctx.relpath(path), text))
             parsed.append(graph.parse(text, ctx.relpath(path)))
         chain = graph.build(parsed)
         added, modified = _new_since_base(ctx, [rf.path for rf in parsed])
@@ -95,7 +92,8 @@ def analyze(ctx: GateContext, proj: project.AlembicProject) -> Static:
             )
         )
         t1 = time.monotonic()
-        dialect = _dialect(ctx, proj, sources)
+        found_engine = _engine(ctx, proj, sources)
+        dialect = found_engine.backend
         lint_findings = _lint(ctx, parsed, added, modified, dialect)
         out.findings += lint_findings
         out.checks.append(
@@ -106,16 +104,19 @@ def analyze(ctx: GateContext, proj: project.AlembicProject) -> Static:
                 findings=len(lint_findings),
                 summary=f"{plural(len(added), 'revision')} linted"
                 + (f" (added since {ctx.base})" if ctx.base else "")
-                + f"; target {dialect or 'unknown'}",
+                + f"; target {dialect}"
+                + ("" if found_engine.decided_by else " (nothing names an engine)"),
             )
         )
         notes = [rollback.note(rf) for rf in parsed if rf.path in added and rf.tree is not None]
         out.new_revisions = [rf.revision for rf in parsed if rf.path in added and rf.revision]
+        out.engine = found_engine
     out.metrics = {
         "revisions": len(chain.revisions),
         "heads": list(chain.heads),
         "linted": len(added),
         "dialect": dialect,
+        "engine": found_engine.as_metric(),
         "rollback": notes,
     }
     return out
@@ -126,7 +127,7 @@ def _lint(
     parsed: list[graph.RevisionFile],
     added: set[str],
     modified: set[str],
-    dialect: str | None,
+    dialect: str,
 ) -> list[Finding]:
     irreversible = Severity(str(ctx.option("irreversible")))
     disabled = frozenset(ctx.option("disable") or ())

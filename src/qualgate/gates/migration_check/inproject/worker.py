@@ -7,14 +7,21 @@ how far a killed worker got), and exits 0 whenever it could report.
 
 Safety: before ``env.py`` runs, every way SQLAlchemy makes an engine (``create_engine``,
 ``engine_from_config``, ``create_async_engine``, ``async_engine_from_config``) is patched to
-point at the target database, whatever URL ``env.py`` computed. When ``env.py`` hands
-Alembic a connection, the worker checks that it came from one of those engines and that the
-server says it is connected to the target database; otherwise it refuses before any
-migration runs. Afterwards it checks that ``alembic_version`` exists in the target.
+point at the target database, whatever URL ``env.py`` computed, through a driver the
+project has. When ``env.py`` hands Alembic a connection, the worker checks that it came
+from one of those engines and that the server says it is connected to the target
+database; otherwise it refuses before any migration runs. Afterwards it checks that the
+version table (wherever env.py keeps it) exists in the target.
 
-Run by path in another interpreter, it cannot import qualgate: its two helpers,
-``worker_guard.py`` (the engine forcing and connection checks) and ``worker_schema.py``
-(schema snapshots and differences), are loaded the same way, by path.
+Each revision's ``upgrade``/``downgrade`` is wrapped: the worker knows exactly which one
+runs (a failure names it, branches or not), snapshots the tables a round-trip revision
+touches right around its own functions (so a parallel branch never counts as its residue),
+and stops the downgrade at a revision that declares itself irreversible.
+
+Run by path in another interpreter, it cannot import qualgate: its helpers,
+``worker_guard.py`` (the engine forcing and connection checks), ``worker_schema.py``
+(schema snapshots and differences) and ``worker_models.py`` (the all-models-imported
+check), are loaded the same way, by path.
 """
 
 from __future__ import annotations
@@ -52,11 +59,15 @@ snapshot_of: Callable[..., dict[str, Any]] = _SCHEMA["snapshot_of"]
 _split_sql: Callable[[str], list[str]] = _SCHEMA["split_sql"]
 _describe_diff: Callable[[Any], dict[str, Any]] = _SCHEMA["describe_diff"]
 _diff_snapshots: Callable[..., list[str]] = _SCHEMA["diff_snapshots"]
+_residue: Callable[..., list[str]] = _SCHEMA["roundtrip_residue"]
 _GUARD = _sibling("worker_guard.py")
 Refused: type[Exception] = _GUARD["Refused"]
+MissingDriver: Any = _GUARD["MissingDriver"]
 Forcer: Any = _GUARD["Forcer"]
+RawDB: Any = _GUARD["RawDB"]
 Watch: Any = _GUARD["Watch"]
 _driver_installed: Callable[[str], bool] = _GUARD["driver_installed"]
+_MODELS = _sibling("worker_models.py")
 
 
 class StepFailed(Exception):
@@ -70,6 +81,15 @@ class StepFailed(Exception):
 
 class EnvFailed(Exception):
     """env.py itself failed (import error, bad settings) before any migration ran."""
+
+
+class Irreversible(Exception):
+    """A revision's downgrade declares it cannot be undone: the downgrade stops there."""
+
+    def __init__(self, revision: str, how: str) -> None:
+        super().__init__(f"revision {revision} is irreversible ({how})")
+        self.revision = revision
+        self.how = how
 
 
 class Emitter:
@@ -105,44 +125,35 @@ def _error_text(exc: BaseException) -> str:
 
 
 # ---------------------------------------------------------------------------
-# Schema snapshots (reflection), for downgrade and up/down consistency checks
+# The target's environment: what env.py and the app's settings read
 
 
-def snapshot(url: Any) -> dict[str, Any]:
-    """Tables, columns, keys and indexes of ``url``, as plain JSON-able data."""
-    with _raw_engine(url).connect() as conn:
-        return snapshot_of(conn)
-
-
-_ORIGINAL_CREATE_ENGINE: Callable[..., Any] | None = None
-
-
-def _raw_engine(url: Any) -> Any:
-    """An engine of our own on ``url`` (not one of the forced ones env.py sees)."""
-    from sqlalchemy import create_engine
-    from sqlalchemy.pool import NullPool
-
-    key = str(url)
-    if key not in _RAW_ENGINES:
-        # One engine per URL: creating one costs a dialect setup (~0.1 s), and NullPool
-        # keeps no connection open between uses.
-        factory = _ORIGINAL_CREATE_ENGINE or create_engine
-        _RAW_ENGINES[key] = factory(url, poolclass=NullPool)
-    return _RAW_ENGINES[key]
-
-
-_RAW_ENGINES: dict[str, Any] = {}
-
-
-def _version_rows(url: Any) -> list[str] | None:
-    """The revisions in the target's alembic_version table (None when there is no table)."""
-    from sqlalchemy import inspect, text
-
-    engine = _raw_engine(url)
-    with engine.connect() as conn:
-        if "alembic_version" not in inspect(conn).get_table_names():
-            return None
-        return [str(r[0]) for r in conn.execute(text("SELECT version_num FROM alembic_version"))]
+def _url_parts(url: Any) -> dict[str, str]:
+    """The scratch database's parts under the names settings classes read (POSTGRES_*...)."""
+    backend = url.get_backend_name()
+    if backend == "sqlite":
+        return {}
+    parts = {
+        "HOST": url.host or "",
+        "PORT": str(url.port or ""),
+        "USER": url.username or "",
+        "PASSWORD": str(url.password or ""),
+        "DB": url.database or "",
+    }
+    prefixes = ["DB", "DATABASE"]
+    prefixes += ["POSTGRES", "PG"] if backend == "postgresql" else ["MYSQL", "MARIADB"]
+    out: dict[str, str] = {}
+    for prefix in prefixes:
+        for key, value in parts.items():
+            out[f"{prefix}_{key}"] = value
+        out[f"{prefix}_NAME"] = parts["DB"]
+        out[f"{prefix}_DATABASE"] = parts["DB"]
+        out[f"{prefix}_SERVER"] = parts["HOST"]
+    if backend == "postgresql":
+        # libpq's own variables spell it without an underscore.
+        for key, value in parts.items():
+            out[f"PG{'DATABASE' if key == 'DB' else key}"] = value
+    return {k: v for k, v in out.items() if v}
 
 
 # ---------------------------------------------------------------------------
@@ -153,24 +164,48 @@ class Runner:
     def __init__(self, request: dict[str, Any], emitter: Emitter) -> None:
         self.request = request
         self.emitter = emitter
-        self.forcer = Forcer(request["url"], fast_commit=bool(request.get("scratch")))
-        self.watch = Watch(self.forcer, snapshot_of)
+        self.forcer = Forcer(
+            request["url"],
+            preferred=request.get("drivers") or (),
+            fast_commit=bool(request.get("scratch")),
+        )
+        self.watch = Watch(self.forcer)
+        self.raw: Any = None
+        self.published = ""
+        self.driver = ""
         self.config: Any = None
         self.script: Any = None
         self.order: list[str] = []  # base -> head
+        self.phase = ""
+        self.current: str | None = None  # the revision whose function runs now
+        self.stopped: Any = None  # the Irreversible that ended the last downgrade
+        self.irreversible = set(request.get("irreversible") or ())
+        # Round trip: revision -> tables to snapshot (None: all); and the four snapshots.
+        self.roundtrip: dict[str, list[str] | None] = {}
+        self.shots: dict[str, dict[str, Any]] = {}
 
     def setup(self) -> None:
-        global _ORIGINAL_CREATE_ENGINE
         import sqlalchemy.engine.create as create_mod
 
-        _ORIGINAL_CREATE_ENGINE = create_mod.create_engine
+        original_create = create_mod.create_engine
+        try:
+            import sqlalchemy.ext.asyncio.engine as async_mod
+
+            original_async: Any = async_mod.create_async_engine
+        except ImportError:  # pragma: no cover - no greenlet
+            original_async = None
+        published = self.forcer.url(None)
+        self.driver = published.drivername
+        self.published = published.render_as_string(hide_password=False)
+        self.raw = RawDB(self.forcer, original_create, original_async)
         self.forcer.install()
         self.watch.install()
         from alembic.config import Config
         from alembic.script import ScriptDirectory
 
         request = self.request
-        url = request["url"]
+        url = self.published
+        os.environ.update(_url_parts(published))
         for name in ["DATABASE_URL", *request.get("url_env", [])]:
             os.environ[name] = url
         ini = request["ini"]
@@ -195,7 +230,83 @@ class Runner:
             return original_from_config(config)
 
         ScriptDirectory.from_config = classmethod(from_config)  # type: ignore[method-assign,assignment]
-        self.order = [s.revision for s in self.script.walk_revisions("base", "heads")][::-1]
+        revisions = list(self.script.walk_revisions("base", "heads"))
+        self.order = [s.revision for s in revisions][::-1]
+        tables: dict[str, list[str] | None] = request.get("roundtrip_tables") or {}
+        self.roundtrip = {
+            rev: tables.get(rev) for rev in request.get("roundtrip") or () if rev in self.order
+        }
+        for script in revisions:
+            self._wrap(script)
+
+    # -- wrapping each revision's functions
+
+    def _wrap(self, script: Any) -> None:
+        module = script.module
+        for kind in ("upgrade", "downgrade"):
+            original = getattr(module, kind, None)
+            if original is None or getattr(original, "_qualgate_wrapped", False):
+                continue
+            setattr(module, kind, self._wrapped(script.revision, kind, original))
+
+    def _wrapped(self, revision: str, kind: str, original: Callable[..., Any]) -> Any:
+        runner = self
+
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            runner.current = revision
+            if kind == "downgrade" and revision in runner.irreversible:
+                raise Irreversible(revision, "declared irreversible in the gate's config")
+            shots = None
+            if revision in runner.roundtrip and runner.phase == kind:
+                shots = runner.shots.setdefault(revision, {})
+                shots[f"{kind}_before"] = runner._shot(revision)
+            try:
+                result = original(*args, **kwargs)
+            except NotImplementedError as exc:
+                if kind == "downgrade":
+                    raise Irreversible(
+                        revision, "its downgrade raises NotImplementedError"
+                    ) from exc
+                raise
+            if shots is not None:
+                shots[f"{kind}_after"] = runner._shot(revision)
+            return result
+
+        wrapped._qualgate_wrapped = True  # type: ignore[attr-defined]
+        wrapped.__wrapped__ = original  # type: ignore[attr-defined]
+        return wrapped
+
+    def _shot(self, revision: str) -> dict[str, Any]:
+        # Inside the revision's transaction, on its own connection: its DDL is visible.
+        from alembic import op
+
+        return snapshot_of(op.get_bind(), self.roundtrip.get(revision), self._exclude())
+
+    def _exclude(self) -> tuple[str, ...]:
+        return ("alembic_version", self.watch.version_table)
+
+    # -- the database as the worker itself sees it
+
+    def snapshot(self) -> dict[str, Any]:
+        exclude = self._exclude()
+        return dict(self.raw.run(lambda conn: snapshot_of(conn, None, exclude)))
+
+    def version_rows(self) -> list[str] | None:
+        """The revisions in the target's version table (None when there is no table)."""
+        table, schema = self.watch.version_table, self.watch.version_schema
+
+        def read(conn: Any) -> list[str] | None:
+            import sqlalchemy as sa
+
+            if table not in sa.inspect(conn).get_table_names(schema=schema):
+                return None
+            version = sa.table(table, sa.column("version_num"), schema=schema)
+            return [str(r[0]) for r in conn.execute(sa.select(version.c.version_num))]
+
+        result: list[str] | None = self.raw.run(read)
+        return result
+
+    # -- running alembic commands
 
     def _ancestors(self, heads: list[str]) -> set[str]:
         """The revisions a database at ``heads`` has applied."""
@@ -208,7 +319,10 @@ class Runner:
         return done
 
     def _failing(self, start: set[str], upgrading: bool) -> str | None:
-        """The revision that was running: the first one the step had not finished."""
+        """The revision that was running: the one whose function ran last, else the first
+        one the step had not finished."""
+        if self.current is not None:
+            return self.current
         applied = set(self.watch.applied)
         if upgrading:
             todo = [r for r in self.order if r not in start and r not in applied]
@@ -218,12 +332,20 @@ class Runner:
 
     def _run(self, what: str, fn: Callable[[], None], upgrading: bool = True) -> list[str]:
         self.watch.reset()
-        start = self._ancestors(_version_rows(self.forcer.target) or [])
+        self.current = None
+        self.stopped = None
+        start = self._ancestors(self.version_rows() or [])
         try:
             fn()
-        except Refused:
+        except (Refused, MissingDriver):
             raise
+        except Irreversible as exc:
+            if upgrading:
+                raise
+            self.stopped = exc  # the round trip stops there; what came before stands
         except Exception as exc:
+            if "requires an async driver" in str(exc):
+                raise MissingDriver(self.forcer.backend, None, True) from exc
             if not self.watch.configured:
                 # env.py failed before handing Alembic a connection: not a revision's fault.
                 raise EnvFailed(_error_text(exc)) from exc
@@ -259,15 +381,15 @@ class Runner:
 
             with open(sql_file, encoding="utf-8") as handle:
                 script = handle.read()
-            engine = _raw_engine(self.forcer.target)
+
+            def run(conn: Any) -> None:
+                for statement in _split_sql(script):
+                    conn.execute(text(statement))
+
             try:
-                with engine.begin() as conn:
-                    for statement in _split_sql(script):
-                        conn.execute(text(statement))
+                self.raw.begin(run)
             except Exception as exc:
                 raise StepFailed(f"baseline SQL {sql_file}: {_error_text(exc)}", None) from exc
-            finally:
-                engine.dispose()
         stamp = request.get("baseline_stamp")
         if stamp:
             from alembic import command
@@ -329,116 +451,86 @@ class Runner:
                 diffs.extend(ops.as_diffs())
         return {"metadata": True, "diffs": [_describe_diff(d) for d in diffs]}
 
+    def models(self) -> dict[str, Any]:
+        """The all-models-imported check, on the metadata env.py handed to Alembic."""
+        if self.watch.target_metadata is None:
+            self.watch.reset()
+            from alembic.runtime.environment import EnvironmentContext
+
+            with EnvironmentContext(self.config, self.script, fn=lambda rev, ctx: []):
+                self.script.run_env()
+        result: dict[str, Any] = _MODELS["check"](
+            self.watch.target_metadata, self.request["root"], str(self.script.dir)
+        )
+        return result
+
 
 class Steps:
     """The requested steps in order, with the schema snapshots they compare."""
 
     def __init__(self, runner: Runner, request: dict[str, Any]) -> None:
         self.runner = runner
-        self.target = runner.forcer.target
         self.snapshots = bool(request.get("snapshots"))
         self.stamp = request.get("baseline_stamp")
         self.snaps: dict[str, Any] = {}
-        # Revisions whose own downgrade is checked against the schema before their upgrade.
-        self.roundtrip = [r for r in request.get("roundtrip") or () if r in runner.order]
-        tables: dict[str, list[str] | None] = request.get("roundtrip_tables") or {}
-        self.parents: dict[str, str | None] = {}
-        self.only: dict[str, list[str] | None] = {}
-        for rev in self.roundtrip:
-            down = runner.script.get_revision(rev).down_revision
-            # A merge has no single "before" schema: compared with its first parent's.
-            self.parents[rev] = down[0] if isinstance(down, (tuple, list)) else down
-            self.only[rev] = tables.get(rev)
-        # The one child of each revision (the state before its downgrade is the state
-        # after its child's downgrade; for the head, the state at head).
-        kids: dict[str, list[str]] = {}
-        for rev in runner.order:
-            down = runner.script.get_revision(rev).down_revision
-            for parent in down if isinstance(down, (tuple, list)) else (down,):
-                if parent:
-                    kids.setdefault(parent, []).append(rev)
-        self.child = {r: kids[r][0] if len(kids.get(r, [])) == 1 else None for r in self.roundtrip}
-        self.head = {r: not kids.get(r) for r in self.roundtrip}
-        watch = runner.watch
-
-        def want(snaps: dict[str, list[str] | None], rev: str, tables: list[str] | None) -> None:
-            have = snaps.get(rev, [])
-            snaps[rev] = None if have is None or tables is None else sorted({*have, *tables})
-
-        for rev in self.roundtrip:
-            # After its upgrade and after its downgrade; its parent's after-upgrade state
-            # is its "before"; its child's after-downgrade state is what came down to it.
-            for snaps, at in (
-                (watch.snap_up, rev),
-                (watch.snap_up, self.parents[rev]),
-                (watch.snap_down, rev),
-                (watch.snap_down, self.child[rev]),
-            ):
-                if at:
-                    want(snaps, at, self.only[rev])
 
     def start(self) -> None:
         if self.snapshots:
-            self.snaps["before"] = snapshot(self.target)
+            self.snaps["before"] = self.runner.snapshot()
 
     def run(self, step: str) -> dict[str, Any]:
         runner = self.runner
         if step == "drift":
             return runner.drift()
-        runner.watch.phase = "downgrade" if step == "downgrade" else step
+        if step == "models":
+            return runner.models()
+        runner.phase = "downgrade" if step == "downgrade" else "upgrade"
+        if step == "reupgrade":
+            runner.phase = "reupgrade"  # the round trip snapshots only the first upgrade
         try:
             if step == "downgrade":
-                applied = runner.downgrade(self.stamp or "base")
-                extra: dict[str, Any] = {
-                    "applied": applied,
-                    "versions": _version_rows(self.target),
-                }
-                if self.snapshots:
-                    self.snaps[step] = snapshot(self.target)
-                    extra["differences"] = _diff_snapshots(self.snaps["before"], self.snaps[step])
-                extra["revisions"] = self._per_revision()
-                return extra
+                return self._downgrade()
             if step not in ("upgrade", "reupgrade"):
                 raise ValueError(f"unknown step {step}")
             applied = runner.upgrade()
         finally:
-            runner.watch.phase = ""
-        versions = _version_rows(self.target)
+            runner.phase = ""
+        versions = runner.version_rows()
         if not versions and runner.order:
+            where = runner.watch.version_table
+            if runner.watch.version_schema:
+                where = f"{runner.watch.version_schema}.{where}"
             raise Refused(
-                "after the upgrade the scratch database has no alembic_version rows: env.py "
+                f"after the upgrade the scratch database has no {where} rows: env.py "
                 "migrated some other database"
             )
-        extra = {"applied": applied, "versions": versions}
+        extra: dict[str, Any] = {"applied": applied, "versions": versions}
         if self.snapshots:
-            self.snaps[step] = snapshot(self.target)
+            self.snaps[step] = runner.snapshot()
             if step == "reupgrade":
                 extra["differences"] = _diff_snapshots(self.snaps["upgrade"], self.snaps[step])
         return extra
 
-    def _per_revision(self) -> dict[str, list[str]]:
-        """For each round-trip revision: what its own downgrade left different.
+    def _downgrade(self) -> dict[str, Any]:
+        runner = self.runner
+        applied = runner.downgrade(self.stamp or "base")
+        extra: dict[str, Any] = {"applied": applied, "versions": runner.version_rows()}
+        stopped = runner.stopped
+        if stopped is not None:
+            extra["stopped_at"] = {"revision": stopped.revision, "how": stopped.how}
+        elif self.snapshots:
+            self.snaps["downgrade"] = runner.snapshot()
+            extra["differences"] = _diff_snapshots(self.snaps["before"], self.snaps["downgrade"])
+        extra["revisions"] = self._per_revision()
+        return extra
 
-        Differences already there before its downgrade (left by a newer revision's
-        downgrade) are not its doing and are subtracted.
-        """
-        watch = self.runner.watch
+    def _per_revision(self) -> dict[str, list[str]]:
+        """For each round-trip revision that went up and down: what its downgrade left."""
         out: dict[str, list[str]] = {}
-        for rev in self.roundtrip:
-            parent, child = self.parents[rev], self.child[rev]
-            before = watch.up_snaps.get(parent) if parent else self.snaps.get("before")
-            after = watch.down_snaps.get(rev)
-            if before is None or after is None:
-                continue
-            left = _diff_snapshots(before, after)
-            came_down = (
-                self.snaps.get("upgrade") if self.head[rev] else watch.down_snaps.get(child or "")
-            )
-            upgraded = watch.up_snaps.get(rev)
-            if came_down is not None and upgraded is not None:
-                inherited = set(_diff_snapshots(upgraded, came_down))
-                left = [d for d in left if d not in inherited]
-            out[rev] = left
+        for rev, shots in self.runner.shots.items():
+            needed = ("upgrade_before", "upgrade_after", "downgrade_before", "downgrade_after")
+            if all(k in shots for k in needed):
+                out[rev] = _residue(*(shots[k] for k in needed))
         return out
 
 
@@ -495,9 +587,23 @@ def main(argv: list[str]) -> int:
             event="done",
             verified=runner.watch.verified,
             redirected=sorted(set(runner.forcer.requested)),
+            driver=runner.driver,
+            version_table=runner.watch.version_table,
+            version_schema=runner.watch.version_schema,
         )
     except Refused as exc:
         emitter.emit(event="refused", step=step, message=str(exc))
+    except MissingDriver as exc:
+        emitter.emit(
+            event="crashed",
+            step=step,
+            message=str(exc),
+            missing_driver={
+                "backend": exc.backend,
+                "wanted": exc.wanted,
+                "async": exc.want_async,
+            },
+        )
     except EnvFailed as exc:
         emitter.emit(event="crashed", step=step, message=str(exc))
     except StepFailed as exc:

@@ -1,8 +1,9 @@
 """Pinning env.py to the target database, for the migration worker (loaded by path).
 
-`Forcer` patches SQLAlchemy's engine factories so every engine points at the target;
-`Watch` patches Alembic's ``EnvironmentContext.configure`` to verify the connection env.py
-hands over and to follow each migration step. Standard library and, inside functions,
+`Forcer` patches SQLAlchemy's engine factories so every engine points at the target,
+through a driver the project has; `RawDB` is the worker's own connection to it; `Watch`
+patches Alembic's ``EnvironmentContext.configure`` to verify the connection env.py hands
+over and to follow each migration step. Standard library and, inside functions,
 SQLAlchemy and Alembic from the project's interpreter only: no qualgate imports.
 """
 
@@ -21,21 +22,88 @@ class Refused(Exception):
 # Forcing every engine onto the target URL
 
 
-class Forcer:
-    """Patches SQLAlchemy's engine factories so every engine points at ``target``."""
+# Drivers tried when the project names none it has, best first.
+SYNC_DRIVERS = {
+    "postgresql": ("psycopg", "psycopg2", "pg8000"),
+    "mysql": ("pymysql", "mysqldb", "mariadbconnector", "mysqlconnector"),
+    "sqlite": ("pysqlite",),
+}
+ASYNC_DRIVERS = {
+    "postgresql": ("asyncpg", "psycopg_async"),
+    "mysql": ("aiomysql", "asyncmy"),
+    "sqlite": ("aiosqlite",),
+}
 
-    def __init__(self, target: str, *, fast_commit: bool = False) -> None:
+
+def family(backend: str) -> str:
+    """MariaDB's dialect is MySQL's for the purpose of picking a server and a driver."""
+    return "mysql" if backend == "mariadb" else backend
+
+
+class MissingDriver(Exception):
+    """The project's interpreter has no driver for the scratch database (sync or async)."""
+
+    def __init__(self, backend: str, wanted: str | None, want_async: bool | None) -> None:
+        kind = "async " if want_async else ""
+        named = f" ({wanted} is not installed)" if wanted else ""
+        super().__init__(f"the project's interpreter has no {kind}{backend} driver{named}")
+        self.backend = backend
+        self.wanted = wanted
+        self.want_async = want_async
+
+
+class Forcer:
+    """Patches SQLAlchemy's engine factories so every engine points at ``target``.
+
+    ``target`` names no driver: each engine keeps the driver env.py asked for when the
+    project has it (and it fits: an async engine needs an async driver), else gets the
+    first installed of ``preferred`` (the drivers the project's files name) and the usual
+    ones. So the scratch database is reached through the project's own driver and dialect.
+    """
+
+    def __init__(self, target: str, *, preferred: Any = (), fast_commit: bool = False) -> None:
         from sqlalchemy.engine import make_url
 
         self.target = make_url(target)
+        self.backend = family(self.target.get_backend_name())
+        self.preferred = [str(d) for d in preferred or ()]
         self.fast_commit = fast_commit
         self.engines: list[Any] = []  # sync engines we created (async ones: their sync_engine)
         self.requested: list[str] = []
 
+    def drivername(self, driver: str) -> str:
+        return f"{self.target.get_backend_name()}+{driver}"
+
+    def choose(self, want_async: bool | None) -> str | None:
+        """A drivername for the target: preferred first; None when nothing fits."""
+        backend = self.backend
+        usual = {
+            None: (*SYNC_DRIVERS.get(backend, ()), *ASYNC_DRIVERS.get(backend, ())),
+            False: SYNC_DRIVERS.get(backend, ()),
+            True: ASYNC_DRIVERS.get(backend, ()),
+        }[want_async]
+        for driver in (*self.preferred, *usual):
+            if driver == "psycopg" and want_async:
+                driver = "psycopg_async"
+            name = self.drivername(driver)
+            if not driver_installed(name):
+                continue
+            if want_async is not None and is_async_driver(name) != want_async:
+                continue
+            return name
+        return None
+
+    def url(self, want_async: bool | None = None) -> Any:
+        """The target with a driver the project has; `MissingDriver` when it has none."""
+        name = self.choose(want_async)
+        if name is None:
+            wanted = next(iter(self.preferred), None)
+            raise MissingDriver(self.backend, wanted, want_async)
+        return self.target.set(drivername=name)
+
     def _url_for(self, requested: Any, *, is_async: bool) -> Any:
         from sqlalchemy.engine import make_url
 
-        target = self.target
         try:
             asked = make_url(requested)
         except Exception:  # noqa: BLE001 - env.py may pass anything; we replace it anyway
@@ -44,27 +112,19 @@ class Forcer:
             self.requested.append(asked.render_as_string(hide_password=True))
         if (
             asked is not None
-            and asked.get_backend_name() == target.get_backend_name()
+            and family(asked.get_backend_name()) == self.backend
             and driver_installed(asked.drivername)
+            and (not is_async or async_capable(asked.drivername))
         ):
             # Keep the driver env.py chose (psycopg2, asyncpg...): the project has it.
-            return target.set(drivername=asked.drivername)
-        if is_async:
-            async_driver = {
-                "sqlite": "sqlite+aiosqlite",
-                "postgresql": "postgresql+psycopg",
-                "mysql": "mysql+aiomysql",
-                "mariadb": "mariadb+aiomysql",
-            }.get(target.get_backend_name())
-            if async_driver:
-                return target.set(drivername=async_driver)
-        return target
+            return self.target.set(drivername=asked.drivername)
+        return self.url(is_async)
 
     def _kwargs(self, requested: Any, kwargs: dict[str, Any]) -> dict[str, Any]:
         from sqlalchemy.engine import make_url
 
         try:
-            same = make_url(requested).get_backend_name() == self.target.get_backend_name()
+            same = family(make_url(requested).get_backend_name()) == self.backend
         except Exception:  # noqa: BLE001
             same = False
         if not same:
@@ -141,27 +201,96 @@ class Forcer:
         return any(engine is e for e in self.engines)
 
 
+class RawDB:
+    """The worker's own access to the target (schema snapshots, the version table).
+
+    A sync engine when the project has a sync driver; else (an asyncpg-only project) an
+    async engine driven by ``asyncio.run``. Never one of the engines env.py sees.
+    """
+
+    def __init__(self, forcer: Forcer, create_engine: Any, create_async_engine: Any) -> None:
+        from sqlalchemy.pool import NullPool
+
+        sync = forcer.choose(False)
+        self.is_async = sync is None
+        if sync is not None:
+            self.engine = create_engine(forcer.target.set(drivername=sync), poolclass=NullPool)
+        else:
+            url = forcer.url(True)
+            self.engine = create_async_engine(url, poolclass=NullPool)
+        self.url = self.engine.url
+
+    def run(self, fn: Callable[[Any], Any]) -> Any:
+        """``fn(connection)`` on a fresh connection of our own."""
+        if not self.is_async:
+            with self.engine.connect() as conn:
+                return fn(conn)
+        import asyncio
+
+        async def go() -> Any:
+            async with self.engine.connect() as conn:
+                return await conn.run_sync(fn)
+
+        return asyncio.run(go())
+
+    def begin(self, fn: Callable[[Any], Any]) -> Any:
+        """``fn(connection)`` in a transaction that is committed."""
+        if not self.is_async:
+            with self.engine.begin() as conn:
+                return fn(conn)
+        import asyncio
+
+        async def go() -> Any:
+            async with self.engine.begin() as conn:
+                return await conn.run_sync(fn)
+
+        return asyncio.run(go())
+
+
 # Driver name in a URL -> the module it imports, where the two differ.
 _DRIVER_MODULES = {
     "pysqlite": "sqlite3",
     "psycopg_async": "psycopg",
     "mysqldb": "MySQLdb",
     "mysqlconnector": "mysql.connector",
+    "mariadbconnector": "mariadb",
 }
+
+
+def _dialect(drivername: str) -> Any:
+    from sqlalchemy.engine import make_url
+
+    return make_url(f"{drivername}://").get_dialect()
 
 
 def driver_installed(drivername: str) -> bool:
     """Whether the DBAPI module of ``drivername`` (``postgresql+psycopg2``) is importable."""
     import importlib.util
 
-    from sqlalchemy.engine import make_url
-
     try:
         # The dialect says which driver a bare "postgresql" means in this SQLAlchemy.
-        driver = make_url(f"{drivername}://").get_dialect().driver
+        driver = _dialect(drivername).driver
         return importlib.util.find_spec(_DRIVER_MODULES.get(driver, driver)) is not None
     except Exception:  # noqa: BLE001 - unknown dialect or driver: not usable
         return False
+
+
+def is_async_driver(drivername: str) -> bool:
+    try:
+        return bool(getattr(_dialect(drivername), "is_async", False))
+    except Exception:  # noqa: BLE001
+        return False
+
+
+def async_capable(drivername: str) -> bool:
+    """Whether create_async_engine accepts it (``postgresql+psycopg`` picks its async twin)."""
+    if is_async_driver(drivername):
+        return True
+    try:
+        dialect = _dialect(drivername)
+    except Exception:  # noqa: BLE001
+        return False
+    return bool(dialect.driver == "psycopg")
 
 
 def _current_database(connection: Any) -> str:
@@ -190,22 +319,17 @@ def _same_database(found: str, target: Any) -> bool:
 
 
 class Watch:
-    """Patches EnvironmentContext.configure: verify the connection, track each step."""
+    """Patches EnvironmentContext.configure: verify the connection, follow each step."""
 
-    def __init__(self, forcer: Forcer, snapshot_of: Callable[..., dict[str, Any]]) -> None:
+    def __init__(self, forcer: Forcer) -> None:
         self.forcer = forcer
-        self.snapshot_of = snapshot_of
         self.applied: list[str] = []
         self.configured = False
         self.verified = False
-        # Per-revision round trip: schema after upgrading each of `snap_up`, and after
-        # downgrading each of `snap_down`, taken on the migration's own connection.
-        self.phase = ""
-        # revision -> tables to reflect in detail (None: all of them)
-        self.snap_up: dict[str, list[str] | None] = {}
-        self.snap_down: dict[str, list[str] | None] = {}
-        self.up_snaps: dict[str, Any] = {}
-        self.down_snaps: dict[str, Any] = {}
+        # Where env.py keeps the version table (``version_table``, ``version_table_schema``).
+        self.version_table = "alembic_version"
+        self.version_schema: str | None = None
+        self.target_metadata: Any = None
 
     def reset(self) -> None:
         self.applied = []
@@ -240,6 +364,10 @@ class Watch:
                     f"env.py's connection is on database {found!r}, not qualgate's scratch database"
                 )
             watch.verified = True
+            watch.version_table = kwargs.get("version_table") or "alembic_version"
+            watch.version_schema = kwargs.get("version_table_schema")
+            if "target_metadata" in kwargs:
+                watch.target_metadata = kwargs["target_metadata"]
             callbacks = list(kwargs.get("on_version_apply") or ())
             callbacks.append(watch._on_apply)
             kwargs["on_version_apply"] = callbacks
@@ -251,14 +379,6 @@ class Watch:
 
         EnvironmentContext.configure = configure  # type: ignore[method-assign]
 
-    def _on_apply(self, *, ctx: Any, step: Any, **_: Any) -> None:
+    def _on_apply(self, *, step: Any, **_: Any) -> None:
         # up_revision_ids: the revisions a step adds (upgrade) or removes (downgrade).
         self.applied.extend(step.up_revision_ids)
-        wanted = self.snap_up if self.phase == "upgrade" else self.snap_down
-        if self.phase not in ("upgrade", "downgrade") or not wanted:
-            return
-        for rev in step.up_revision_ids:
-            if rev in wanted:
-                # Inside the step's transaction: its DDL is visible on this connection.
-                shot = self.snapshot_of(ctx.connection, wanted[rev])
-                (self.up_snaps if self.phase == "upgrade" else self.down_snaps)[rev] = shot

@@ -9,16 +9,19 @@ from __future__ import annotations
 from typing import Any
 
 
-def snapshot_of(conn: Any, only: list[str] | None = None) -> dict[str, Any]:
+def snapshot_of(
+    conn: Any, only: list[str] | None = None, exclude: tuple[str, ...] = ("alembic_version",)
+) -> dict[str, Any]:
     """The schema as one connection sees it (tables, columns, keys, indexes).
 
     With ``only``, the other tables are listed without details (value None): a revision's
-    round trip reflects the tables it touches, not the whole schema, twice per revision.
+    round trip reflects the tables it touches, not the whole schema, four times per
+    revision. ``exclude``: the version table (its name is env.py's choice).
     """
     from sqlalchemy import inspect
 
     insp = inspect(conn)
-    every = [t for t in insp.get_table_names() if t != "alembic_version"]
+    every = [t for t in insp.get_table_names() if t not in exclude]
     names = every if only is None else [t for t in every if t in set(only)]
     out: dict[str, Any] = {t: None for t in every}
     multi = hasattr(insp, "get_multi_columns")
@@ -166,4 +169,73 @@ def diff_snapshots(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
         for key in ("primary_key", "foreign_keys", "indexes", "unique"):
             if b[key] != a[key]:
                 out.append(f"{key.replace('_', ' ')} of {table} differ: {b[key]} vs {a[key]}")
+    return out
+
+
+_MISSING = object()
+_PARTS = ("primary_key", "foreign_keys", "indexes", "unique")
+
+
+def _items(snap: dict[str, Any]) -> dict[tuple[str, ...], Any]:
+    """A snapshot as (kind, table, name) -> value; a table's parts only when reflected."""
+    out: dict[tuple[str, ...], Any] = {}
+    for table, details in snap.items():
+        out[("table", table)] = True
+        if details is None:
+            continue
+        for column, spec in details["columns"].items():
+            out[("column", table, column)] = spec
+        for part in _PARTS:
+            out[(part, table)] = details[part]
+    return out
+
+
+def _describe(key: tuple[str, ...], expected: Any, found: Any) -> str:
+    kind, table = key[0], key[1]
+    if kind == "table":
+        return f"table {table} is {'left over' if expected is _MISSING else 'missing'}"
+    if kind == "column":
+        name = f"column {table}.{key[2]}"
+        if expected is _MISSING:
+            return f"{name} is left over"
+        if found is _MISSING:
+            return f"{name} is missing"
+        return f"{name} differs: {expected} vs {found}"
+    shown = [] if expected is _MISSING else expected
+    return f"{kind.replace('_', ' ')} of {table} differ: {shown} vs {found}"
+
+
+def roundtrip_residue(
+    up_before: dict[str, Any],
+    up_after: dict[str, Any],
+    down_before: dict[str, Any],
+    down_after: dict[str, Any],
+) -> list[str]:
+    """What one revision's downgrade failed to undo of its own upgrade.
+
+    The four snapshots are taken around the revision's own functions, so other
+    revisions (a parallel branch applied in between, interleaved) never count: each item
+    the upgrade changed must be back as it was, unless something else changed it between
+    the upgrade and the downgrade (that revision is the one to blame). Items the
+    downgrade changes that the upgrade did not touch are reported too.
+    """
+    u0, u1, d0, d1 = (_items(s) for s in (up_before, up_after, down_before, down_after))
+    keys = set(u0) | set(u1)
+    changed = {k for k in keys if u0.get(k, _MISSING) != u1.get(k, _MISSING)}
+    # A created or dropped table covers its columns and keys.
+    whole = {k[1] for k in changed if k[0] == "table"}
+    changed = {k for k in changed if k[0] == "table" or k[1] not in whole}
+    out: list[str] = []
+    for key in sorted(changed):
+        if d0.get(key, _MISSING) != u1.get(key, _MISSING):
+            continue  # changed again between the upgrade and the downgrade: not ours
+        expected, found = u0.get(key, _MISSING), d1.get(key, _MISSING)
+        if expected != found:
+            out.append(_describe(key, expected, found))
+    touched = {k for k in set(d0) | set(d1) if d0.get(k, _MISSING) != d1.get(k, _MISSING)}
+    dropped_whole = {k[1] for k in touched if k[0] == "table"}
+    for key in sorted(touched - changed):
+        if key[0] != "table" and key[1] in (whole | dropped_whole):
+            continue
+        out.append(_describe(key, d0.get(key, _MISSING), d1.get(key, _MISSING)))
     return out
