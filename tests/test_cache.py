@@ -102,6 +102,11 @@ def _dotenv(root: Path) -> None:
     (root / ".env").write_text("SECRET_MODE=2\n")
 
 
+@_change("a tracked file in a folder the walk skips")
+def _tracked_in_build(root: Path) -> None:
+    (root / "build/generated.py").write_text("x = 2\n")
+
+
 @_change("a config key")
 def _config(root: Path) -> None:
     (root / "pyproject.toml").write_text("[tool.qualgate.fake]\nlevel = 5\n")
@@ -134,6 +139,7 @@ def test_changing_any_one_input_makes_the_next_run_real(
     (project / ".venv/bin/python").symlink_to(sys.executable)
     (project / ".venv/pyvenv.cfg").write_text("home = /usr/bin\n")
     (project / ".gitignore").write_text(".env\n.venv/\n")
+    write_files(project, {"build/generated.py": "x = 1\n"})
     git_init(project)
     base_env = {"APP_SETTING": "1"}
     assert "cached" not in run(fake_gate, str(project), "--mode", "fail", env=base_env)

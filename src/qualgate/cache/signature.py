@@ -13,6 +13,7 @@ from __future__ import annotations
 import fnmatch
 import hashlib
 import os
+import re
 import shutil
 import site
 import sys
@@ -59,21 +60,23 @@ VOLATILE_ENV = (
 _SMALL = 1024 * 1024
 
 
+_VOLATILE = re.compile("|".join(fnmatch.translate(v) for v in VOLATILE_ENV))
+
+
 def env_vars(patterns: Iterable[str], environ: Mapping[str, str]) -> dict[str, str]:
     """The variables matching ``patterns`` (``*``: every one that is not volatile)."""
     wanted = tuple(patterns)
-    out = {}
-    for name, value in environ.items():
-        if any(fnmatch.fnmatchcase(name, v) for v in VOLATILE_ENV):
-            continue
-        if any(fnmatch.fnmatchcase(name, p) for p in wanted):
-            out[name] = value
-    return dict(sorted(out.items()))
+    if not wanted:
+        return {}
+    match = re.compile("|".join(fnmatch.translate(p) for p in wanted)).match
+    return {
+        name: environ[name] for name in sorted(environ) if match(name) and not _VOLATILE.match(name)
+    }
 
 
-def stat_sig(path: Path) -> str:
+def stat_sig(path: Path | str) -> str:
     try:
-        info = path.stat()
+        info = os.stat(path)
     except OSError:
         return "absent"
     return f"{info.st_size}:{info.st_mtime_ns}:{info.st_ctime_ns}:{info.st_ino}"
@@ -150,10 +153,10 @@ def interpreter_sig(python: str) -> str:
     upgrade made between two of its runs.
     """
     exe = Path(python)
-    real = exe.resolve()
     # A venv's interpreter links to its base one: the venv is told by where it sits.
     if os.path.abspath(exe.parent.parent) == os.path.abspath(sys.prefix):
-        return "ours:" + own_environment_sig()
+        return "ours"  # `own_environment_sig` is in every key already
+    real = exe.resolve()
     parts = [f"{real}:{stat_sig(real)}"]
     prefix = exe.parent.parent  # <venv>/bin/python
     cfg = prefix / "pyvenv.cfg"
@@ -206,17 +209,38 @@ def own_environment_sig() -> str:
     if isinstance(user_site, str):
         dirs.add(user_site)
     parts += [f"{d}={_installed(Path(d))}" for d in sorted(dirs) if Path(d).is_dir()]
-    parts.append(f"code={package_sig(Path(__file__).resolve().parents[1])}")
+    parts.append(f"code={_own_code(dirs)}")
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
+def _own_code(site_dirs: Iterable[str]) -> str:
+    """qualgate's code: installed, the RECORD of its distribution (rewritten by every
+    install, even of the same version); from a checkout (editable), its files."""
+    package = Path(__file__).resolve().parents[1]
+    for site_dir in site_dirs:
+        if package.parent == Path(site_dir).resolve():
+            records = sorted(package.parent.glob("qualgate-*.dist-info/RECORD"))
+            return ";".join(f"{r.parent.name}:{stat_sig(r)}" for r in records) or "no-record"
+    return package_sig(package)
+
+
 def package_sig(package: Path) -> str:
-    """The code of a package (qualgate's own): names, sizes and times of its files."""
+    """The code of a package (qualgate's own, from a checkout): names, sizes and times of
+    its files."""
     digest = hashlib.sha256()
-    for dirpath, dirnames, filenames in os.walk(package):
-        dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
-        for name in sorted(filenames):
-            if name.endswith((".py", ".json", ".toml", ".yaml")):
-                path = Path(dirpath) / name
-                digest.update(f"{path.relative_to(package)}\0{stat_sig(path)}\n".encode())
+    stack = [str(package)]
+    start = len(str(package))
+    while stack:
+        folder = stack.pop()
+        with os.scandir(folder) as entries:
+            for entry in sorted(entries, key=lambda e: e.name):
+                if entry.is_dir(follow_symlinks=False):
+                    if entry.name != "__pycache__":
+                        stack.append(entry.path)
+                elif entry.name.endswith((".py", ".json", ".toml", ".yaml")):
+                    info = entry.stat()
+                    digest.update(
+                        f"{entry.path[start:]}\0{info.st_size}:{info.st_mtime_ns}:"
+                        f"{info.st_ctime_ns}\n".encode()
+                    )
     return digest.hexdigest()

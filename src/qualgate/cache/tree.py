@@ -131,10 +131,18 @@ def _skipped_prefixes(patterns: Iterable[str]) -> list[str]:
     return out
 
 
+# Skipped folders git may still track files in (a package named `build`, vendored
+# `node_modules`); the others (VCS, caches, virtualenvs) never hold a project's input.
+_MAY_BE_TRACKED = frozenset({"build", "dist", "node_modules", "site-packages", ".eggs", ".env"})
+
+
 def take(root: Path, cache: StatCache) -> Snapshot:
-    """Walk the project (and ask git what it tracks) and digest every file."""
-    rels = set(_walk(root))
-    rels.update(_tracked(root))
+    """Walk the project (and ask git what it tracks where the walk does not go) and
+    digest every file."""
+    skipped: set[str] = set()
+    rels = set(_walk(root, skipped))
+    if skipped:
+        rels.update(_tracked(root, sorted(skipped)))
     files: dict[str, str] = {}
     for rel in rels:
         path = root / rel
@@ -165,7 +173,9 @@ def _link_digest(path: Path, root: Path) -> str:
     return "link:{}:{}:{}:{}:{}".format(target, *stat_key(info))
 
 
-def _walk(root: Path) -> Iterable[str]:
+def _walk(root: Path, skipped: set[str]) -> Iterable[str]:
+    """Every file under the root outside `SKIP_DIRS`; ``skipped`` collects the skipped
+    folders git might track files in."""
     stack = [""]
     while stack:
         rel_dir = stack.pop()
@@ -182,15 +192,17 @@ def _walk(root: Path) -> Iterable[str]:
             if is_dir:
                 if entry.name not in SKIP_DIRS:
                     stack.append(rel)
+                elif entry.name in _MAY_BE_TRACKED:
+                    skipped.add(rel)
             else:
                 yield rel
 
 
-def _tracked(root: Path) -> list[str]:
-    """Files git tracks under the root (even in folders the walk skips); [] without git."""
+def _tracked(root: Path, folders: list[str]) -> list[str]:
+    """Files git tracks in these folders (which the walk skips); [] without git."""
     try:
         done = process.run(
-            ["git", "-c", "core.quotePath=false", "ls-files", "-z", "--cached", "--", "."],
+            ["git", "-c", "core.quotePath=false", "ls-files", "-z", "--cached", "--", *folders],
             cwd=root,
             timeout=60,
         )
