@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import base64
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -33,11 +31,6 @@ class FakeCoverage:
     def switch_context(self, name: str) -> None:
         self.contexts.append(name)
 
-    def serialize(self) -> str:
-        import base64
-
-        return base64.b64encode(json.dumps({"parallel": False, "branch": True}).encode()).decode()
-
 
 def run_plugin(
     project: Path, monkeypatch: pytest.MonkeyPatch, *args: str, **env: str
@@ -55,8 +48,6 @@ def run_plugin(
     monkeypatch.setenv("QUALGATE_RT_EVENTS", str(events))
     for key, value in env.items():
         monkeypatch.setenv(key, value)
-    # The plugin hands coverage's settings to child processes through the environment.
-    monkeypatch.setenv("COVERAGE_PROCESS_CONFIG", os.environ.get("COVERAGE_PROCESS_CONFIG", ""))
     monkeypatch.setattr(plugin, "_state", {"switch": False, "category": None})
     monkeypatch.setattr(sys, "dont_write_bytecode", True)
     code = pytest.main(
@@ -144,6 +135,7 @@ def test_plugin_events_in_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
         "skipped": 1,
         "xfailed": 0,
         "xpassed": 0,
+        "flaky": 0,
     }
     assert res.collected_total == 7
     assert res.integration_selected == 2
@@ -153,9 +145,8 @@ def test_plugin_events_in_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     # first, then five unit tests, then the marked one.
     fake = plugin.last_fake  # type: ignore[attr-defined]
     assert fake.contexts == ["qualgate:integration", "qualgate:unit", "qualgate:integration"]
-    # Child interpreters get the running configuration, with parallel data files.
-    shared = json.loads(base64.b64decode(os.environ["COVERAGE_PROCESS_CONFIG"]))
-    assert shared == {"parallel": True, "branch": True}
+    # Not asked to measure (no $QUALGATE_RT_MEASURE): nothing was started in this process.
+    assert res.measured is None
     problems = {(p.nodeid, p.when): p for p in res.problems}
     fail = problems[("test_mix.py::test_fail", "call")]
     assert (fail.kind, fail.path, fail.line) == ("failed", "test_mix.py", 9)
@@ -277,7 +268,12 @@ def test_clean_env_keeps_a_project_rcfile(tmp_path: Path, monkeypatch: pytest.Mo
     monkeypatch.setenv("COVERAGE_RCFILE", str(tmp_path / ".coveragerc"))
     assert "COVERAGE_RCFILE" not in cov.clean_env(tmp_path)
     monkeypatch.setenv("COVERAGE_RCFILE", "/elsewhere/pyproject.toml")
-    assert cov.clean_env(tmp_path)["COVERAGE_RCFILE"] == ""
+    env = cov.clean_env(tmp_path)
+    assert "COVERAGE_RCFILE" in env and env["COVERAGE_RCFILE"] is None
+    # What a measuring parent (or an xdist worker running qualgate's tests) leaves behind is
+    # removed: a nested run must neither think it is a worker nor report to another run.
+    for inherited in ("COVERAGE_PROCESS_CONFIG", "COV_CORE_SOURCE", "PYTEST_XDIST_WORKER"):
+        assert inherited in env and env[inherited] is None
 
 
 # ---------------------------------------------------------------------------

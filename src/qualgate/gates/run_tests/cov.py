@@ -83,21 +83,38 @@ class CoverageReport:
         return 100.0 if total == 0 else 100.0 * covered / total
 
 
-def clean_env(root: Path) -> dict[str, str]:
-    """Environment overrides so a measuring parent's coverage settings do not leak in.
+# Variables a measuring parent (qualgate's own tests, a CI step under `coverage run` or
+# pytest-cov, an xdist worker) leaves behind; the project's run must not inherit them.
+_INHERITED = (
+    "COVERAGE_PROCESS_START",
+    "COVERAGE_PROCESS_CONFIG",
+    "COV_CORE_SOURCE",
+    "COV_CORE_CONFIG",
+    "COV_CORE_DATAFILE",
+    "COV_CORE_BRANCH",
+    "COV_CORE_CONTEXT",
+    "PYTEST_XDIST_WORKER",
+    "PYTEST_XDIST_WORKER_COUNT",
+    "PYTEST_XDIST_TESTRUNUID",
+    "QUALGATE_RT_COVSPEC",
+    "QUALGATE_RT_MEASURING",
+)
 
-    A process that runs under coverage (qualgate's own tests, a CI step wrapped in
-    ``coverage run``) exports its start-up hook and its rcfile; the project's run must use
-    the project's configuration. A ``COVERAGE_RCFILE`` inside the project is the user's
-    own choice and is kept.
+
+def clean_env(root: Path) -> dict[str, str | None]:
+    """Environment overrides so a measuring parent's settings do not leak in (None removes).
+
+    A process that runs under coverage exports its start-up hook and its rcfile; the
+    project's run must use the project's configuration. A ``COVERAGE_RCFILE`` inside the
+    project is the user's own choice and is kept.
     """
-    env = {"COVERAGE_PROCESS_START": "", "COVERAGE_PROCESS_CONFIG": ""}
+    env: dict[str, str | None] = dict.fromkeys(_INHERITED)
     rcfile = os.environ.get("COVERAGE_RCFILE")
     if rcfile:
         try:
             Path(rcfile).resolve().relative_to(root.resolve())
         except ValueError:
-            env["COVERAGE_RCFILE"] = ""
+            env["COVERAGE_RCFILE"] = None
     return env
 
 
@@ -112,8 +129,14 @@ def combine_and_report(
     keep: bool,
     timeout: float,
     relpath: Callable[[str], str],
+    rcfile: str | None = None,
+    include: Sequence[str] = (),
 ) -> CoverageReport:
-    """Combine ``inputs`` into ``data_file`` and read the JSON report written to ``out``."""
+    """Combine ``inputs`` into ``data_file`` and read the JSON report written to ``out``.
+
+    ``rcfile``: the configuration file the run measured with (None: coverage's own search);
+    ``include``: file patterns the report is limited to.
+    """
     if inputs:
         # Combining appends to an existing data file: start from nothing.
         data_file.unlink(missing_ok=True)
@@ -122,6 +145,9 @@ def combine_and_report(
         argv.append("--contexts")
     if keep:
         argv.append("--keep")
+    if rcfile:
+        argv.append(f"--rcfile={rcfile}")
+    argv += [f"--include={pattern}" for pattern in include]
     argv += [str(p) for p in inputs]
     done = process.run(
         argv,
@@ -175,7 +201,8 @@ def parse_report(
     files: dict[str, FileCoverage] = {}
     for name, entry in (document.get("files") or {}).items():
         summary = entry.get("summary") or {}
-        executed = frozenset(int(n) for n in entry.get("executed_lines") or ())
+        # Line 0 is the code object of an empty module, never a statement.
+        executed = frozenset(int(n) for n in entry.get("executed_lines") or () if int(n) > 0)
         missing = frozenset(int(n) for n in entry.get("missing_lines") or ())
         integration = None
         if contexts:

@@ -1,7 +1,8 @@
-"""Running pytest under coverage in the project's interpreter, and reading what it did.
+"""Running pytest in the project's interpreter, measured, and reading what it did.
 
-The command is ``python -m coverage run --parallel-mode -m pytest -p _qualgate_pytest
-[ARGS after --]``: the same run a user would type, plus our plugin, which reports every
+The command is ``python -m pytest -p _qualgate_pytest [ARGS after --]``: the same run a
+user would type, plus our plugin, which starts coverage.py in the controller and in every
+xdist worker (taking over from pytest-cov, whose options it honours) and reports every
 outcome as JSON events. pytest's exit code says which kind of ending it was; the events
 say what happened.
 """
@@ -20,6 +21,8 @@ from qualgate.gates.run_tests import results as results_mod
 from qualgate.gates.run_tests.cov import INPROJECT_DIR, clean_env
 
 PLUGIN = "_qualgate_pytest"
+# The oldest coverage.py the plugin drives, and the command that brings a newer one.
+UPGRADE = "'coverage>=7'"
 # pytest's exit codes (pytest.ExitCode).
 OK, TESTS_FAILED, INTERRUPTED, INTERNAL_ERROR, USAGE_ERROR, NO_TESTS = 0, 1, 2, 3, 4, 5
 
@@ -47,27 +50,23 @@ def run_pytest(
     env: Mapping[str, str],
     timeout: float,
     relpath: results_mod.RelPath,
+    detected: Sequence[str] = (),
 ) -> PytestRun:
-    """Run the suite; raise `GateError` when pytest could not give an answer."""
+    """Run the suite; raise `GateError` when pytest could not give an answer.
+
+    ``detected``: what to measure when the project configures no source (absolute paths
+    or module names).
+    """
     events_file = workdir / "events.jsonl"
-    argv = [
-        python,
-        "-m",
-        "coverage",
-        "run",
-        "--parallel-mode",
-        "-m",
-        "pytest",
-        "-p",
-        PLUGIN,
-        *extra_args,
-    ]
+    argv = [python, "-m", "pytest", "-p", PLUGIN, *extra_args]
     pythonpath = os.pathsep.join(p for p in (str(INPROJECT_DIR), os.environ.get("PYTHONPATH")) if p)
-    full_env = {
+    data_file = str(workdir / ".coverage")
+    full_env: dict[str, str | None] = {
         **env,
         "PYTHONPATH": pythonpath,
         "QUALGATE_RT_EVENTS": str(events_file),
-        "COVERAGE_FILE": str(workdir / ".coverage"),
+        "QUALGATE_RT_MEASURE": json.dumps({"data_file": data_file, "detected": list(detected)}),
+        "COVERAGE_FILE": data_file,
         **clean_env(root),
     }
     try:
@@ -88,6 +87,8 @@ def run_pytest(
     events = results_mod.read_events(events_file)
     found = results_mod.parse(events, relpath)
     tail = _tail(done.stderr) or _tail(done.stdout)
+    if found.coverage_problem is not None:
+        _explain_coverage_problem(python, found.coverage_problem)
     conftest_broken = any(p.kind == "collect" for p in found.problems)
     if not found.started and not conftest_broken:
         _explain_no_start(python, root, done.returncode, tail)
@@ -101,9 +102,12 @@ def run_pytest(
     if conftest_broken and not found.started:
         code = INTERRUPTED  # a conftest.py that does not import: a collection error
     elif code not in (OK, TESTS_FAILED, INTERRUPTED, NO_TESTS) or not found.finished:
+        running = ", ".join(found.running[:5])
+        where = f" while running {running}" if running else ""
         raise GateError(
-            f"pytest ended abnormally (exit code {code}): {tail}",
-            _see(python),
+            f"pytest ended abnormally (exit code {code}){where}: {tail or 'no output'}",
+            "a test or fixture may have killed the process (os._exit, a signal, a crash in "
+            f"C code); {_see(python)}",
         )
     if code == TESTS_FAILED and not found.problems:
         # Never turn a failing run into a pass because its failures were not reported to us.
@@ -118,6 +122,32 @@ def run_pytest(
         results=found,
         events=tuple(events),
         stderr_tail=tail,
+    )
+
+
+def _explain_coverage_problem(python: str, problem: Mapping[str, object]) -> None:
+    kind = problem.get("problem")
+    error = str(problem.get("error") or "")
+    if kind == "missing":
+        raise GateError(
+            f"coverage is not installed in the project's python ({python})",
+            f"install it: `{python} -m pip install coverage` (or point --python at the right "
+            "interpreter)",
+        )
+    if kind == "too-old":
+        raise GateError(
+            f"coverage {problem.get('version')} in the project's python is too old to measure "
+            "the run (5.0 or later is needed)",
+            f"upgrade it: `{python} -m pip install --upgrade {UPGRADE}`",
+        )
+    if kind == "start":
+        raise GateError(
+            f"coverage could not start measuring: {error}",
+            f"check the project's coverage configuration (`{python} -m coverage debug config`)",
+        )
+    raise GateError(
+        f"coverage could not save what it measured: {error}",
+        f"check the project's coverage configuration (`{python} -m coverage debug config`)",
     )
 
 

@@ -1,8 +1,9 @@
 """The run-tests gate's entry module: options, ``run``, and the ``merge`` command.
 
-pytest runs in the project's interpreter under ``coverage run``, with a small plugin of
-ours (``inproject/_qualgate_pytest.py``) reporting each outcome as JSON; coverage.py's
-JSON report gives the numbers. See docs/gates/run-tests.md.
+pytest runs in the project's interpreter with a small plugin of ours
+(``inproject/_qualgate_pytest.py``) that measures coverage in every process of the run
+(taking over from pytest-cov) and reports each outcome as JSON; coverage.py's JSON report
+gives the numbers. See docs/gates/run-tests.md.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import os
 import shutil
 import tempfile
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +23,7 @@ from qualgate.errors import GateError
 from qualgate.fsutil import write_atomic
 from qualgate.gates import ExtraCommand
 from qualgate.gates.run_tests import cov as cov_mod
-from qualgate.gates.run_tests import execute, judge, merge, shards
+from qualgate.gates.run_tests import execute, judge, merge, shards, sources
 from qualgate.options import Kind, Option
 from qualgate.verdict import Verdict
 
@@ -77,6 +79,21 @@ OPTIONS = (
         help="Folders whose tests are integration tests (default tests/integration).",
     ),
     Option(
+        name="rerun-failures",
+        kind=Kind.INT,
+        min=0,
+        default=0,
+        metavar="N",
+        help="Run a failed test again at once, up to N times; one that then passes is "
+        "reported flaky (default 0: off).",
+    ),
+    Option(
+        name="allow-all-skipped",
+        kind=Kind.BOOL,
+        default=False,
+        help="A suite whose every test is skipped here is `skipped` (exit 0), not `fail`.",
+    ),
+    Option(
         name="shard",
         metavar="K/N",
         default=None,
@@ -95,6 +112,7 @@ def settings_of(ctx: GateContext) -> judge.Settings:
         file_min=float(ctx.option("file-coverage-min")),
         base=ctx.base,
         shard=shards.shard_of(ctx.option("shard")),
+        allow_all_skipped=bool(ctx.option("allow-all-skipped")),
     )
 
 
@@ -110,7 +128,9 @@ def run(ctx: GateContext) -> Verdict:
         "QUALGATE_RT_PATHS": "\n".join(ctx.option("integration-paths") or ()),
         "QUALGATE_RT_SHARD": str(shard) if shard else "",
         "QUALGATE_RT_DURATIONS": str(ctx.root / shards.DURATIONS_FILE) if shard else "",
+        "QUALGATE_RT_RERUNS": str(int(ctx.option("rerun-failures") or 0)),
     }
+    detected = [_absolute(ctx.root, s) for s in sources.detect(ctx.root)]
     out_dir = ctx.root / shards.COVERAGE_DIR
     workdir = _workdir(ctx.root)
     try:
@@ -123,12 +143,14 @@ def run(ctx: GateContext) -> Verdict:
             env=env,
             timeout=ctx.remaining(),
             relpath=ctx.relpath,
+            detected=detected,
         )
         res = done.results
         report = None
         coverage_ms = 0
         fragments = sorted(workdir.glob(".coverage.*"))
-        tests_ran = res.ran > 0 or res.counts.get("skipped", 0) > 0
+        tests_ran = res.ran > 0
+        rcfile, include = _report_scope(res.measured, ctx.root)
         if tests_ran and not (fragments and res.measuring):
             # Thresholds cannot be judged without data: never a pass by omission.
             raise GateError(
@@ -156,6 +178,8 @@ def run(ctx: GateContext) -> Verdict:
                 keep=False,
                 timeout=ctx.remaining(),
                 relpath=ctx.relpath,
+                rcfile=rcfile,
+                include=include,
             )
             coverage_ms = int((time.monotonic() - t0) * 1000)
         changed = None
@@ -164,6 +188,8 @@ def run(ctx: GateContext) -> Verdict:
         extra: dict[str, Any] = {}
         if shard is not None:
             extra["shard"] = _save_shard(ctx, shard, done, report, settings)
+            extra["shard"]["coverage_rcfile"] = rcfile
+            extra["shard"]["coverage_include"] = list(include)
         elif res.durations:
             # Balancing data only: a read-only checkout must not fail the gate.
             with contextlib.suppress(OSError):
@@ -176,10 +202,56 @@ def run(ctx: GateContext) -> Verdict:
             pytest_ms=done.duration_ms,
             coverage_ms=coverage_ms,
             extra_metrics=extra,
+            measured=_measured(res.measured, ctx),
         )
         return judge.build(inputs, settings)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _absolute(root: Path, name: str) -> str:
+    """A detected folder as an absolute path; a module name as it is."""
+    return str(root / name) if "/" in name or (root / name).is_dir() else name
+
+
+def _report_scope(measured: Mapping[str, Any] | None, root: Path) -> tuple[str | None, list[str]]:
+    """The rcfile the run measured with, and the folders the report is limited to.
+
+    When qualgate chose what to measure, a child process that measures with the project's
+    configuration alone (``concurrency = multiprocessing``) records everything it runs;
+    the report keeps to what qualgate chose.
+    """
+    if not measured:
+        return None, []
+    config = measured.get("config_file")
+    rcfile = config if isinstance(config, str) else None
+    include: list[str] = []
+    if measured.get("origin") == "detected":
+        for name in measured.get("source") or ():
+            path = Path(str(name))
+            if path.is_absolute() and path.is_dir():
+                include.append(f"{path}{os.sep}*")
+            else:
+                include.append(str(root / f"{name}.py"))
+    return rcfile, include
+
+
+def _measured(measured: Mapping[str, Any] | None, ctx: GateContext) -> dict[str, Any] | None:
+    """What coverage measured, with the project's paths root-relative."""
+    if not measured:
+        return None
+    source = measured.get("source")
+    shown = []
+    for name in source or ():
+        text = str(name)
+        shown.append(ctx.relpath(text) if os.path.isabs(text) else text)
+    config = measured.get("config_read")
+    return {
+        "origin": measured.get("origin"),
+        "source": shown or None,
+        "config_file": ctx.relpath(str(config)) if config else None,
+        "pytest_cov": bool(measured.get("pytest_cov")),
+    }
 
 
 def _workdir(root: Path) -> Path:

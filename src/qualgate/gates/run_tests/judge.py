@@ -10,8 +10,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from qualgate.gates.run_tests import findings as findings_mod
 from qualgate.gates.run_tests.cov import ChangedCoverage, CoverageReport, ranges
-from qualgate.gates.run_tests.results import Problem, TestResults
+from qualgate.gates.run_tests.results import TestResults
 from qualgate.gates.run_tests.rules import RULES
 from qualgate.gates.run_tests.shards import Shard
 from qualgate.verdict import (
@@ -36,6 +37,7 @@ class Settings:
     file_min: float
     base: str | None = None
     shard: Shard | None = None
+    allow_all_skipped: bool = False
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -47,37 +49,25 @@ class Inputs:
     pytest_ms: int
     coverage_ms: int = 0
     extra_metrics: dict[str, Any] | None = None
+    # What coverage measured, for people: {"origin": ..., "source": [root-relative]}.
+    measured: dict[str, Any] | None = None
 
 
 def _r(value: float | None) -> float | None:
     return None if value is None else round(value, 2)
 
 
-def problem_finding(p: Problem) -> Finding:
-    rule = {"failed": "test-failed", "error": "test-error", "collect": "collection-error"}[p.kind]
-    if p.kind == "collect":
-        message = f"{p.path or p.nodeid} could not be collected: {p.message}"
-    elif p.kind == "error":
-        message = f"{p.nodeid} errored in {p.when}: {p.message}"
-    else:
-        message = f"{p.nodeid} failed: {p.message}"
-    data: dict[str, Any] = {"nodeid": p.nodeid, "when": p.when}
-    if p.exception:
-        data["exception"] = p.exception
-    if p.origin:
-        data["origin"] = dict(p.origin)
-    return RULES.finding(rule, message, path=p.path, line=p.line, check="pytest", data=data)
-
-
 def build(inputs: Inputs, settings: Settings) -> Verdict:
     res = inputs.results
     counts = res.counts
-    findings = [problem_finding(p) for p in res.problems]
+    findings, causes = findings_mod.findings_for(res.problems)
     collect_errors = sum(1 for p in res.problems if p.kind == "collect")
     metrics: dict[str, Any] = {
         **{k: counts.get(k, 0) for k in ("passed", "failed", "errors", "skipped")},
         "xfailed": counts.get("xfailed", 0),
         "xpassed": counts.get("xpassed", 0),
+        "flaky": counts.get("flaky", 0),
+        "reruns": res.reruns,
         "collection_errors": collect_errors,
         "tests_collected": res.collected_total,
         "tests_selected": res.selected,
@@ -87,14 +77,17 @@ def build(inputs: Inputs, settings: Settings) -> Verdict:
         "slowest": res.slowest(10),
         "stopped_early": res.stopped_early,
     }
+    if inputs.measured is not None:
+        metrics["coverage_source"] = inputs.measured
     next_steps: list[str] = []
     empty_shard = (
         settings.shard is not None
         and res.selected == 0
         and ((res.collected_total or 0) > 0 or res.other_shard_files > 0)
     )
-    no_tests = res.ran == 0 and counts.get("skipped", 0) == 0 and not collect_errors
     failing = counts.get("failed", 0) + counts.get("errors", 0)
+    no_tests = res.ran == 0 and not failing and not collect_errors
+    lead = causes[0] if causes and 2 * len(causes[0].problems) >= failing + collect_errors else None
 
     pytest_status = Status.PASS
     pytest_summary = _test_summary(counts, collect_errors)
@@ -102,32 +95,37 @@ def build(inputs: Inputs, settings: Settings) -> Verdict:
         pytest_status = Status.FAIL
         # With --continue-on-collection-errors the rest of the suite still ran.
         rest = f"; {pytest_summary}" if res.ran else "; the tests did not run"
-        pytest_summary = f"{plural(collect_errors, 'file')} could not be collected{rest}"
+        collect = [p for p in res.problems if p.kind == "collect"]
+        causes_seen = {(p.exception, p.message) for p in collect}
+        why = f": {findings_mod.first_line(collect[0].message)}" if len(causes_seen) == 1 else ""
+        pytest_summary = f"{plural(collect_errors, 'file')} could not be collected{why}{rest}"
+        if lead is not None:
+            next_steps.append(findings_mod.cause_step(lead, failing + collect_errors))
         next_steps.append("fix the import errors listed as collection-error findings")
     elif empty_shard:
         pytest_status = Status.SKIPPED
         elsewhere = plural(res.other_shard_files, "test file")
         pytest_summary = f"shard {settings.shard} holds no tests ({elsewhere} in other shards)"
     elif no_tests:
-        pytest_status = Status.FAIL
-        pytest_summary = "no tests were collected"
-        if res.deselected:
-            pytest_summary = f"no tests ran: all {res.deselected} collected were deselected"
-        findings.append(
-            RULES.finding(
-                "no-tests",
-                pytest_summary + ": a suite that runs nothing proves nothing",
-                check="pytest",
-            )
-        )
+        pytest_status, pytest_summary, finding = _no_tests(res, settings)
+        if finding is not None:
+            findings.append(finding)
     elif failing:
         pytest_status = Status.FAIL
+        if lead is not None:
+            pytest_summary = f"{lead.headline} ({pytest_summary})"
+            next_steps.append(findings_mod.cause_step(lead, failing))
         first = next((f for f in findings if f.rule in ("test-failed", "test-error")), None)
-        if first is not None and first.path:
+        if first is not None and first.path and lead is None:
             next_steps.append(
                 f"fix {first.data.get('nodeid')} ({first.path}:{first.line}); rerun it alone "
                 f"with `qualgate run-tests -- {first.data.get('nodeid')}`"
             )
+    if counts.get("flaky", 0):
+        next_steps.append(
+            f"{plural(counts['flaky'], 'test')} failed and then passed on a rerun "
+            "(flaky-test warnings): make them deterministic"
+        )
     checks = [
         Check(
             name="pytest",
@@ -160,7 +158,7 @@ def build(inputs: Inputs, settings: Settings) -> Verdict:
                 duration_ms=inputs.coverage_ms,
                 tool_version=cov.version or res.coverage_version,
                 findings=sum(1 for f in cov_findings if f.severity is Severity.ERROR),
-                summary=coverage_note,
+                summary="; ".join(x for x in (coverage_note, measured_note(inputs.measured)) if x),
             )
         )
     if inputs.extra_metrics:
@@ -169,6 +167,9 @@ def build(inputs: Inputs, settings: Settings) -> Verdict:
     summary = pytest_summary
     if coverage_note and not collect_errors and not no_tests:
         summary += f"; {coverage_note}"
+        if (inputs.measured or {}).get("origin") in ("detected", "everything"):
+            # Not the project's choice: say what the number is of.
+            summary += f"; {measured_note(inputs.measured)}"
     return Verdict(
         gate=RULES.gate,
         status=status,
@@ -181,6 +182,51 @@ def build(inputs: Inputs, settings: Settings) -> Verdict:
     )
 
 
+_ORIGINS = {
+    "pytest-cov": "from pytest-cov's --cov",
+    "config": "from the coverage configuration",
+    "detected": "the project's own code, found by qualgate: no coverage source is configured",
+}
+
+
+def measured_note(measured: Mapping[str, Any] | None) -> str:
+    """What the coverage figure is of, in words."""
+    if not measured:
+        return ""
+    origin = str(measured.get("origin") or "")
+    source = measured.get("source") or []
+    if origin == "everything":
+        return "measured every file run outside the standard library and site-packages"
+    if origin == "config" and not source:
+        return "measured what the coverage configuration selects"
+    return f"measured {', '.join(str(s) for s in source)} ({_ORIGINS.get(origin, origin)})"
+
+
+def _no_tests(res: TestResults, settings: Settings) -> tuple[Status, str, Any]:
+    """No test ran: which of nothing collected, all deselected, all skipped."""
+    skipped = res.counts.get("skipped", 0)
+    if skipped:
+        reasons = sorted(res.skip_reasons.items(), key=lambda kv: (-kv[1], kv[0]))[:3]
+        told = "; ".join(f"{n}x {reason}" for reason, n in reasons)
+        summary = f"no tests ran: all {plural(skipped, 'test')} were skipped ({told})"
+        if settings.allow_all_skipped:
+            return Status.SKIPPED, summary + "; allowed by allow-all-skipped", None
+        why = "all-skipped"
+    elif res.deselected:
+        summary = f"no tests ran: all {res.deselected} collected were deselected"
+        why = "all-deselected"
+    else:
+        summary = "no tests were collected"
+        why = "none-collected"
+    finding = RULES.finding(
+        "no-tests",
+        summary + ": a suite that runs nothing proves nothing",
+        check="pytest",
+        data={"why": why},
+    )
+    return Status.FAIL, summary, finding
+
+
 def _test_summary(counts: Mapping[str, int], collect_errors: int) -> str:
     parts = []
     for key, word in (
@@ -190,6 +236,7 @@ def _test_summary(counts: Mapping[str, int], collect_errors: int) -> str:
         ("skipped", "skipped"),
         ("xfailed", "xfailed"),
         ("xpassed", "xpassed"),
+        ("flaky", "flaky"),
     ):
         if counts.get(key, 0) or key == "passed":
             parts.append(f"{counts.get(key, 0)} {word}")

@@ -188,6 +188,8 @@ def merge_shards(ctx: GateContext, paths: Sequence[Path]) -> Verdict:
                 keep=True,
                 timeout=ctx.remaining(),
                 relpath=ctx.relpath,
+                rcfile=shard_info[0].get("coverage_rcfile"),
+                include=shard_info[0].get("coverage_include") or (),
             )
         coverage_ms = int((time.monotonic() - t1) * 1000)
     changed = None

@@ -2,7 +2,9 @@
 
 Outcomes are counted the way pytest's own summary line counts them: a test that passes
 and then errors in teardown counts once as passed and once as an error; ``xfail`` tests
-are ``xfailed`` when they fail and ``xpassed`` when they pass (non-strict).
+are ``xfailed`` when they fail and ``xpassed`` when they pass (non-strict). A failed
+attempt that was run again (``--rerun-failures``, or pytest-rerunfailures) is not counted:
+the last attempt is, and a test that failed and then passed is also counted ``flaky``.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-OUTCOMES = ("passed", "failed", "errors", "skipped", "xfailed", "xpassed")
+OUTCOMES = ("passed", "failed", "errors", "skipped", "xfailed", "xpassed", "flaky")
 # Makes a reported path root-relative (`GateContext.relpath`).
 RelPath = Callable[[str], str]
 
@@ -22,7 +24,7 @@ RelPath = Callable[[str], str]
 class Problem:
     """A failed test phase or a file that could not be collected."""
 
-    kind: str  # "failed" | "error" | "collect"
+    kind: str  # "failed" | "error" | "collect" | "flaky"
     nodeid: str
     when: str
     path: str | None
@@ -30,6 +32,8 @@ class Problem:
     message: str
     exception: str | None = None
     origin: Mapping[str, Any] | None = None
+    # How many times the test ran (more than 1 with reruns).
+    attempts: int = 1
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -56,6 +60,12 @@ class TestResults:
     measuring: bool = False
     dynamic_context: str | None = None
     nodeids: tuple[str, ...] = field(default_factory=tuple)
+    # What coverage measured (origin, source, config file), from the plugin.
+    measured: Mapping[str, Any] | None = None
+    # The plugin could not measure: {"problem": "missing" | "too-old" | "start" | "save"}.
+    coverage_problem: Mapping[str, Any] | None = None
+    reruns: int = 0
+    skip_reasons: Mapping[str, int] = field(default_factory=dict)
 
     @property
     def ran(self) -> int:
@@ -89,6 +99,7 @@ def parse(events: Iterable[Mapping[str, Any]], relpath: RelPath) -> TestResults:
     durations: dict[str, float] = {}
     problems: list[Problem] = []
     started: dict[str, None] = {}
+    skips: dict[str, int] = {}
     info: dict[str, Any] = {"integration_selected": 0}
     order: dict[str, None] = {}
     for event in events:
@@ -99,6 +110,11 @@ def parse(events: Iterable[Mapping[str, Any]], relpath: RelPath) -> TestResults:
             info["coverage_version"] = event.get("coverage")
             info["measuring"] = bool(event.get("measuring"))
             info["dynamic_context"] = event.get("dynamic_context") or None
+            measured = event.get("measured")
+            info["measured"] = measured if isinstance(measured, dict) else None
+            info["reruns"] = int(event.get("reruns") or 0)
+        elif kind == "coverage_problem":
+            info.setdefault("coverage_problem", dict(event))
         elif kind == "finish":
             info["finished"] = True
             info["exitstatus"] = int(event.get("exitstatus", 0))
@@ -119,22 +135,67 @@ def parse(events: Iterable[Mapping[str, Any]], relpath: RelPath) -> TestResults:
             nodeid = str(event["nodeid"])
             started.pop(nodeid, None)
             order[nodeid] = None
-            for phase in event.get("phases") or ():
-                report = {**phase, "nodeid": nodeid, "location": event.get("location")}
-                durations[nodeid] = durations.get(nodeid, 0.0) + float(phase.get("duration", 0))
-                outcome = _classify(report)
-                if outcome is not None:
-                    counts[outcome] += 1
-                if phase.get("outcome") == "failed":
-                    problems.append(_test_problem(report, relpath))
+            _fold_test(event, relpath, counts, durations, problems, skips)
     return TestResults(
         counts=counts,
         durations=durations,
         problems=tuple(problems),
         running=tuple(started),
         nodeids=tuple(order),
+        skip_reasons=skips,
         **info,
     )
+
+
+def _fold_test(
+    event: Mapping[str, Any],
+    relpath: RelPath,
+    counts: dict[str, int],
+    durations: dict[str, float],
+    problems: list[Problem],
+    skips: dict[str, int],
+) -> None:
+    """Count one test's phase reports; its failures (and flakiness) become problems."""
+    nodeid = str(event["nodeid"])
+    reruns: list[Mapping[str, Any]] = []
+    failed = False
+    attempts = 1
+    for phase in event.get("phases") or ():
+        report = {**phase, "nodeid": nodeid, "location": event.get("location")}
+        durations[nodeid] = durations.get(nodeid, 0.0) + float(phase.get("duration", 0))
+        attempts = max(attempts, int(phase.get("attempt") or 1))
+        outcome = _classify(report)
+        if outcome is not None:
+            counts[outcome] += 1
+        if outcome == "skipped":
+            reason = str(phase.get("reason") or "no reason given")
+            skips[reason] = skips.get(reason, 0) + 1
+        if phase.get("outcome") == "rerun":
+            reruns.append(report)
+        elif phase.get("outcome") == "failed":
+            failed = True
+            problems.append(_test_problem(report, relpath, attempts=attempts))
+    if reruns and not failed:
+        counts["flaky"] += 1
+        first = _test_problem(reruns[0], relpath)
+        problems.append(
+            Problem(
+                kind="flaky",
+                nodeid=nodeid,
+                when=first.when,
+                path=first.path,
+                line=first.line,
+                message=f"{first.message} (attempt 1 {_verb(first.when)}; attempt "
+                f"{attempts} passed)",
+                exception=first.exception,
+                origin=first.origin,
+                attempts=attempts,
+            )
+        )
+
+
+def _verb(when: str) -> str:
+    return "failed" if when == "call" else f"errored in {when}"
 
 
 def _classify(event: Mapping[str, Any]) -> str | None:
@@ -151,7 +212,7 @@ def _classify(event: Mapping[str, Any]) -> str | None:
     return None
 
 
-def _test_problem(event: Mapping[str, Any], relpath: RelPath) -> Problem:
+def _test_problem(event: Mapping[str, Any], relpath: RelPath, *, attempts: int = 1) -> Problem:
     nodeid = str(event["nodeid"])
     when = str(event.get("when", "call"))
     failure = event.get("failure") or {}
@@ -171,6 +232,7 @@ def _test_problem(event: Mapping[str, Any], relpath: RelPath) -> Problem:
         message=message,
         exception=failure.get("exception"),
         origin={"path": relpath(crash["path"]), "line": crash["line"]} if crash else None,
+        attempts=attempts,
     )
 
 

@@ -38,9 +38,20 @@ RULES = catalogue(
     Rule(
         id="no-tests",
         severity=Severity.ERROR,
-        rationale="No test ran (none collected, or all deselected): a suite that runs nothing "
-        "proves nothing.",
-        fix="Check testpaths / python_files in the pytest config and the -k/-m filters.",
+        rationale="No test ran (none collected, all deselected, or all skipped): a suite that "
+        "runs nothing proves nothing.",
+        fix="Check testpaths / python_files in the pytest config, the -k/-m filters and the "
+        "skip conditions (`data.why` says which); a suite meant to skip here sets "
+        "`allow-all-skipped = true`.",
+        configurable=False,
+    ),
+    Rule(
+        id="flaky-test",
+        severity=Severity.WARNING,
+        rationale="With --rerun-failures, a test failed and then passed when run again at "
+        "once: its outcome depends on timing, order or state, so it proves little either way.",
+        fix="Find what the failed attempt depended on (the message in the finding): shared "
+        "state, time, ordering, a race; make the test deterministic.",
         configurable=False,
     ),
     Rule(

@@ -1,11 +1,14 @@
 """Combine coverage data files and write coverage's JSON report, in the project's interpreter.
 
-Usage: ``python _qualgate_covreport.py OUT_JSON DATA_FILE [--contexts] [--keep] [INPUT...]``
-(without INPUT, DATA_FILE is reported as it is).
+Usage: ``python _qualgate_covreport.py OUT_JSON DATA_FILE [--contexts] [--keep]
+[--rcfile=PATH] [--include=PATTERN]... [INPUT...]`` (without INPUT, DATA_FILE is reported
+as it is).
 
 Run with the project root as the working directory, so coverage reads the project's own
-configuration (source, omit, branch, [paths] remapping, exclusions) as ``coverage report``
-would. Writes ``{"ok": true}`` or ``{"ok": false, "error": ...}`` to ``OUT_JSON + ".status"``.
+configuration (omit, exclusions, [paths] remapping, plugins) as ``coverage report`` would;
+``--rcfile`` is the configuration file the run measured with (pytest-cov's
+``--cov-config``), ``--include`` limits the report to the folders qualgate chose to
+measure. Writes ``{"ok": true}`` or ``{"ok": false, "error": ...}`` to ``OUT_JSON + ".status"``.
 """
 
 from __future__ import annotations
@@ -21,13 +24,20 @@ def main(argv: list[str]) -> int:
     out, data_file, *rest = argv
     contexts = "--contexts" in rest
     keep = "--keep" in rest
+    rcfile: str | bool = True
+    include = []
+    for arg in rest:
+        if arg.startswith("--rcfile="):
+            rcfile = arg.split("=", 1)[1]
+        elif arg.startswith("--include="):
+            include.append(arg.split("=", 1)[1])
     inputs = [a for a in rest if not a.startswith("--")]
     status: dict[str, object] = {"ok": True}
     stage = "import"
     try:
         import coverage
 
-        cov = coverage.Coverage(data_file=data_file)
+        cov = coverage.Coverage(data_file=data_file, config_file=rcfile)
         if inputs:
             stage = "combine"
             cov.combine(data_paths=inputs, strict=True, keep=keep)
@@ -40,7 +50,16 @@ def main(argv: list[str]) -> int:
         # coverage would count it as the project's code. The project's omit still applies.
         configured = cov.get_option("report:omit")
         omit = [*(configured if isinstance(configured, list) else []), os.path.join(_HERE, "*")]
-        cov.json_report(outfile=out, show_contexts=contexts, ignore_errors=True, omit=omit)
+        report_include = include or None
+        if report_include and cov.get_option("report:include"):
+            report_include = None  # the project's own report filter wins
+        cov.json_report(
+            outfile=out,
+            show_contexts=contexts,
+            ignore_errors=True,
+            omit=omit,
+            include=report_include,
+        )
         status["version"] = coverage.__version__
     except Exception as exc:  # noqa: BLE001 - reported to the gate as data
         status = {"ok": False, "stage": stage, "error": f"{type(exc).__name__}: {exc}"}

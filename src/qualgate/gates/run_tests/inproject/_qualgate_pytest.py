@@ -11,16 +11,17 @@ hangs and is killed, still knows which tests had started and not finished. It al
   first; any other file goes by a stable hash of its rootdir-relative path;
 - labels coverage contexts ``qualgate:unit`` / ``qualgate:integration`` around each test when
   both kinds are selected, so the gate can tell what the integration tests reached alone;
-- hands the running coverage configuration to subprocesses (xdist workers) so that they
-  are measured too, each into its own data file.
+- starts coverage.py in the controller and in each xdist worker, taking over from
+  pytest-cov (``_qualgate_measure``);
+- with ``$QUALGATE_RT_RERUNS`` = N, runs a failed test again at once, up to N times, so a
+  test that fails and then passes is told apart as flaky (``_qualgate_rerun``).
 
-Only the standard library, pytest and (optionally) coverage are imported: qualgate itself
-is usually not installed in the project's environment.
+Only the standard library, pytest, coverage and our sibling ``_qualgate_*`` modules are
+imported: qualgate itself is usually not installed in the project's environment.
 """
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 import os
@@ -31,6 +32,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+try:  # imported as part of the qualgate package (qualgate's own unit tests)
+    from . import _qualgate_measure as measure
+    from . import _qualgate_rerun as rerun
+except ImportError:  # loaded with `-p _qualgate_pytest` from the folder on PYTHONPATH
+    import _qualgate_measure as measure  # type: ignore[import-not-found,no-redef]
+    import _qualgate_rerun as rerun  # type: ignore[import-not-found,no-redef]
 
 _MESSAGE_LINES = 12
 _MESSAGE_CHARS = 1500
@@ -86,68 +94,76 @@ def _worker_id(config: pytest.Config) -> str | None:
 
 
 def _coverage() -> Any:
-    try:
-        import coverage
-    except ImportError:
-        return None
-    current = getattr(coverage.Coverage, "current", None)
-    return current() if current is not None else None
-
-
-def _share_coverage_with_subprocesses(cov: Any) -> None:
-    """Let coverage's start-up hook measure child interpreters (xdist workers) too.
-
-    coverage >= 7.10 installs a .pth hook that starts measuring in any interpreter that
-    finds ``COVERAGE_PROCESS_CONFIG`` set; we hand it the running configuration with
-    ``parallel`` on, so each child writes its own data file next to ours.
-    """
-    config = getattr(cov, "config", None)
-    serialize = getattr(config, "serialize", None)
-    if serialize is None:
-        return
-    data = json.loads(base64.b64decode(serialize()))
-    data["parallel"] = True
-    os.environ["COVERAGE_PROCESS_CONFIG"] = base64.b64encode(json.dumps(data).encode()).decode()
+    """The coverage this plugin started in this process (None when not measuring)."""
+    return measure.active()
 
 
 # ---------------------------------------------------------------------------
 # Session
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_load_initial_conftests(early_config: pytest.Config) -> Generator[None, Any, None]:
+    # Before every implementation (pytest-cov's included) and before any conftest.py is
+    # imported: start measuring, and switch pytest-cov off for this run.
+    problem = measure.begin(early_config)
+    if problem is not None:
+        _events().write(problem)
+        if problem.get("problem") != "start" or not os.environ.get("PYTEST_XDIST_WORKER"):
+            raise pytest.UsageError(f"qualgate: coverage cannot measure this run ({problem})")
+    outcome = yield
+    exc = outcome.excinfo[1] if outcome.excinfo else None
+    # pytest's ConftestImportFailure: a conftest.py that does not import.
+    if exc is not None and hasattr(exc, "path") and hasattr(exc, "cause"):
+        path = Path(str(exc.path))
+        _events().write(
+            {
+                "event": "collect_error",
+                "nodeid": path.name,
+                "conftest": True,
+                "error": _import_error(path, exc.cause),
+                "text": "",
+            }
+        )
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
-    cov = _coverage()
+    _state["reruns"] = rerun.configure(config)
     if not _is_worker(config):
-        if cov is not None:
-            _share_coverage_with_subprocesses(cov)
+        cov = _coverage()
         cov_module = sys.modules.get("coverage")
+        measured = measure.info()
         _events().write(
             {
                 "event": "start",
                 "pytest": pytest.__version__,
                 "coverage": getattr(cov_module, "__version__", None) if cov is not None else None,
                 "measuring": cov is not None,
-                "dynamic_context": getattr(getattr(cov, "config", None), "dynamic_context", None),
+                "dynamic_context": (measured or {}).get("dynamic_context"),
+                "measured": measured,
+                "reruns": _state["reruns"],
+                "xdist": config.pluginmanager.has_plugin("xdist"),
             }
         )
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    if _is_worker(config):
-        # Workers may leave through os._exit; save what they measured explicitly.
-        cov = _coverage()
-        if cov is not None:
-            try:
-                cov.stop()
-                cov.save()
-            except Exception:  # noqa: BLE001, S110 - never break the user's run over this
-                pass
+    error = measure.finish()
+    if error is not None:
+        _events().write({"event": "coverage_problem", "problem": "save", "error": error})
     while _sink:
         _sink.pop().close()
 
 
+@pytest.hookimpl(trylast=True)
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if _is_worker(session.config):
+        # Before xdist tells the controller this worker is done (its hookwrapper sends
+        # "workerfinished" after us), so the data file is complete when pytest exits.
+        error = measure.finish()
+        if error is not None:
+            _events().write({"event": "coverage_problem", "problem": "save", "error": error})
         return
     # Reports without a logfinish (an xdist worker that crashed mid-test) still count.
     _flush()
@@ -371,24 +387,6 @@ def pytest_make_collect_report(collector: pytest.Collector) -> Generator[None, A
         report.qualgate_error = _import_error(path, exc.__cause__ or exc.__context__ or exc)
 
 
-@pytest.hookimpl(hookwrapper=True)
-def pytest_load_initial_conftests(early_config: pytest.Config) -> Generator[None, Any, None]:
-    outcome = yield
-    exc = outcome.excinfo[1] if outcome.excinfo else None
-    # pytest's ConftestImportFailure: a conftest.py that does not import.
-    if exc is not None and hasattr(exc, "path") and hasattr(exc, "cause"):
-        path = Path(str(exc.path))
-        _events().write(
-            {
-                "event": "collect_error",
-                "nodeid": path.name,
-                "conftest": True,
-                "error": _import_error(path, exc.cause),
-                "text": "",
-            }
-        )
-
-
 def _import_error(path: Path, cause: BaseException) -> dict[str, Any]:
     """Where and why a file failed to import: its own line, and the root cause."""
     import traceback
@@ -420,6 +418,31 @@ def _import_error(path: Path, cause: BaseException) -> dict[str, Any]:
 
 # ---------------------------------------------------------------------------
 # Running tests
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> bool | None:
+    return rerun.protocol(item, nextitem)
+
+
+def pytest_report_teststatus(report: Any) -> Any:
+    return rerun.teststatus(report)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, Any, None]:
+    # pytest-cov's `no_cover` marker and fixture keep working when we measure for it.
+    off = measure.takes_no_cover() and (
+        item.get_closest_marker("no_cover") is not None
+        or "no_cover" in getattr(item, "fixturenames", ())
+    )
+    if off:
+        measure.pause()
+    try:
+        yield
+    finally:
+        if off:
+            measure.resume()
 
 
 def pytest_runtest_logstart(nodeid: str, location: tuple[str, int | None, str]) -> None:
@@ -496,7 +519,11 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     }
     if hasattr(report, "wasxfail"):
         phase["xfail"] = True
-    if report.failed:
+    attempt = getattr(report, "qualgate_attempt", None) or getattr(report, "rerun", None)
+    if isinstance(attempt, int):
+        # Ours count from 1; pytest-rerunfailures' `rerun` counts earlier attempts from 0.
+        phase["attempt"] = attempt if hasattr(report, "qualgate_attempt") else attempt + 1
+    if report.failed or str(report.outcome) == "rerun":
         failure = getattr(report, "qualgate_failure", None)
         phase["failure"] = failure if isinstance(failure, dict) else None
         phase["text"] = _trim(report.longreprtext or "")
