@@ -68,13 +68,11 @@ def test_each_block_is_valid_for_its_consumer(index: int, tmp_path: Path) -> Non
     assert done.returncode == 0, done.stdout + done.stderr
 
 
-@pytest.mark.parametrize("index", range(len(blocks())))
+@pytest.mark.parametrize("index", [i for i, b in enumerate(blocks()) if kind(b) == "github"])
 def test_github_workflows_pass_zizmor_and_keep_expressions_out_of_scripts(
     index: int, tmp_path: Path
 ) -> None:
     text = blocks()[index]
-    if kind(text) != "github":
-        pytest.skip("not a GitHub workflow")
     workflow: Any = yaml.safe_load(text)
     for job in workflow["jobs"].values():
         for step in job["steps"]:
