@@ -276,3 +276,14 @@ def test_fingerprints_tell_progress_from_circles() -> None:
 
     assert fingerprints(verdict("a", "b")) == fingerprints(verdict("b", "a"))
     assert fingerprints(verdict("a")) != fingerprints(verdict("a", "b"))
+
+
+def test_a_subagent_is_judged_against_the_session_base_with_its_own_count(project: Path) -> None:
+    add_skip(project)  # before the session: not the subagent's doing
+    start("claude", "claude/session-start", project)
+    assert hook("claude", payload("claude/subagent-stop", project), *FAST).stdout == ""
+    add_skip(project, "test_compute")
+    reply = hook("claude", payload("claude/subagent-stop", project), *FAST).reply
+    assert reply is not None and "block 1 of 3" in reply["reason"]
+    main = hook("claude", payload("claude/stop", project), *FAST).reply
+    assert main is not None and "block 1 of 3" in main["reason"]

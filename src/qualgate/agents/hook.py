@@ -100,10 +100,14 @@ def run_hook(
 
 def handle(event: HookEvent, root: Path, given: Mapping[str, tuple[Any, str]]) -> Answer:
     """The decision for one event (the agent-neutral part of every hook)."""
-    key = session.key_of(event.session_id)
+    key = main_key = session.key_of(event.session_id)
     if event.kind is Kind.SUBAGENT_STOP and event.agent_id:
+        # A subagent has its own blocks in a row, and the session's base.
         key = session.key_of(f"{event.session_id}/{event.agent_id}")
     state = session.State.load(root, key)
+    if state.base is None and key != main_key:
+        main = session.State.load(root, main_key)
+        state.base, state.base_kind = main.base, main.base_kind
     if event.kind is Kind.SESSION_START:
         return _start(root, key, state)
     if event.kind not in (Kind.STOP, Kind.SUBAGENT_STOP, Kind.POST_TOOL):

@@ -396,3 +396,18 @@ def test_fewer_tests_ran_than_at_the_base(repo: Path) -> None:
     assert "12 tests ran at HEAD, 0 now" in run.findings[0]["message"]
     run_tests_verdict(head, True, 12)
     assert integrity(repo).code == 0
+
+
+def test_a_renamed_test_with_the_same_body_is_not_deleted(repo: Path) -> None:
+    edit(repo, "tests/test_demo.py", "def test_adds():", "def test_adds_numbers():")
+    assert integrity(repo).code == 0
+
+
+def test_a_deleted_test_replaced_by_a_different_one_is_deleted(repo: Path) -> None:
+    edit(
+        repo,
+        "tests/test_demo.py",
+        "def test_adds():\n    assert 1 + 1 == 2\n",
+        "def test_adds_numbers():\n    assert 2 > 1\n",
+    )
+    assert blocking(integrity(repo)) == [("deleted-test", "tests/test_demo.py", None)]

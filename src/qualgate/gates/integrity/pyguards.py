@@ -150,15 +150,26 @@ def test_guards(change: Change, test_globs: Sequence[str]) -> list[Finding]:
             continue  # does not parse now: lint-format reports the syntax error
         now[f.path] = current or {}
         then[f.path] = (_tests_of(change.old_text(f.old)) if f.old else None) or {}
-    # A test moved to another changed test file is not deleted.
+    # A test moved to another changed test file, or renamed with the same body, is not
+    # deleted.
     elsewhere: Counter[str] = Counter(t.name for tests in now.values() for t in tests.values())
+    old_names = {(path, q) for path, tests in then.items() for q in tests}
+    new_bodies = {
+        t.body
+        for path, tests in now.items()
+        for q, t in tests.items()
+        if (path, q) not in old_names
+    }
     findings: list[Finding] = []
     for path, old_tests in then.items():
         new_tests = now[path]
         for qualname, old in old_tests.items():
             now_fn = new_tests.get(qualname)
             if now_fn is None:
-                if elsewhere[old.name] > sum(1 for t in new_tests.values() if t.name == old.name):
+                moved = elsewhere[old.name] > sum(
+                    1 for t in new_tests.values() if t.name == old.name
+                )
+                if moved or old.body in new_bodies:
                     continue
                 findings.append(_deleted(change, path, qualname, old))
             elif _emptied(old, now_fn):

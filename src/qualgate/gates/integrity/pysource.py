@@ -8,6 +8,7 @@ syntax tree, suppressions from comment tokens only, so a ``# noqa`` inside a str
 from __future__ import annotations
 
 import ast
+import hashlib
 import io
 import re
 import tokenize
@@ -61,6 +62,8 @@ class TestFunction:
     line: int
     checks: int
     trivial: bool
+    # The body's syntax tree, hashed: the same test under a new name is a rename.
+    body: str
 
 
 def parse(source: str) -> ast.Module | None:
@@ -151,12 +154,18 @@ def test_functions(tree: ast.Module) -> dict[str, TestFunction]:
                         line=node.lineno,
                         checks=_checks(node),
                         trivial=_trivial(node.body),
+                        body=_body_hash(node),
                     )
             elif isinstance(node, ast.ClassDef) and _is_test_class(node):
                 visit(node.body, f"{prefix}{node.name}::")
 
     visit(tree.body, "")
     return found
+
+
+def _body_hash(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> str:
+    tree = ast.Module(body=fn.body, type_ignores=[])
+    return hashlib.sha256(ast.dump(tree, include_attributes=False).encode()).hexdigest()
 
 
 def _checks(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> int:

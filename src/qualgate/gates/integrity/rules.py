@@ -25,7 +25,8 @@ RULES = catalogue(
         id="deleted-test",
         severity=_E,
         rationale="A test function that existed at the base is gone (its file deleted or "
-        "the function removed); moving it to another test file is not a deletion.",
+        "the function removed); moving it to another test file, or renaming it with the same "
+        "body, is not a deletion.",
         fix="Restore the test, or allow the deletion with a reason.",
     ),
     Rule(
