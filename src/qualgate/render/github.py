@@ -94,7 +94,9 @@ def _verdict_annotations(verdict: Verdict) -> list[_Annotation]:
     if verdict.status is Status.ERROR:
         text = "\n".join((verdict.summary, *verdict.next_steps))
         out.append(_Annotation(level="error", message=text, properties={"title": title}))
+    # Under `all` a finding's check is `gate/check` while the failed check is the gate.
     with_findings = {f.check for f in verdict.findings if f.blocking}
+    with_findings |= {c.split("/", 1)[0] for c in with_findings if c and "/" in c}
     for check in verdict.checks:
         if check.status is Status.ERROR:
             text = check.summary or "the check could not run"
