@@ -31,6 +31,8 @@ class Rule:
     # False for findings that mean the input could not be checked at all: turning them
     # off would let the gate pass what it never read.
     configurable: bool = True
+    # For security rules (a leaked secret): 0.0-10.0, how GitHub code scanning ranks them.
+    security_severity: float | None = None
 
 
 def anchor(rule_id: str) -> str:

@@ -126,6 +126,9 @@ def security_severity(gate: str, f: Finding) -> float | None:
             return min(max(float(score), 0.0), 10.0)
         label = f.data.get("severity")
         return LABEL_SCORES.get(label) if isinstance(label, str) else None
+    known = _catalogued(gate, f)
+    if known is not None and known.security_severity is not None:
+        return known.security_severity
     return SECRET_RULES.get(f.rule)
 
 
