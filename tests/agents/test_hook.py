@@ -287,3 +287,30 @@ def test_a_subagent_is_judged_against_the_session_base_with_its_own_count(projec
     assert reply is not None and "block 1 of 3" in reply["reason"]
     main = hook("claude", payload("claude/stop", project), *FAST).reply
     assert main is not None and "block 1 of 3" in main["reason"]
+
+
+def test_a_crash_blocks_a_stop_once_then_lets_go(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from qualgate.agents import hook as core
+
+    def boom(*_: object) -> object:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(core, "handle", boom)
+    first = hook("claude", payload("claude/stop", project)).reply
+    assert first is not None and first["decision"] == "block"
+    assert "internal error: RuntimeError: disk on fire" in first["reason"]
+    second = hook("claude", payload("claude/stop-continuing", project)).reply
+    assert second is not None and "disk on fire" in second["systemMessage"]
+
+
+def test_a_tampered_state_file_is_not_trusted(project: Path) -> None:
+    start("claude", "claude/session-start", project)
+    state_file = next((project / ".qualgate/agents").glob("*.json"))
+    state = json.loads(state_file.read_text())
+    state.update(streak="many", last={"x": 1}, base="HEAD~0; rm -rf /", error_blocked="yes")
+    state_file.write_text(json.dumps(state))
+    add_skip(project)
+    reply = hook("claude", payload("claude/stop", project), *FAST).reply
+    assert reply is not None and "block 1 of 3" in reply["reason"]

@@ -87,7 +87,10 @@ def run_hook(
     plugin = adapter(agent)
     event = plugin.parse(payload)
     project = root or find_root(event.cwd or Path.cwd())
-    answer = handle(event, project, given or {})
+    try:
+        answer = handle(event, project, given or {})
+    except Exception as exc:  # noqa: BLE001 - a crash must not read as "checked and fine"
+        answer = _crashed(event, exc)
     reply = plugin.reply(event, answer)
     err = ""
     if answer.block and answer.reason:
@@ -96,6 +99,19 @@ def run_hook(
         err += f"qualgate: {answer.warning}\n"
     out = json.dumps(reply, ensure_ascii=False) + "\n" if reply is not None else ""
     return Result(stdout=out, stderr=err)
+
+
+def _crashed(event: HookEvent, exc: Exception) -> Answer:
+    """qualgate itself failed: block a stop once (the turn was not checked), never twice."""
+    what = f"qualgate could not check this turn: internal error: {type(exc).__name__}: {exc}"
+    if event.kind not in (Kind.STOP, Kind.SUBAGENT_STOP) or event.aborted or event.continuation:
+        return Answer(warning=line_of(what, 500))
+    return Answer(
+        block=True,
+        reason=line_of(what, 1000)
+        + "\nRun `qualgate all --format agent` to check the work yourself; if the hook fails "
+        "again, stopping again ends the turn.",
+    )
 
 
 def handle(event: HookEvent, root: Path, given: Mapping[str, tuple[Any, str]]) -> Answer:

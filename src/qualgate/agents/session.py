@@ -16,6 +16,7 @@ import contextlib
 import dataclasses
 import hashlib
 import json
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -151,12 +152,17 @@ class State:
             return cls()
         if not isinstance(data, dict):
             return cls()
-        known = {f.name for f in dataclasses.fields(cls)}
-        values: dict[str, Any] = {k: v for k, v in data.items() if k in known}
-        try:
-            return cls(**values)
-        except TypeError:
-            return cls()
+        # The file is in the working tree: anything may have written it. Wrong shapes are
+        # dropped, never trusted.
+        base = data.get("base")
+        return cls(
+            base=base if isinstance(base, str) and _COMMIT.fullmatch(base) else None,
+            base_kind=str(data.get("base_kind")) if data.get("base_kind") in _KINDS else "",
+            streak=_int(data.get("streak")),
+            last=_strings(data.get("last")),
+            error_blocked=data.get("error_blocked") is True,
+            told=_strings(data.get("told")),
+        )
 
     def save(self, root: Path, key: str) -> None:
         path = root / STATE_DIR / f"{key}.json"
@@ -165,6 +171,20 @@ class State:
         self.told = self.told[-500:]
         with contextlib.suppress(OSError):
             write_atomic(path, json.dumps(dataclasses.asdict(self), indent=1) + "\n")
+
+
+_KINDS = ("snapshot", "head")
+_COMMIT = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
+
+
+def _int(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else 0
+
+
+def _strings(value: Any) -> list[str]:
+    if not isinstance(value, list):
+        return []
+    return [v for v in value if isinstance(v, str)][:1000]
 
 
 def resolve_session_ref(root: Path) -> str | None:
