@@ -89,9 +89,11 @@ def _declares_deps(root: Path) -> bool:
 
 
 def install_command(root: Path) -> str | None:
-    """How CI installs the project's own dependencies (for the tests), if it can tell."""
+    """How CI installs the project into ``.venv`` (run-tests runs the tests with it)."""
     if (root / "requirements.txt").is_file():
-        return "python -m pip install -r requirements.txt"
-    if (root / "pyproject.toml").is_file():
-        return "python -m pip install -e ."
-    return None
+        what = "-r requirements.txt"
+    elif (root / "pyproject.toml").is_file():
+        what = "-e ."
+    else:
+        return None
+    return f"python -m venv .venv && .venv/bin/python -m pip install {what} pytest coverage"
