@@ -265,6 +265,8 @@ def worker_problem(result: WorkerResult, python: str) -> GateError | None:
         )
         if "No module named" in message and outcome.get("step") == "setup":
             hint = f"install alembic and SQLAlchemy in {python}, or pass --python"
+        elif "greenlet" in message:
+            hint = f"env.py runs async engines: {python} -m pip install 'sqlalchemy[asyncio]'"
         return GateError(f"env.py could not run ({outcome.get('step')}): {message}", hint)
     return None
 

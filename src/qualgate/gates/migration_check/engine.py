@@ -41,8 +41,10 @@ _OWN_URL = re.compile(
     r"set_main_option\(\s*['\"]sqlalchemy\.url|create_(?:async_)?engine\(|\bsettings\.|getenv\(|environ"
 )
 
+# A URL, or a scheme with its driver as a string (PostgresDsn.build(scheme="postgresql+...")).
 _SCHEME = re.compile(
-    r"\b(postgresql|postgres|mysql|mariadb|sqlite)(?:\+([a-z0-9_]+))?://", re.IGNORECASE
+    r"\b(postgresql|postgres|mysql|mariadb|sqlite)(?:(?:\+([a-z0-9_]+))?://|\+([a-z0-9_]+)['\"])",
+    re.IGNORECASE,
 )
 # Dialect-specific code: imports of a dialect, its types, its keyword arguments.
 _DIALECT_CODE = {
@@ -165,7 +167,7 @@ def backend_of(scheme: str) -> str | None:
 
 
 def _driver_of(scheme_match: re.Match[str]) -> str | None:
-    driver = scheme_match.group(2)
+    driver = scheme_match.group(2) or scheme_match.group(3)
     return driver.lower() if driver else None
 
 

@@ -242,7 +242,9 @@ def lint(
         )
     else:
         reason = _is_empty(downgrade)
-        if reason:
+        # An empty downgrade of an empty upgrade (a merge point) has nothing to undo.
+        nothing_to_undo = upgrade is not None and _is_empty(upgrade) == "downgrade() is empty"
+        if reason and not (nothing_to_undo and reason == "downgrade() is empty"):
             add("empty-downgrade", f"{reason} (revision {rf.revision})", downgrade, irreversible)
     return out
 

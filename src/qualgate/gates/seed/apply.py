@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.engine import URL, Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from qualgate.context import GateContext
@@ -28,32 +28,58 @@ def _ms(t0: float) -> int:
     return int((time.monotonic() - t0) * 1000)
 
 
-def run_embedded(
+def run_throwaway(
     ctx: GateContext,
     base: Sequence[SeedDoc],
     overlay: Sequence[SeedDoc],
     read_check: Check,
-    scratch: Path,
     *,
     files: int,
 ) -> Verdict:
-    """Build a throwaway SQLite database from the schema, load everything, verify, discard."""
+    """Build a throwaway database of the project's engine from the schema, load everything,
+    verify, discard. SQLite is embedded; another engine gets a throwaway server."""
+    from qualgate.gates.migration_check import api
+
     if ctx.option("check"):
         raise GateError(
             "--check compares the seeds with a database: pass --database-url",
             "without --database-url the gate already proves the seeds load cleanly",
         )
-    url = URL.create("sqlite", database=str(scratch / "seed.db"))
-    schema_check = schema.build(
-        ctx.root,
-        url,
-        python=ctx.python(),
-        timeout=ctx.remaining(),
-        ini=ctx.option("alembic-ini"),
-        metadata=ctx.option("metadata"),
+    ini = ctx.option("alembic-ini")
+    engine = api.project_engine(ctx.root, ini=ini, dialect=str(ctx.option("dialect")))
+    search = ctx.option("server-path")
+    where = api.Where(
+        server_url=None,
+        backend=engine.backend,
+        source=str(ctx.option("server")),
+        search=tuple(Path(p) for p in search) if search is not None else None,
+        root=ctx.root,
+        timeout=min(ctx.remaining(), 120.0),
     )
-    target = safety.Target(url=url, shown="embedded SQLite (discarded)")
-    return seed(ctx, target, base, overlay, [read_check, schema_check], files=files)
+    with api.scratch_database(where, gate=ctx.gate) as db:
+        neutral = make_url(db.url)
+        url = neutral.set(drivername=api.own_driver(engine.backend))
+        schema_check = schema.build(
+            ctx.root,
+            neutral,
+            python=ctx.python(),
+            timeout=ctx.remaining(),
+            ini=ini,
+            metadata=ctx.option("metadata"),
+            drivers=engine.drivers,
+        )
+        if db.backend == "sqlite":
+            shown = "embedded SQLite (discarded)"
+        else:
+            shown = f"a throwaway {db.backend} server (discarded)"
+        target = safety.Target(url=url, shown=shown)
+        verdict = seed(ctx, target, base, overlay, [read_check, schema_check], files=files)
+    metrics = dict(verdict.metrics)
+    metrics["engine"] = engine.as_metric()
+    if db.server is not None:
+        metrics["server"] = db.server
+        metrics["server_start_ms"] = db.server_ms
+    return verdict.replace(metrics=metrics)
 
 
 def run_on_url(

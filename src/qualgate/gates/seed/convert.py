@@ -41,25 +41,47 @@ _FALSE = {"false", "no", "n", "off", "0", "f"}
 
 
 def _describe(value: Any) -> str:
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 200:
+        return f"an integer of about {int(value.bit_length() * 0.30103) + 1} digits"
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+# No integer column stores more than 64 bits (and sqlite3 cannot even send more).
+_INT_LIMIT = 2**63
+_INT_DIGITS = 20
+
+
+def _too_big(value: int) -> ConversionError:
+    digits = int(value.bit_length() * 0.30103) + 1
+    return ConversionError(f"an integer of about {digits} digits does not fit a 64-bit column")
 
 
 def _to_int(value: Any, _csv: bool) -> int:
     kind = type(value)
     if kind is int:  # the common cases first: this runs once per cell
-        return int(value)
-    if kind is str and value.isdigit() and value.isascii():
-        return int(value)
+        if -_INT_LIMIT <= value < _INT_LIMIT:
+            return int(value)
+        raise _too_big(value)
+    if kind is str and len(value) < _INT_DIGITS and value.isdigit() and value.isascii():
+        return _in_range(int(value))
     if isinstance(value, bool):
         raise ConversionError(f"expects an integer, got the boolean {value}")
     if isinstance(value, int):
-        return value
+        return _in_range(int(value))
     if isinstance(value, str) and _INT.fullmatch(value.strip()):
-        return int(value.strip())
+        if len(value.strip().lstrip("+-").lstrip("0")) > _INT_DIGITS:
+            raise ConversionError(f"an integer of {len(value.strip())} digits is too big")
+        return _in_range(int(value.strip()))
     if isinstance(value, (float, decimal.Decimal)) and math.isfinite(value) and value == int(value):
-        return int(value)
+        return _in_range(int(value))
     raise ConversionError(f"expects an integer, got {_describe(value)}")
+
+
+def _in_range(value: int) -> int:
+    if -_INT_LIMIT <= value < _INT_LIMIT:
+        return value
+    raise _too_big(value)
 
 
 def _to_tinyint_bool(value: Any, csv_: bool) -> Any:
@@ -302,6 +324,8 @@ def _to_bytes(value: Any, _csv: bool) -> bytes:
 
 
 def _passthrough(value: Any, _csv: bool) -> Any:
+    if isinstance(value, str) and "\x00" in value:
+        raise ConversionError("text contains a NUL character, which databases refuse")
     return value
 
 
@@ -309,7 +333,13 @@ _WORDS = {**dict.fromkeys(_TRUE, True), **dict.fromkeys(_FALSE, False)}
 
 
 def _batch_int(values: Sequence[str | None]) -> list[int | None]:
-    return [None if v is None else int(v) for v in values]
+    if any(len(v) >= _INT_DIGITS for v in values if v is not None):
+        raise ValueError("a cell needs the row-by-row check")
+    out = [None if v is None else int(v) for v in values]
+    numbers = [n for n in out if n is not None]
+    if numbers and (max(numbers) >= _INT_LIMIT or min(numbers) < -_INT_LIMIT):
+        raise ValueError("a cell needs the row-by-row check")
+    return out
 
 
 def _batch_bool(values: Sequence[str | None]) -> list[bool | None]:

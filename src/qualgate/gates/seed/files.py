@@ -17,7 +17,10 @@ from typing import Any
 
 import yaml
 
+from qualgate.fsutil import ReadRefused, read_text_bounded
 from qualgate.gates.seed import jsonpos
+from qualgate.yamlsafe import MAX_DEPTH, MAX_EXPANDED_NODES, YamlTooLarge
+from qualgate.yamlsafe import _check as _check_bounds
 
 SUFFIXES = (".yaml", ".yml", ".json", ".csv")
 
@@ -123,20 +126,76 @@ _LOADER = _make_loader()
 
 
 def seed_files(directory: Path) -> list[Path]:
-    """The seed files directly in ``directory`` (sub-folders are environment overlays)."""
+    """The seed files directly in ``directory`` (sub-folders are environment overlays).
+
+    Every entry with a seed suffix that is not a folder counts, dangling links and
+    devices included: `read_file` turns each that cannot be read into a finding, so a
+    seed file is never skipped in silence.
+    """
     if not directory.is_dir():
         return []
-    return sorted(p for p in directory.iterdir() if p.is_file() and p.suffix.lower() in SUFFIXES)
+    return sorted(
+        p
+        for p in directory.iterdir()
+        if p.suffix.lower() in SUFFIXES and (p.is_symlink() or not p.is_dir())
+    )
 
 
-def read_file(path: Path, shown: str) -> tuple[list[SeedDoc], list[FileProblem]]:
-    """Parse one seed file; ``shown`` is the path findings use (root-relative)."""
+def _unreadable(path: Path, root: Path | None) -> str | None:
+    """Why ``path`` is not read, or None when it may be."""
+    if path.is_symlink() and not path.exists():
+        return "a symbolic link to a file that does not exist"
+    if root is not None:
+        real = path.resolve()
+        if not real.is_relative_to(root.resolve()):
+            return "a symbolic link to a file outside the project (not read)"
+    return None
+
+
+def read_file(
+    path: Path, shown: str, root: Path | None = None
+) -> tuple[list[SeedDoc], list[FileProblem]]:
+    """Parse one seed file; ``shown`` is the path findings use (root-relative).
+
+    Only regular files inside ``root`` are read, with a size cap (`qualgate.fsutil`).
+    """
+    why = _unreadable(path, root)
+    if why is not None:
+        return [], [FileProblem(rule="unreadable-file", message=f"cannot read: {why}", path=shown)]
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        return [], [FileProblem(rule="unreadable-file", message=f"cannot read: {exc}", path=shown)]
+        text = read_text_bounded(path)
+    except ReadRefused as exc:
+        reason = str(exc).replace(str(path), "the file")
+        return [], [
+            FileProblem(rule="unreadable-file", message=f"cannot read: {reason}", path=shown)
+        ]
+    except UnicodeDecodeError as exc:
+        return [], [
+            FileProblem(
+                rule="unreadable-file",
+                message=f"cannot read: not UTF-8 text (byte {exc.start})",
+                path=shown,
+            )
+        ]
+    except OSError as exc:
+        return [], [
+            FileProblem(
+                rule="unreadable-file", message=f"cannot read: {exc.strerror or exc}", path=shown
+            )
+        ]
+    text = text.removeprefix("\ufeff")
     suffix = path.suffix.lower()
     if suffix == ".csv":
+        if "\x00" in text:
+            line = text.count("\n", 0, text.index("\x00")) + 1
+            return [], [
+                FileProblem(
+                    rule="invalid-file",
+                    message="invalid CSV: the file contains a NUL byte",
+                    path=shown,
+                    line=line,
+                )
+            ]
         return _read_csv(text, path.stem, shown)
     if suffix == ".json":
         return _read_json(text, shown)
@@ -147,11 +206,49 @@ def read_file(path: Path, shown: str) -> tuple[list[SeedDoc], list[FileProblem]]
 # YAML
 
 
+def _load_yaml(text: str) -> list[Any]:
+    """Every document, bounded like `qualgate.yamlsafe` (alias bombs and deep nesting
+    refused before anything is built), with the line-remembering constructors.
+
+    A seed file may hold a few million values; without aliases a document cannot expand
+    past its own text, so the budget is the text's length on top of yamlsafe's.
+    """
+    loader = _LOADER(text)
+    budget = MAX_EXPANDED_NODES + len(text)
+    out: list[Any] = []
+    try:
+        while loader.check_node():
+            node = loader.get_node()
+            if node is None:  # pragma: no cover - check_node said there is one
+                break
+            _check_bounds(node, budget, MAX_DEPTH)
+            try:
+                out.append(loader.construct_document(node))
+            except (ValueError, TypeError) as exc:  # a constructor refusing a value
+                raise _Refused(str(exc), node.start_mark.line + 1) from None
+        return out
+    except RecursionError as exc:
+        raise YamlTooLarge(f"YAML nested more than {MAX_DEPTH} deep") from exc
+    finally:
+        loader.dispose()
+
+
+class _Refused(ValueError):
+    def __init__(self, message: str, line: int) -> None:
+        super().__init__(message)
+        self.line = line
+
+
 def _read_yaml(text: str, shown: str) -> tuple[list[SeedDoc], list[FileProblem]]:
     try:
-        documents = list(yaml.load_all(text, Loader=_LOADER))
-    except (ValueError, TypeError) as exc:  # a constructor refusing a value
-        return [], [FileProblem(rule="invalid-file", message=f"invalid YAML: {exc}", path=shown)]
+        documents = _load_yaml(text)
+    except _Refused as exc:
+        message = str(exc).splitlines()[0][:200]
+        return [], [
+            FileProblem(
+                rule="invalid-file", message=f"invalid YAML: {message}", path=shown, line=exc.line
+            )
+        ]
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 1 if mark is not None else None

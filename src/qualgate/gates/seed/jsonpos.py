@@ -33,13 +33,31 @@ class _JsonRows:
         return i
 
 
+class _Decoder:
+    """``raw_decode`` that turns a value Python refuses (an integer past the digit limit,
+    nesting past the recursion limit) into a `JSONDecodeError` at that value."""
+
+    def __init__(self) -> None:
+        self.inner = json.JSONDecoder()
+
+    def raw_decode(self, text: str, index: int) -> tuple[Any, int]:
+        try:
+            return self.inner.raw_decode(text, index)
+        except json.JSONDecodeError:
+            raise
+        except RecursionError:
+            raise json.JSONDecodeError("JSON nested too deeply", text, index) from None
+        except ValueError as exc:  # "Exceeds the limit (4300 digits)..."
+            raise json.JSONDecodeError(str(exc).split(";")[0], text, index) from None
+
+
 def parse(text: str) -> tuple[Any, dict[int, int], dict[tuple[int, int], int]]:
     """Parse ``text``; return (data, {doc index: offset}, {(doc, row): offset}).
 
     Accepts a document object or a list of document objects at the top level.
     """
     scanner = _JsonRows(text)
-    decoder = scanner.decoder
+    decoder = _Decoder()
     i = scanner.skip_ws(0)
     doc_offsets: dict[int, int] = {}
     row_offsets: dict[tuple[int, int], int] = {}

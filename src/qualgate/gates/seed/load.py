@@ -310,14 +310,23 @@ def _update_step(plan: TablePlan, action: str, columns: tuple[str, ...], rows: l
     )
 
 
+# What a driver raises for a value it cannot send (sqlite3's OverflowError for an int past
+# 64 bits, an adapter's ValueError): a refused row like any other, not an internal error.
+_DRIVER_REFUSALS = (ValueError, OverflowError, TypeError)
+
+
+def _refusal(exc: Exception) -> DBAPIError:
+    return exc if isinstance(exc, DBAPIError) else DBAPIError(None, None, exc)
+
+
 def execute(conn: Connection, steps: Sequence[Step]) -> None:
     """Run every step in batches; raise `WriteFailed` naming the failing batch."""
     for index, step in enumerate(steps):
         for start in range(0, len(step.params), BATCH):
             try:
                 step.run(conn, list(step.params[start : start + BATCH]))
-            except DBAPIError as exc:
-                raise WriteFailed((index, start), exc) from exc
+            except (DBAPIError, *_DRIVER_REFUSALS) as exc:
+                raise WriteFailed((index, start), _refusal(exc)) from exc
 
 
 def locate(
@@ -340,10 +349,10 @@ def locate(
             for i in range(batch_start, end):
                 try:
                     step.run(conn, [step.params[i]])
-                except DBAPIError as exc:
-                    return step, step.rows[i], exc
+                except (DBAPIError, *_DRIVER_REFUSALS) as exc:
+                    return step, step.rows[i], _refusal(exc)
             return None
-        except DBAPIError:
+        except (DBAPIError, *_DRIVER_REFUSALS):
             return None
         finally:
             transaction.rollback()

@@ -31,14 +31,19 @@ def build(
     timeout: float,
     ini: str,
     metadata: str | None,
+    drivers: tuple[str, ...] = (),
 ) -> Check:
-    """Migrate ``url`` to head, or create ``metadata`` on it. Raises `GateError` on failure."""
+    """Migrate ``url`` to head, or create ``metadata`` on it. Raises `GateError` on failure.
+
+    ``url`` may name no driver: the project's interpreter picks one it has (``drivers``,
+    those the project's files name, first).
+    """
     from qualgate.gates.migration_check import api
 
     started = time.monotonic()
     raw = url.render_as_string(hide_password=False)
     if api.has_alembic(root, ini):
-        api.upgrade_to_head(root, raw, python=python, timeout=timeout, ini=ini)
+        api.upgrade_to_head(root, raw, python=python, timeout=timeout, ini=ini, drivers=drivers)
         return Check(
             name="schema",
             status=Status.PASS,
@@ -55,7 +60,11 @@ def build(
         argv,
         cwd=root,
         timeout=timeout,
-        env={"QUALGATE_SEED_URL": raw, "PYTHONDONTWRITEBYTECODE": "1"},
+        env={
+            "QUALGATE_SEED_URL": raw,
+            "QUALGATE_SEED_DRIVERS": ",".join(drivers),
+            "PYTHONDONTWRITEBYTECODE": "1",
+        },
     )
     report: dict[str, object] = {}
     for line in reversed(done.stdout.splitlines()):

@@ -103,7 +103,12 @@ def _driver_scan(
         return False
     cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
-        cursor.execute(compiled.string)
+        if dialect.paramstyle in ("format", "pyformat"):
+            # The compiled SQL doubles a % in names ("a%%b"): only the driver's parameter
+            # formatting turns it back into one, and that runs only when parameters are given.
+            cursor.execute(compiled.string, ())
+        else:
+            cursor.execute(compiled.string)
         types = [d[1] for d in cursor.description]
         records = cursor.fetchall()
     finally:

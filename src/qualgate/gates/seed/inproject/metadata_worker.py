@@ -21,6 +21,37 @@ def _fail(message: str) -> None:
     sys.exit(3)
 
 
+# Sync drivers tried, best first, when the URL names none the project has.
+_DRIVERS = {
+    "postgresql": ("psycopg", "psycopg2", "pg8000"),
+    "mysql": ("pymysql", "mysqldb"),
+    "mariadb": ("pymysql", "mysqldb"),
+}
+
+
+def _engine(raw: str, preferred: str) -> Any:
+    """An engine on ``raw`` through a sync driver this interpreter has."""
+    import importlib.util
+
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    url = make_url(raw)
+    backend = url.get_backend_name()
+    if "+" in url.drivername or backend not in _DRIVERS:
+        return create_engine(url)
+    wanted = [d for d in preferred.split(",") if d and not d.startswith(("async", "aio"))]
+    for driver in (*wanted, *_DRIVERS[backend]):
+        try:
+            dialect = make_url(f"{backend}+{driver}://").get_dialect()
+            module = {"mysqldb": "MySQLdb", "psycopg": "psycopg"}.get(driver, dialect.driver)
+            if importlib.util.find_spec(module) is not None:
+                return create_engine(url.set(drivername=f"{backend}+{driver}"))
+        except Exception:  # noqa: BLE001, S112 - an unknown driver: try the next one
+            continue
+    _fail(f"the project's interpreter has no {backend} driver (pip install psycopg2-binary)")
+
+
 def main(argv: list[str]) -> None:
     spec = argv[1]
     root = os.getcwd()
@@ -41,9 +72,7 @@ def main(argv: list[str]) -> None:
     metadata = getattr(target, "metadata", target)
     if not hasattr(metadata, "create_all") or not hasattr(metadata, "tables"):
         _fail(f"{spec} is not SQLAlchemy MetaData (nor a declarative base)")
-    from sqlalchemy import create_engine
-
-    engine = create_engine(os.environ["QUALGATE_SEED_URL"])
+    engine = _engine(os.environ["QUALGATE_SEED_URL"], os.environ.get("QUALGATE_SEED_DRIVERS", ""))
     try:
         metadata.create_all(engine)
     except Exception as exc:  # noqa: BLE001 - reported to the gate as a schema error
