@@ -10,6 +10,8 @@ from pathlib import Path
 from qualgate import process
 from qualgate.errors import GateError, ToolMissing, ToolTimeout
 
+# Where `qualgate hook` records the working tree when an agent session starts.
+SESSION_REF = "refs/qualgate/session"
 _HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
 
 
@@ -45,6 +47,16 @@ def verify_ref(root: Path, ref: str) -> str:
     """The commit ``ref`` names, or a GateError saying why it cannot be used."""
     if ref.startswith("-"):
         raise GateError(f"--base {ref!r} is not a git ref", "pass a branch, tag or commit")
+    if ref == "session":
+        # What an agent session changed: the hook records the tree when the session starts.
+        done = _git(root, "rev-parse", "--verify", "--quiet", f"{SESSION_REF}^{{commit}}")
+        if done is None or done.returncode != 0:
+            raise GateError(
+                "--base session: no agent session recorded",
+                "start one with the agent's SessionStart hook (qualgate hook <agent>), "
+                "or pass a git ref",
+            )
+        return done.stdout.strip()
     done = _git(root, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
     if done is None:
         raise GateError("--base needs git, which is not installed", "install git")

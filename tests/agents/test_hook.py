@@ -76,11 +76,11 @@ def test_base_session_ref_judges_against_the_recorded_snapshot(project: Path) ->
     assert run_qualgate("integrity", str(project)).code == 1  # against HEAD it fails
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="`--base session` needs git.verify_ref to map 'session' to refs/qualgate/session",
-)
 def test_base_session_alias(project: Path) -> None:
+    missing = run_qualgate("integrity", str(project), "--base", "session")
+    assert missing.code == 2
+    assert missing.verdict is not None
+    assert "no agent session recorded" in missing.verdict["summary"]
     add_skip(project)
     start("claude", "claude/session-start", project)
     assert run_qualgate("integrity", str(project), "--base", "session").code == 0
