@@ -63,7 +63,7 @@ def test_empty_and_unreadable(tmp_path: Path) -> None:
 
 def test_relative_paths() -> None:
     assert relative(Path("/a/b/c.yaml"), Path("/a")) == "b/c.yaml"
-    assert relative(Path("/x/c.yaml"), Path("/a")) == "/x/c.yaml"
+    assert relative(Path("/x/c.yaml"), Path("/a")) == "../x/c.yaml"  # never absolute
 
 
 def test_missing_node_falls_back_to_its_parent(tmp_path: Path) -> None:

@@ -9,18 +9,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from qualgate.gates.openapi_lint.discovery import shown
 from qualgate.gates.openapi_lint.lint import Settings, check_document, to_findings
 from qualgate.policy import gc_paused
 from qualgate.verdict import Finding
 
 
 def relative(path: Path, root: Path) -> str:
-    """``path`` relative to ``root`` with forward slashes (absolute when outside it)."""
-    resolved, base = path.resolve(), root.resolve()
-    try:
-        return resolved.relative_to(base).as_posix()
-    except ValueError:
-        return resolved.as_posix()
+    """``path`` relative to ``root`` with forward slashes (``../x`` when outside it: a
+    finding's path is never absolute)."""
+    return shown(path, root)
 
 
 def validate_document(path: Path, root: Path) -> list[Finding]:

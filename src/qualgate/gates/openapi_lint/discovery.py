@@ -85,17 +85,16 @@ def discover(root: Path, patterns: Iterable[str], *, trusted: bool = False) -> l
         if pattern.startswith("**/"):
             continue
         if Path(pattern).is_absolute():
-            # pathlib globs only relative patterns; an absolute file is taken as is.
-            if Path(pattern).is_file() or Path(pattern).is_symlink():
+            # pathlib globs only relative patterns; an absolute path is taken as is. A
+            # device or FIFO named so is kept: reading refuses it with a finding.
+            if os.path.lexists(pattern) and not Path(pattern).is_dir():
                 found.add(Path(pattern))
             continue
         try:
             matches = list(root.glob(pattern))
         except (ValueError, OSError):
             continue
-        found.update(
-            p for p in matches if (p.is_file() or p.is_symlink()) and not _skipped(root, p)
-        )
+        found.update(p for p in matches if not p.is_dir() and not _skipped(root, p))
     if recursive:
         for folder, dirs, files in os.walk(root):
             dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.endswith(".egg-info"))

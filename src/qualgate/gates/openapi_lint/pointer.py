@@ -40,7 +40,9 @@ def split_pointer(pointer: str) -> list[str]:
     """``/paths/~1pets/get`` -> ["paths", "/pets", "get"]; "" is the whole document."""
     if not pointer:
         return []
-    return [unescape(s) for s in pointer.lstrip("/").split("/")] if pointer != "/" else [""]
+    # Only the first "/" is the root: "//x" is the key "" then "x" (RFC 6901).
+    body = pointer[1:] if pointer.startswith("/") else pointer
+    return [unescape(s) for s in body.split("/")]
 
 
 def join(pointer: str, *segments: str | int) -> str:
