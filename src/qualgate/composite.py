@@ -24,6 +24,7 @@ import os
 import shlex
 import time
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from qualgate import pipeline, workers
@@ -158,19 +159,41 @@ def _jobs(ctx: GateContext) -> int:
     return jobs if jobs > 0 else max(2, os.cpu_count() or 1)
 
 
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Ran:
+    """What `run_gates` did: each gate's verdict (in the configured order), the gates not
+    affected by the change since ``--base``, and those not run after a failure."""
+
+    verdicts: list[Verdict]
+    not_affected: list[str]
+    not_run: list[str]
+
+
 def run(ctx: GateContext) -> Verdict:
     """Run the configured gates and combine their verdicts (see the module docstring)."""
+    ran = run_gates(ctx)
+    verdict = combine(ran.verdicts, ran.not_run, not_affected=ran.not_affected, base=ctx.base)
+    # Every gate's verdict carries the project block git gave for this run: so does this.
+    known = [v.project for v in ran.verdicts if v.project.commit or v.project.dirty is not None]
+    return verdict.replace(project=known[0]) if known else verdict
+
+
+def run_gates(ctx: GateContext) -> Ran:
+    """Every configured gate's verdict, each file written; ``ctx`` is the context of
+    ``all`` (its options say which gates, how many at once, whether to use the cache)."""
     names: tuple[str, ...] = ctx.option("gates")
     requests = {gate: _request(ctx, gate) for gate in names}
     if ctx.option("fail-fast"):
         return _serial_fail_fast(ctx, names, requests)
     verdicts: dict[str, Verdict] = {}
     inputs = {gate: _inputs(r) for gate, r in requests.items()}
+    idle = []
     if ctx.base is not None:
         changed = changed_paths(ctx.root, ctx.base)
         for gate, found in inputs.items():
             if found is not None and not touched(found, changed):
                 verdicts[gate] = _not_affected(gate, ctx.base)
+                idle.append(gate)
     waiting = [g for g in names if g not in verdicts]
     for gate in [g for g in waiting if (inputs[g] or Inputs()).exclusive]:
         ctx.progress(f"running {gate} (it changes files: alone, first)")
@@ -194,25 +217,20 @@ def run(ctx: GateContext) -> Verdict:
         outcomes = workers.run_all([requests[g] for g in order], database=database, jobs=_jobs(ctx))
         for gate in misses:
             verdicts[gate] = _published(outcomes[gate], ctx.root)
-    idle = [g for g in names if _is_idle(verdicts[g], ctx.base)]
-    return combine([verdicts[g] for g in names], [], not_affected=idle, base=ctx.base)
-
-
-def _is_idle(verdict: Verdict, base: str | None) -> bool:
-    return base is not None and verdict == _not_affected(verdict.gate, base)
+    return Ran(verdicts=[verdicts[g] for g in names], not_affected=idle, not_run=[])
 
 
 def _serial_fail_fast(
     ctx: GateContext, names: Sequence[str], requests: dict[str, pipeline.Request]
-) -> Verdict:
+) -> Ran:
     verdicts: list[Verdict] = []
     for index, gate in enumerate(names):
         ctx.progress(f"running {gate}")
         verdict = _published(pipeline.execute(requests[gate]), ctx.root)
         verdicts.append(verdict)
         if verdict.status in (Status.FAIL, Status.ERROR):
-            return combine(verdicts, list(names[index + 1 :]), base=ctx.base)
-    return combine(verdicts, [], base=ctx.base)
+            return Ran(verdicts=verdicts, not_affected=[], not_run=list(names[index + 1 :]))
+    return Ran(verdicts=verdicts, not_affected=[], not_run=[])
 
 
 def _status(verdicts: Sequence[Verdict]) -> Status:

@@ -15,6 +15,7 @@ Besides the gate tables, one project-wide key: ``baseline`` (``[tool.qualgate] b
 
 from __future__ import annotations
 
+import copy
 import os
 import sys
 from collections.abc import Iterable, Mapping
@@ -65,7 +66,28 @@ class ConfigFile:
         return f"{name} [{self.prefix}{gate}]"
 
 
+# Parsed files by their identity (path, size, times, inode): ``all`` resolves every gate's
+# options from the same file; an edited file has another identity and is read again.
+_parsed: dict[tuple[str, int, int, int, int], dict[str, Any]] = {}
+
+
 def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        info = path.stat()
+        identity = (str(path), info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
+    except OSError:
+        identity = None
+    if identity is not None and identity in _parsed:
+        return copy.deepcopy(_parsed[identity])
+    data = _parse_toml(path)
+    if identity is not None:
+        if len(_parsed) > 32:
+            _parsed.clear()
+        _parsed[identity] = copy.deepcopy(data)
+    return data
+
+
+def _parse_toml(path: Path) -> dict[str, Any]:
     try:
         text = read_text_bounded(path, MAX_CONFIG_BYTES)
         data: dict[str, Any] = tomllib.loads(text)

@@ -30,7 +30,8 @@ def finalize(
     project: Project | None = None,
 ) -> Verdict:
     """Add the envelope (tool, timing, project, fingerprints), apply the baseline and
-    ``--require``, mask."""
+    ``--require``, mask. ``project``, or the one the verdict carries (``all`` asks git
+    once for every gate), spares asking git again."""
     # Fingerprints first: they hash the text as the gate reported it.
     verdict = verdict.replace(findings=add_fingerprints(verdict.gate, verdict.findings, root))
     verdict = baselines.apply(verdict, baseline)
@@ -43,7 +44,7 @@ def finalize(
         tool=Tool(name="qualgate", version=__version__),
         started_at=started_at,
         duration_ms=int((time.monotonic() - t0) * 1000),
-        project=project or project_info(root, base),
+        project=project or _known(verdict.project, base) or project_info(root, base),
     )
 
 
@@ -67,6 +68,13 @@ def masked(verdict: Verdict, secrets: Sequence[str]) -> Verdict:
         findings=tuple(dataclasses.replace(f, message=hide(f.message)) for f in verdict.findings),
         reproduce=hide(verdict.reproduce),
     )
+
+
+def _known(project: Project, base: str | None) -> Project | None:
+    """A project block already filled in for this base (commit or dirtiness known)."""
+    if project.base == base and (project.commit is not None or project.dirty is not None):
+        return project
+    return None
 
 
 def project_info(root: Path, base: str | None) -> Project:

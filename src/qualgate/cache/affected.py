@@ -51,4 +51,4 @@ def touched(inputs: Inputs, changed: frozenset[str]) -> list[str]:
     """The changed paths among a gate's declared input files (sorted)."""
     include = compile_globs(inputs.files)
     skip = compile_globs(inputs.exclude)
-    return sorted(p for p in changed if include.match(p) and not (skip.pattern and skip.match(p)))
+    return sorted(p for p in changed if include.match(p) and not (skip and skip.match(p)))

@@ -95,7 +95,7 @@ class Snapshot:
         return {
             rel: digest
             for rel, digest in candidates.items()
-            if include.match(rel) and not (skip.pattern and skip.match(rel))
+            if include.match(rel) and not (skip and skip.match(rel))
         }
 
     def _inside(self, rel_dir: str) -> dict[str, str]:
@@ -213,12 +213,61 @@ def _tracked(root: Path, folders: list[str]) -> list[str]:
     return [p for p in done.stdout.split("\0") if p and not p.startswith(OWN_DIR + "/")]
 
 
+class Globs:
+    """Gitignore-like globs (``**`` spans folders, ``*`` and ``?`` do not), matched against
+    project-relative paths; the common shapes (``**/*.py``, ``**/pyproject.toml``,
+    ``docs/**``, ``a/b.txt``) without a regular expression."""
+
+    def __init__(self, patterns: tuple[str, ...]) -> None:
+        self.everything = False
+        self.suffixes: set[str] = set()
+        self.names: set[str] = set()
+        self.prefixes: set[str] = set()
+        self.exact: set[str] = set()
+        rest = []
+        for raw in patterns:
+            pattern = raw.strip().lstrip("/").removeprefix("./")
+            wild = [i for i, ch in enumerate(pattern) if ch in "*?["]
+            if pattern in ("", "**"):
+                self.everything = True
+            elif not wild:
+                self.exact.add(pattern)
+                self.prefixes.add(pattern + "/")
+            elif pattern.startswith("**/*.") and len(wild) == 3 and "/" not in pattern[3:]:
+                self.suffixes.add(pattern[4:])
+            elif pattern.startswith("**/") and len(wild) == 2 and "/" not in pattern[3:]:
+                self.names.add(pattern[3:])
+            elif pattern.endswith("/**") and len(wild) == 2 and wild[0] == len(pattern) - 2:
+                self.prefixes.add(pattern[:-2])
+            else:
+                rest.append(pattern)
+        self.regex = re.compile("|".join(f"(?:{_glob(p)})" for p in rest)) if rest else None
+        self._suffixes = tuple(sorted(self.suffixes))
+
+    def __bool__(self) -> bool:
+        return bool(
+            self.everything
+            or self.suffixes
+            or self.names
+            or self.prefixes
+            or self.exact
+            or self.regex
+        )
+
+    def match(self, rel: str) -> bool:
+        if self.everything or rel in self.exact:
+            return True
+        name = rel.rsplit("/", 1)[-1]
+        if name in self.names or (self._suffixes and name.endswith(self._suffixes)):
+            return True
+        if any(rel.startswith(p) for p in self.prefixes):
+            return True
+        return self.regex is not None and self.regex.match(rel) is not None
+
+
 @lru_cache(maxsize=256)
-def compile_globs(patterns: tuple[str, ...]) -> re.Pattern[str]:
-    """One regex for gitignore-like globs: ``**`` spans folders, ``*`` and ``?`` do not."""
-    if not patterns:
-        return re.compile("")
-    return re.compile("|".join(f"(?:{_glob(p)})" for p in patterns))
+def compile_globs(patterns: tuple[str, ...]) -> Globs:
+    return Globs(patterns)
 
 
 def _glob(pattern: str) -> str:
