@@ -93,6 +93,10 @@ def run_pytest(
     if not found.started and not conftest_broken:
         _explain_no_start(python, root, done.returncode, tail)
     code = done.returncode
+    if found.started and not found.finished and found.running and not conftest_broken:
+        # Killed mid-test (os._exit, a signal, a crash in C code): whatever the exit code
+        # says (os._exit(3) looks like an internal error), name the tests that were running.
+        _abrupt_end(python, code, found, tail)
     if code == INTERNAL_ERROR and not conftest_broken:
         raise GateError(f"pytest crashed with an internal error: {tail}", _see(python))
     if code == USAGE_ERROR and not conftest_broken:
@@ -102,13 +106,7 @@ def run_pytest(
     if conftest_broken and not found.started:
         code = INTERRUPTED  # a conftest.py that does not import: a collection error
     elif code not in (OK, TESTS_FAILED, INTERRUPTED, NO_TESTS) or not found.finished:
-        running = ", ".join(found.running[:5])
-        where = f" while running {running}" if running else ""
-        raise GateError(
-            f"pytest ended abnormally (exit code {code}){where}: {tail or 'no output'}",
-            "a test or fixture may have killed the process (os._exit, a signal, a crash in "
-            f"C code); {_see(python)}",
-        )
+        _abrupt_end(python, code, found, tail)
     if code == TESTS_FAILED and not found.problems:
         # Never turn a failing run into a pass because its failures were not reported to us.
         raise GateError(
@@ -122,6 +120,16 @@ def run_pytest(
         results=found,
         events=tuple(events),
         stderr_tail=tail,
+    )
+
+
+def _abrupt_end(python: str, code: int, found: results_mod.TestResults, tail: str) -> None:
+    running = ", ".join(found.running[:5])
+    where = f" while running {running}" if running else ""
+    raise GateError(
+        f"pytest ended abnormally (exit code {code}){where}: {tail or 'no output'}",
+        "a test or fixture may have killed the process (os._exit, a signal, a crash in "
+        f"C code); {_see(python)}",
     )
 
 

@@ -108,8 +108,10 @@ def cause_finding(cause: Cause) -> Finding:
     p = cause.first
     origin = dict(p.origin) if p.origin else None
     path, line = p.path, p.line
-    if origin and _inside(str(origin.get("path") or "")):
-        path, line = str(origin["path"]), origin.get("line")
+    for site in (origin, p.where):  # the crash site, else the deepest frame in the project
+        if site and _inside(str(site.get("path") or "")):
+            path, line = str(site["path"]), site.get("line")
+            break
     nodeids = [q.nodeid for q in cause.problems]
     data: dict[str, Any] = {
         "count": len(nodeids),
@@ -135,7 +137,8 @@ def cause_finding(cause: Cause) -> Finding:
 
 
 def _inside(path: str) -> bool:
-    return bool(path) and not path.startswith(("/", "../")) and path != ".."
+    """A root-relative path of a real file (not ``<frozen os>``, not outside the root)."""
+    return bool(path) and not path.startswith(("/", "../", "<")) and path != ".."
 
 
 def findings_for(problems: Sequence[Problem]) -> tuple[list[Finding], list[Cause]]:

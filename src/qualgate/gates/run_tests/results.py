@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+_ERROR_PHASES = ("setup", "teardown")
 OUTCOMES = ("passed", "failed", "errors", "skipped", "xfailed", "xpassed", "flaky")
 # Makes a reported path root-relative (`GateContext.relpath`).
 RelPath = Callable[[str], str]
@@ -34,6 +35,9 @@ class Problem:
     origin: Mapping[str, Any] | None = None
     # How many times the test ran (more than 1 with reruns).
     attempts: int = 1
+    # The deepest frame in the project's own files (a fixture in conftest.py, a module the
+    # test imports), when the crash site is outside them (a library, the standard library).
+    where: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -168,7 +172,7 @@ def _fold_test(
         if outcome is not None:
             counts[outcome] += 1
         if outcome == "skipped":
-            reason = str(phase.get("reason") or "no reason given")
+            reason = str(phase.get("reason") or "no reason given").removeprefix("Skipped: ")
             skips[reason] = skips.get(reason, 0) + 1
         if phase.get("outcome") == "rerun":
             reruns.append(report)
@@ -195,7 +199,7 @@ def _fold_test(
 
 
 def _verb(when: str) -> str:
-    return "failed" if when == "call" else f"errored in {when}"
+    return f"errored in {when}" if when in _ERROR_PHASES else "failed"
 
 
 def _classify(event: Mapping[str, Any]) -> str | None:
@@ -208,7 +212,9 @@ def _classify(event: Mapping[str, Any]) -> str | None:
     if outcome == "skipped":
         return "xfailed" if xfail else "skipped"
     if outcome == "failed":
-        return "failed" if when == "call" else "errors"
+        # As pytest's summary counts: setup and teardown failures are errors; anything else
+        # (the call, or "???" for a test whose xdist worker crashed) is a failure.
+        return "errors" if when in _ERROR_PHASES else "failed"
     return None
 
 
@@ -223,8 +229,9 @@ def _test_problem(event: Mapping[str, Any], relpath: RelPath, *, attempts: int =
         line = location[1] + 1  # pytest locations are 0-based
     message = failure.get("message") or _last_line(event.get("text") or "") or "failed"
     crash = failure.get("crash")
+    own = failure.get("project")
     return Problem(
-        kind="failed" if when == "call" else "error",
+        kind="error" if when in _ERROR_PHASES else "failed",
         nodeid=nodeid,
         when=when,
         path=relpath(path) if path else None,
@@ -233,6 +240,7 @@ def _test_problem(event: Mapping[str, Any], relpath: RelPath, *, attempts: int =
         exception=failure.get("exception"),
         origin={"path": relpath(crash["path"]), "line": crash["line"]} if crash else None,
         attempts=attempts,
+        where={"path": relpath(own["path"]), "line": own["line"]} if own else None,
     )
 
 
@@ -241,6 +249,7 @@ def _collect_problem(event: Mapping[str, Any], relpath: RelPath) -> Problem:
     error = event.get("error") or {}
     path = error.get("path") or (nodeid.split("::", 1)[0] if nodeid else None)
     origin = error.get("origin")
+    own = error.get("project")
     message = error.get("message") or _last_line(event.get("text") or "") or "collection failed"
     return Problem(
         kind="collect",
@@ -251,6 +260,7 @@ def _collect_problem(event: Mapping[str, Any], relpath: RelPath) -> Problem:
         message=message,
         exception=error.get("exception"),
         origin={"path": relpath(origin["path"]), "line": origin.get("line")} if origin else None,
+        where={"path": relpath(own["path"]), "line": own.get("line")} if own else None,
     )
 
 

@@ -121,7 +121,7 @@ def pytest_load_initial_conftests(early_config: pytest.Config) -> Generator[None
                 "event": "collect_error",
                 "nodeid": path.name,
                 "conftest": True,
-                "error": _import_error(path, exc.cause),
+                "error": _import_error(path, exc.cause, Path(str(early_config.rootpath))),
                 "text": "",
             }
         )
@@ -384,15 +384,20 @@ def pytest_make_collect_report(collector: pytest.Collector) -> Generator[None, A
     if report.failed and excinfo is not None:
         path = Path(str(getattr(collector, "path", "") or ""))
         exc = excinfo.value
-        report.qualgate_error = _import_error(path, exc.__cause__ or exc.__context__ or exc)
+        # The root cause: an explicit `raise ... from`, else the exception being handled,
+        # unless the code said `from None` (os.environ's KeyError hides a bytes-key one).
+        context = None if getattr(exc, "__suppress_context__", False) else exc.__context__
+        root = Path(str(collector.config.rootpath))
+        report.qualgate_error = _import_error(path, exc.__cause__ or context or exc, root)
 
 
-def _import_error(path: Path, cause: BaseException) -> dict[str, Any]:
+def _import_error(path: Path, cause: BaseException, root: Path) -> dict[str, Any]:
     """Where and why a file failed to import: its own line, and the root cause."""
     import traceback
 
     line = None
     origin = None
+    project = None
     if isinstance(cause, SyntaxError) and cause.filename:
         origin = {"path": cause.filename, "line": cause.lineno}
         if Path(cause.filename) == path:
@@ -401,6 +406,8 @@ def _import_error(path: Path, cause: BaseException) -> dict[str, Any]:
     for frame in reversed(frames):
         if line is None and Path(frame.filename) == path:
             line = frame.lineno
+        if project is None and _own_file(Path(frame.filename), root):
+            project = {"path": frame.filename, "line": frame.lineno}
     if origin is None and frames:
         origin = {"path": frames[-1].filename, "line": frames[-1].lineno}
     if line is None and origin is not None and Path(str(origin["path"])) == path:
@@ -413,6 +420,7 @@ def _import_error(path: Path, cause: BaseException) -> dict[str, Any]:
         "message": _trim(message),
         "origin": origin,
         "exception": type(cause).__name__,
+        "project": project,
     }
 
 
@@ -491,9 +499,13 @@ def _failure(item: pytest.Item, excinfo: Any) -> dict[str, Any]:
         entries = list(excinfo.traceback)
     except Exception:  # noqa: BLE001 - a broken traceback must not hide the failure
         entries = []
+    project = None
+    root = Path(str(item.config.rootpath))
     for entry in reversed(entries):
         if line is None and Path(str(entry.path)) == path:
             line = entry.lineno + 1
+        if project is None and _own_file(Path(str(entry.path)), root):
+            project = {"path": str(entry.path), "line": entry.lineno + 1}
     if entries:
         crash = {"path": str(entries[-1].path), "line": entries[-1].lineno + 1}
     try:
@@ -506,7 +518,34 @@ def _failure(item: pytest.Item, excinfo: Any) -> dict[str, Any]:
         "message": _trim(message),
         "exception": type(excinfo.value).__name__,
         "crash": crash,
+        "project": project,
     }
+
+
+_ENVIRONMENTS = tuple({Path(p).resolve() for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)})
+
+
+def _own_file(path: Path, root: Path) -> bool:
+    """A file of the project: under its root, not in an interpreter's installation."""
+    try:
+        resolved = path.resolve()
+        # "<frozen os>", "<string>": code that is no file at all.
+        if not path.is_absolute() or not resolved.is_file():
+            return False
+    except OSError:
+        return False
+    if not _under(resolved, root.resolve()):
+        return False
+    return not any(_under(resolved, env) for env in _ENVIRONMENTS)
+
+
+def _under(path: Path, parent: Path) -> bool:
+    # Path.is_relative_to is Python 3.9+; the project's interpreter may be older.
+    try:
+        path.relative_to(parent)
+    except ValueError:
+        return False
+    return True
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
