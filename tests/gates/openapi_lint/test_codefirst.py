@@ -435,3 +435,23 @@ def test_detection_reads_sources_without_running_them(
     write_files(tmp_path, files)
     found = appdetect.detect(tmp_path)
     assert (found[0].target if found else None) == target
+
+
+def test_the_result_cache_never_replays_a_stale_generated_document(tmp_path: Path) -> None:
+    project(tmp_path, **{"openapi.yaml": CONTRACT})
+    first = run_qualgate("openapi-lint", str(tmp_path))
+    changed = APP.replace("def get_item(item_id: int, verbose: bool)", "def get_item(item_id: int)")
+    write_files(tmp_path, {"app/main.py": changed})
+    second = run_qualgate("openapi-lint", str(tmp_path))
+    categories = [
+        {f["data"].get("category") for f in run.findings if f["check"] == "contract"}
+        for run in (first, second)
+    ]
+    assert "breaking-parameter-required" in categories[0]
+    assert "breaking-parameter-required" not in categories[1]
+    # What only the app reads (.env) is part of the answer too.
+    app = "import os\n\nif os.environ.get('SHOP_BROKEN'):\n    raise RuntimeError('broken')\n"
+    write_files(tmp_path, {"app/main.py": app + changed})
+    assert run_qualgate("openapi-lint", str(tmp_path)).code != 2
+    write_files(tmp_path, {".env": "SHOP_BROKEN=1\n"})
+    assert run_qualgate("openapi-lint", str(tmp_path)).code == 2

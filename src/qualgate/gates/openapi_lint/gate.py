@@ -12,27 +12,18 @@ checked against the contract (`contract`). See docs/gates/openapi-lint.md.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from qualgate import policy
 from qualgate.context import GateContext
-from qualgate.gates.openapi_lint.discovery import DEFAULT_SPECS, SKIP_DIRS, discover, shown
 from qualgate.gates.openapi_lint.rules import RULES
 from qualgate.options import Kind, Option
 from qualgate.verdict import Severity, Verdict
 
 if TYPE_CHECKING:
+    from qualgate.cache.inputs import Inputs
     from qualgate.gates.openapi_lint.lint import Settings
-
-__all__ = [
-    "BASE_SCOPED",
-    "DEFAULT_SPECS",
-    "DEFAULT_TIMEOUT",
-    "OPTIONS",
-    "SKIP_DIRS",
-    "run",
-    "shown",
-]
 
 DEFAULT_TIMEOUT = 300.0
 # The lint checks are judged by the lines changed since --base. Not "breaking": a
@@ -145,6 +136,33 @@ OPTIONS = (
 )
 
 
+def INPUTS(ctx: GateContext) -> Inputs:
+    """What an answer depends on, for the result cache (`qualgate.cache.inputs`).
+
+    Generating the document imports the app, which may read any file of the project and
+    any environment variable, with whatever is installed in its interpreter: unless
+    ``--app off``, every file, variable and the interpreter are the key.
+    """
+    from qualgate.cache.inputs import EVERY_FILE, EVERY_VARIABLE, Inputs, outside_root
+
+    named = [p for p in ctx.option("specs") or () if Path(p).is_absolute() or p.startswith("..")]
+    outside = outside_root(ctx, ctx.option("against"), ctx.option("contract"), *named)
+    skip = (
+        "--allow-remote-refs reads documents over the network"
+        if ctx.option("allow-remote-refs")
+        else None
+    )
+    if ctx.option("app") != "off":
+        return Inputs(files=EVERY_FILE, outside=outside, env=EVERY_VARIABLE, skip=skip)
+    return Inputs(
+        files=("**/*.yaml", "**/*.yml", "**/*.json", "pyproject.toml", "qualgate.toml"),
+        outside=outside,
+        env=("PATH", "VIRTUAL_ENV", "PYTHON*"),
+        python=False,
+        skip=skip,
+    )
+
+
 def _settings(ctx: GateContext) -> Settings:
     from qualgate.gates.openapi_lint.lint import Settings
 
@@ -164,6 +182,3 @@ def run(ctx: GateContext) -> Verdict:
         from qualgate.gates.openapi_lint.checking import Run
 
         return Run(ctx, _settings(ctx)).verdict()
-
-
-__all__ += ["discover"]
