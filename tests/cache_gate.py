@@ -32,6 +32,7 @@ OPTIONS = (
     Option(name="log", default=None, help="Append start/end times to this file."),
     Option(name="sleep", kind=Kind.FLOAT, default=0.0, help="Seconds to sleep."),
     Option(name="database", kind=Kind.BOOL, default=False, help="Declare a database gate."),
+    Option(name="after", kind=Kind.LIST, default=(), help="Gates whose verdict it reads."),
 )
 
 
@@ -43,6 +44,7 @@ def INPUTS(ctx: GateContext) -> Inputs:
         outside=tuple(ctx.option("outside")),
         python=False,
         database=bool(ctx.option("database")),
+        after=tuple(ctx.option("after")),
     )
 
 

@@ -263,6 +263,26 @@ def test_database_gates_run_one_at_a_time_beside_the_others(
     assert c1 < max(a2, b2) and c2 > min(a1, b1), "the read-only gate did not run beside them"
 
 
+@pytest.mark.slow
+def test_a_gate_starts_after_the_gates_whose_verdict_it_reads(
+    cache_gates: list[str], tmp_path: Path
+) -> None:
+    log = tmp_path / "log.jsonl"
+    tables = (
+        f"[tool.qualgate.cg1]\nsleep = 1.0\nlog = {str(log)!r}\n"
+        f'[tool.qualgate.cg2]\nlog = {str(log)!r}\nafter = ["cg1"]\n'
+        f'[tool.qualgate.cg3]\nlog = {str(log)!r}\nafter = ["cg2"]\n'
+    )
+    root = write_files(
+        tmp_path / "p",
+        {"pyproject.toml": f'[tool.qualgate.all]\ngates = ["cg3", "cg2", "cg1"]\n{tables}'},
+    )
+    assert run_qualgate("all", str(root), "--jobs", "3", "--no-cache").code == 0
+    spans = _intervals(log)
+    assert spans["cg1"][1] <= spans["cg2"][0] and spans["cg2"][1] <= spans["cg3"][0]
+    assert run_qualgate("all", str(root), "--jobs", "1", "--no-cache").code == 0
+
+
 _DRIVER = """
 import sys
 from qualgate.gates import GATES, GateInfo

@@ -49,6 +49,7 @@ ORDER = (
     "seed",
     "dependency-scan",
     "artifact-validate",
+    "integrity",
 )
 # `all` itself is never answered from the cache: each gate asks its own.
 INPUTS = Inputs(skip="each gate is answered from its own cache")
@@ -214,7 +215,10 @@ def run_gates(ctx: GateContext) -> Ran:
         database = {g for g in misses if (inputs[g] or Inputs()).database}
         durations = _last_durations(ctx.root, misses)
         order = sorted(misses, key=lambda g: -durations.get(g, 0))
-        outcomes = workers.run_all([requests[g] for g in order], database=database, jobs=_jobs(ctx))
+        after = {g: (inputs[g] or Inputs()).after for g in misses}
+        outcomes = workers.run_all(
+            [requests[g] for g in order], database=database, jobs=_jobs(ctx), after=after
+        )
         for gate in misses:
             verdicts[gate] = _published(outcomes[gate], ctx.root)
     return Ran(verdicts=[verdicts[g] for g in names], not_affected=idle, not_run=[])

@@ -22,7 +22,7 @@ import signal
 import sys
 import time
 import warnings
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,12 +41,20 @@ class _Worker:
 
 
 def run_all(
-    requests: Sequence[pipeline.Request], *, database: Collection[str], jobs: int
+    requests: Sequence[pipeline.Request],
+    *,
+    database: Collection[str],
+    jobs: int,
+    after: Mapping[str, Collection[str]] | None = None,
 ) -> dict[str, pipeline.Outcome]:
-    """Every request's outcome, ``jobs`` at a time, one ``database`` gate at a time;
-    requests start in the order given."""
+    """Every request's outcome, ``jobs`` at a time, one ``database`` gate at a time, each
+    after the gates it reads (``after``); otherwise in the order given."""
+    waits = {r.gate: set(after.get(r.gate, ())) if after else set() for r in requests}
+    names = {r.gate for r in requests}
+    for gate in waits:
+        waits[gate] &= names - {gate}
     if jobs <= 1 or len(requests) <= 1 or not hasattr(os, "fork"):
-        return {r.gate: pipeline.execute(r) for r in requests}
+        return {r.gate: pipeline.execute(r) for r in _in_order(requests, waits)}
     pending = list(requests)
     running: dict[int, _Worker] = {}
     done: dict[str, pipeline.Outcome] = {}
@@ -55,7 +63,16 @@ def run_all(
         while pending or running:
             while pending and len(running) < jobs:
                 busy = any(w.request.gate in database for w in running.values())
-                choice = next((r for r in pending if not (busy and r.gate in database)), None)
+                choice = next(
+                    (
+                        r
+                        for r in pending
+                        if not (busy and r.gate in database) and waits[r.gate] <= done.keys()
+                    ),
+                    None,
+                )
+                if choice is None and not running:
+                    choice = pending[0]  # gates waiting on each other: the first one goes
                 if choice is None:
                     break
                 pending.remove(choice)
@@ -79,6 +96,19 @@ def run_all(
     finally:
         selector.close()
     return done
+
+
+def _in_order(
+    requests: Sequence[pipeline.Request], waits: Mapping[str, set[str]]
+) -> list[pipeline.Request]:
+    """The requests in the order given, each moved after the gates it waits for."""
+    ordered: list[pipeline.Request] = []
+    left = list(requests)
+    while left:
+        ready = next((r for r in left if waits[r.gate] <= {o.gate for o in ordered}), left[0])
+        ordered.append(ready)
+        left.remove(ready)
+    return ordered
 
 
 def _start(request: pipeline.Request) -> _Worker:

@@ -55,6 +55,8 @@ class Inputs:
     database: bool = False
     # Changes the project's files (``--fix``): ``all`` runs it alone, before the others.
     exclusive: bool = False
+    # Gates whose verdict this one reads: ``all`` starts it only after they finished.
+    after: tuple[str, ...] = ()
     # Files the answer turned out to depend on, read from the verdict after the run (what
     # a gate does not know beforehand, like the modules a test suite imported).
     reported: Callable[[Verdict], Iterable[str]] | None = None
