@@ -378,3 +378,27 @@ def test_lint_format_replays_and_reruns_on_an_edit(tmp_path: Path) -> None:
     assert third.verdict is not None and "cached" not in third.verdict
     shutil.rmtree(root / ".qualgate" / "cache")
     assert "cached" not in run("lint-format", str(root))  # a removed cache is a real run
+
+
+def test_a_cache_folder_linked_out_of_the_project_is_never_written(
+    fake_gate: str, project: Path, tmp_path: Path
+) -> None:
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (project / ".qualgate").mkdir()
+    (project / ".qualgate/cache").symlink_to(outside)
+    for _ in range(2):
+        done = run_qualgate(fake_gate, str(project))
+        assert done.code == 0
+        assert done.verdict is not None and "cached" not in done.verdict
+    assert list(outside.iterdir()) == []
+
+
+def test_a_damaged_cache_costs_a_run_never_an_error(fake_gate: str, project: Path) -> None:
+    run(fake_gate, str(project), "--mode", "fail")
+    for path in (project / ".qualgate/cache").rglob("*.json"):
+        path.write_text("{damaged")
+    done = run_qualgate(fake_gate, str(project), "--mode", "fail")
+    assert done.code == 1
+    assert done.verdict is not None and "cached" not in done.verdict
+    assert run(fake_gate, str(project), "--mode", "fail")["cached"] is True

@@ -66,6 +66,25 @@ def test_config_command_masks_environment_secrets(project: Path) -> None:
     assert "postgresql://u:***@h/db" in run.stdout
 
 
+def test_the_qualgate_folder_gets_its_gitignore_and_no_other_folder_does(
+    fake_gate: str, project: Path, tmp_path: Path
+) -> None:
+    run_qualgate(fake_gate, str(project), "--verdict-dir", str(project / "reports"))
+    assert not (project / "reports/.gitignore").exists()
+    assert not (project / ".qualgate/verdicts").exists()
+    run_qualgate(fake_gate, str(project))
+    text = (project / ".qualgate/.gitignore").read_text()
+    assert text.splitlines()[-2:] == ["*", "!baseline.json"]
+    # A .qualgate linked out of the project is not written through, .gitignore included.
+    other = tmp_path / "other"
+    other.mkdir()
+    linked = tmp_path / "linked"
+    linked.mkdir()
+    (linked / ".qualgate").symlink_to(other)
+    run_qualgate(fake_gate, str(linked))
+    assert list(other.iterdir()) == []
+
+
 @pytest.mark.slow
 def test_sigterm_kills_the_tests_and_still_writes_the_verdict(tmp_path: Path) -> None:
     root = tmp_path / "proj"
