@@ -415,8 +415,9 @@ def test_interrupt_still_drops_the_scratch(
     finally:
         if proc.poll() is None:
             proc.kill()
-    assert proc.returncode == 130
-    assert '"interrupted (Ctrl-C)"' in out
+    # The run pipeline: Ctrl-C exits 130, SIGTERM (a cancelled CI job) 143, verdict written.
+    assert proc.returncode == (130 if signum == signal.SIGINT else 143)
+    assert '"status": "error"' in out
     # Tests running in parallel may have made scratch databases in the same window:
     # theirs go away on their own, ours must already be gone.
     deadline = time.monotonic() + 20
@@ -427,8 +428,8 @@ def test_interrupt_still_drops_the_scratch(
 
 @pytest.mark.postgres
 def test_missing_driver_falls_back_to_the_scratch_driver(tmp_path: Path, postgres_url: str) -> None:
-    # env.py asks for psycopg2, which this interpreter lacks: the scratch's psycopg is used.
-    env_py = ENV_SETTINGS.replace("postgresql+psycopg://", "postgresql+psycopg2://")
+    # env.py asks for pygresql, which this interpreter lacks: one it has is used.
+    env_py = ENV_SETTINGS.replace("postgresql+psycopg://", "postgresql+pygresql://")
     srv = Server(kind="postgres", url=_with_marker(postgres_url))
     run = check(make_project(tmp_path, good_chain(), env=env_py), srv)
     assert run.code == 0, run.verdict

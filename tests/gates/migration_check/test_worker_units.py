@@ -103,7 +103,7 @@ def test_describe_each_kind_of_difference(tmp_path: Path) -> None:
     ("driver", "installed"),
     [
         ("postgresql+psycopg", True),
-        ("postgresql+psycopg2", False),
+        ("postgresql+pygresql", False),
         ("sqlite", True),
         ("nosuch+db", False),
     ],
@@ -113,16 +113,69 @@ def test_driver_installed(driver: str, installed: bool) -> None:
 
 
 def test_url_forcing_keeps_a_usable_driver() -> None:
-    forcer = W["Forcer"]("postgresql+psycopg://u:pw@127.0.0.1:5432/qualgate_x")
-    same = forcer._url_for("postgresql://app@db:5432/app", is_async=False)
+    forcer = W["Forcer"]("postgresql://u:pw@127.0.0.1:5432/qualgate_x")
+    same = forcer._url_for("postgresql+psycopg://app@db:5432/app", is_async=False)
     assert same.render_as_string(hide_password=False) == (
-        "postgresql://u:pw@127.0.0.1:5432/qualgate_x"
+        "postgresql+psycopg://u:pw@127.0.0.1:5432/qualgate_x"
     )
+    # Another engine's URL gets a driver of the target's engine the interpreter has.
     other = forcer._url_for("mysql+pymysql://app@db/app", is_async=False)
     assert other.drivername == "postgresql+psycopg"
+    # A driver the interpreter lacks is replaced; an async engine gets an async driver.
+    assert forcer._url_for("postgresql+pygresql://h/db", is_async=False).drivername == (
+        "postgresql+psycopg"
+    )
+    assert forcer._url_for("postgresql+psycopg2://h/db", is_async=True).drivername == (
+        "postgresql+asyncpg"
+    )
+    # psycopg (3) serves async engines itself.
+    assert forcer._url_for("postgresql+psycopg://h/db", is_async=True).drivername == (
+        "postgresql+psycopg"
+    )
     assert forcer._kwargs("mysql://x/y", {"connect_args": {"a": 1}, "echo": True}) == {"echo": True}
     sqlite = W["Forcer"]("sqlite:////tmp/x.db")
     assert sqlite._url_for("postgresql+asyncpg://h/db", is_async=True).drivername == (
         "sqlite+aiosqlite"
     )
-    assert sqlite._url_for(object(), is_async=False).drivername == "sqlite"
+    assert sqlite._url_for(object(), is_async=False).drivername == "sqlite+pysqlite"
+
+
+def test_published_driver_follows_the_project() -> None:
+    pg = W["Forcer"]("postgresql://u@h/d", preferred=["asyncpg"])
+    assert pg.url(None).drivername == "postgresql+asyncpg"
+    assert pg.choose(False) == "postgresql+psycopg"  # the worker's own reads stay sync
+    assert W["Forcer"]("postgresql://u@h/d", preferred=["pygresql"]).url(None).drivername == (
+        "postgresql+psycopg"
+    )
+    with pytest.raises(W["MissingDriver"], match="no async nosuch driver"):
+        W["Forcer"]("nosuch://u@h/d").url(True)
+
+
+ITEM = {"type": "INTEGER", "nullable": True, "default": None}
+
+
+def _table(**columns: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "columns": columns,
+        "primary_key": [],
+        "foreign_keys": [],
+        "indexes": [],
+        "unique": [],
+    }
+
+
+def test_roundtrip_residue_ignores_what_other_revisions_did() -> None:
+    residue = W["_residue"]
+    base = {"a": _table(id=ITEM)}
+    with_foo = {**base, "foo": _table(id=ITEM)}
+    both = {**with_foo, "bar": _table(id=ITEM)}
+    # foo's own round trip: bar appeared in between (another branch) and is still there.
+    assert residue(base, with_foo, both, {**base, "bar": _table(id=ITEM)}) == []
+    assert residue(base, with_foo, both, both) == ["table foo is left over"]
+    # Dropping what its upgrade did not create is reported too.
+    assert residue(base, with_foo, both, base) == ["table bar is missing"]
+    # A column added and not dropped; a change made again later is not this revision's.
+    nick = {"a": _table(id=ITEM, nick=ITEM)}
+    assert residue(base, nick, nick, nick) == ["column a.nick is left over"]
+    other = {"a": _table(id=ITEM, nick={**ITEM, "nullable": False})}
+    assert residue(base, nick, other, other) == []

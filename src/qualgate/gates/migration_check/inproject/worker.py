@@ -587,7 +587,7 @@ def main(argv: list[str]) -> int:
             event="done",
             verified=runner.watch.verified,
             redirected=sorted(set(runner.forcer.requested)),
-            driver=runner.driver,
+            driver=runner.watch.driver or runner.driver,
             version_table=runner.watch.version_table,
             version_schema=runner.watch.version_schema,
         )

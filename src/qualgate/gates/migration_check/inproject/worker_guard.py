@@ -330,6 +330,7 @@ class Watch:
         self.version_table = "alembic_version"
         self.version_schema: str | None = None
         self.target_metadata: Any = None
+        self.driver: str | None = None
 
     def reset(self) -> None:
         self.applied = []
@@ -364,6 +365,8 @@ class Watch:
                     f"env.py's connection is on database {found!r}, not qualgate's scratch database"
                 )
             watch.verified = True
+            # The driver env.py's connection really uses (async engines: their own).
+            watch.driver = connection.engine.url.drivername
             watch.version_table = kwargs.get("version_table") or "alembic_version"
             watch.version_schema = kwargs.get("version_table_schema")
             if "target_metadata" in kwargs:
