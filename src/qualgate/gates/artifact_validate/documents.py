@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from qualgate.errors import GateError
+from qualgate.fsutil import ReadRefused, read_bytes_bounded
 from qualgate.gates.artifact_validate import markdown
 from qualgate.gates.artifact_validate.fastyaml import simple_yaml
 from qualgate.gates.artifact_validate.links import link_problems
@@ -24,8 +25,13 @@ from qualgate.gates.artifact_validate.rules import RULES
 from qualgate.gates.artifact_validate.schemas import jsonable, needs_conversion
 from qualgate.gates.artifact_validate.types import TypeSet
 from qualgate.verdict import Finding
+from qualgate.yamlsafe import safe_load
 
 CHECK = "markdown"
+# The largest artifact read; a larger one (or a device) is an `unreadable` finding.
+MAX_ARTIFACT_BYTES = 16 * 1024 * 1024
+# Front matter nests a few levels; deeper is refused before anything recurses into it.
+MAX_FRONT_MATTER_DEPTH = 100
 
 
 @dataclass(kw_only=True, slots=True)
@@ -121,13 +127,17 @@ def check_files(
         if os.sep != "/":  # pragma: no cover - Windows
             rel = rel.replace(os.sep, "/")
         try:
-            with open(path, "rb") as handle:
-                text = handle.read().decode("utf-8")
+            # Regular files only, bounded: a `.md` linked to /dev/zero is never read.
+            text = read_bytes_bounded(Path(path), MAX_ARTIFACT_BYTES).decode("utf-8")
         except UnicodeDecodeError as exc:
             line = exc.object[: exc.start].count(b"\n") + 1
             report.findings.append(
                 _finding("unreadable", f"not UTF-8 text: {exc.reason}", rel, line)
             )
+            continue
+        except ReadRefused as exc:
+            why = "not a regular file" if "regular" in str(exc) else "larger than 16 MiB"
+            report.findings.append(_finding("unreadable", f"not read: {why}", rel, 1))
             continue
         except OSError as exc:
             report.findings.append(_finding("unreadable", f"cannot read: {exc.strerror}", rel, 1))
@@ -174,7 +184,8 @@ def _front_matter(
     if simple is not None:
         return simple  # already as JSON sees it (dates as strings)
     try:
-        data = yaml.load(doc.front_text, Loader=loader)
+        # Bounded: an alias bomb or a document nested too deep is a syntax finding.
+        data = safe_load(doc.front_text, max_depth=MAX_FRONT_MATTER_DEPTH)
     except (ValueError, TypeError, OverflowError) as exc:
         # The constructor's own faults (a date like 2024-02-30, an unhashable key).
         found = bad_scalar(doc.front_text, line_offset=1)

@@ -15,9 +15,11 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from urllib.parse import unquote
 
+from qualgate.fsutil import read_text_bounded
 from qualgate.gates.artifact_validate import markdown
 
 MARKDOWN_SUFFIXES = (".md", ".markdown")
+_MAX_TARGET_BYTES = 16 * 1024 * 1024
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 
 
@@ -110,8 +112,8 @@ class _Resolver:
                 self.anchors[path] = doc.anchors
             else:
                 try:
-                    with open(path, encoding="utf-8") as handle:
-                        self.anchors[path] = markdown.parse(handle.read(), with_links=False).anchors
+                    text = read_text_bounded(Path(path), _MAX_TARGET_BYTES)  # regular files only
+                    self.anchors[path] = markdown.parse(text, with_links=False).anchors
                 except (OSError, UnicodeDecodeError):
                     # A folder or an unreadable file: existence is all that is checked.
                     self.anchors[path] = None

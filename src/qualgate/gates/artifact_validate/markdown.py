@@ -21,24 +21,24 @@ from dataclasses import dataclass
 # Fences at any indentation: inside list items they sit deeper than CommonMark's 3 spaces,
 # and code in them (`handlers[name](event)`) must not be read as links.
 _FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})")
-_ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?[ \t]*$")
-_ATX_CLOSE = re.compile(r"(?:^|[ \t]+)#+$")
 _SETEXT = re.compile(r"^ {0,3}(?:=+|-+)[ \t]*$")
 _NOT_PARAGRAPH = re.compile(r"^(?: {4}|\t| {0,3}(?:[-*+][ \t]|\d{1,9}[.)][ \t]|>|\||<|#))")
 _CODE_SPAN = re.compile(r"(`+)(?!`)(.+?)(?<!`)\1(?!`)")
 _LINK_TARGET = re.compile(
     r"\]\(\s*(<[^>\n]*>|[^\s()<>]*(?:\([^\s()]*\)[^\s()<>]*)*)"
-    r"(?:\s+(?:\"[^\"]*\"|'[^']*'|\([^)]*\)))?\s*\)"
+    r"(?:\s+(?:\"[^\"]*\"|'[^']*'|\([^()]*\)))?\s*\)"
 )
 # A reference definition; `[^1]: text` is a footnote, not a link.
 _REF_DEF = re.compile(r"^ {0,3}\[(?!\^)((?:[^\]\\]|\\.)+)\]:[ \t]*(<[^>]*>|\S+)")
-_HTML_LINK = re.compile(r"<(?:a|img)\b[^>]*?\b(?:href|src)\s*=\s*(\"[^\"]*\"|'[^']*')", re.I)
-_HTML_ANCHOR = re.compile(r"<a\b[^>]*?\b(?:name|id)\s*=\s*(?:\"([^\"]+)\"|'([^']+)')", re.I)
-_COMMENT = re.compile(r"<!--.*?-->")
+# HTML tags are found one after the other (`_html_tags`), never by a pattern that rescans the
+# rest of the line from every `<a` (quadratic on "<a " * 40000).
+_HTML_TAG = re.compile(r"<(a|img)\b", re.I)
+_HTML_LINK = re.compile(r"\b(?:href|src)\s*=\s*(?=[\"'])", re.I)
+_HTML_ANCHOR = re.compile(r"\b(?:name|id)\s*=\s*(?=[\"'])", re.I)
+_BRACKET = re.compile(r"[\[\]]")
 # GitHub's slugger drops everything but letters, digits, marks, '_', '-' and spaces.
 _SLUG_DROP = re.compile(r"[^\w\- ]")
-_INLINE_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
-_TAG = re.compile(r"<[^>]+>")
+_INLINE_LINK = re.compile(r"!?\[([^\[\]]*)\]\([^()]*\)")
 _EMPHASIS_UNDERSCORE = re.compile(r"(?<![A-Za-z0-9])_+|_+(?![A-Za-z0-9])")
 
 
@@ -149,18 +149,13 @@ def parse(text: str, *, with_links: bool = True) -> Document:
                 consumed = number
                 continue
         if "<!--" in raw:
-            raw = _COMMENT.sub(lambda m: " " * len(m.group(0)), raw)
-            start = raw.find("<!--")
-            if start >= 0:
-                raw = raw[:start]
-                in_comment = True
+            raw, in_comment = _blank_comments(raw)
         if not raw.strip():
             continue
         if "#" in raw:
-            atx = _ATX.match(raw)
-            if atx:
-                title = _ATX_CLOSE.sub("", atx.group(2) or "").strip()
-                headings.append(Heading(text=title, level=len(atx.group(1)), line=number))
+            atx = _atx(raw)
+            if atx is not None:
+                headings.append(Heading(text=atx[1], level=atx[0], line=number))
                 consumed = number
                 if with_links or "<a" in raw:
                     _scan_links(raw, number, links, html_anchors)
@@ -192,6 +187,88 @@ _INTERESTING = re.compile(
 )
 
 
+def _atx(raw: str) -> tuple[int, str] | None:
+    """(level, title) of an ATX heading line (``## Title ##``), else None.
+
+    A scan: the regex ``^ {0,3}(#{1,6})(?:[ \\t]+(.*?))?[ \\t]*$`` backtracks quadratically
+    on a title followed by a long run of spaces.
+    """
+    start = len(raw) - len(raw.lstrip(" "))
+    if start > 3:
+        return None
+    end = start
+    while end < len(raw) and raw[end] == "#":
+        end += 1
+    level = end - start
+    if not 1 <= level <= 6 or (end < len(raw) and raw[end] not in " \t"):
+        return None
+    title = raw[end:].strip(" \t")
+    closed = title.rstrip("#")  # a closing sequence: `#`s alone or after a space
+    if closed != title and (not closed or closed[-1] in " \t"):
+        title = closed
+    return level, title.strip()
+
+
+def _blank_comments(raw: str) -> tuple[str, bool]:
+    """``raw`` with its ``<!-- -->`` comments blanked (columns kept) and cut at a comment
+    left open, and whether one is (one pass: no rescan from every ``<!--``)."""
+    parts = []
+    position = 0
+    while True:
+        start = raw.find("<!--", position)
+        if start < 0:
+            parts.append(raw[position:])
+            return "".join(parts), False
+        end = raw.find("-->", start + 4)
+        parts.append(raw[position:start])
+        if end < 0:
+            return "".join(parts), True
+        parts.append(" " * (end + 3 - start))
+        position = end + 3
+
+
+def _html_tags(line: str) -> list[tuple[int, int, str]]:
+    """(start, end, name) of each ``<a``/``<img`` tag: from ``<`` to the next ``>`` (or the
+    end of the line), one after the other."""
+    tags: list[tuple[int, int, str]] = []
+    position = 0
+    while True:
+        match = _HTML_TAG.search(line, position)
+        if match is None:
+            return tags
+        close = line.find(">", match.end())
+        end = len(line) if close < 0 else close
+        tags.append((match.start(), end, match.group(1).lower()))
+        position = end + 1
+
+
+def _quoted(line: str, start: int) -> tuple[str, int] | None:
+    """The quoted value starting at ``line[start]`` (a quote) and the index after it."""
+    close = line.find(line[start], start + 1)
+    if close < 0:
+        return None
+    return line[start + 1 : close], close + 1
+
+
+def _openers(line: str) -> dict[int, int]:
+    """For each ``]``, the index of the ``[`` it closes (-1: none); one pass with a stack.
+
+    A backslash-escaped bracket does not count. Equal to scanning back from each ``]``,
+    which costs the whole line per link (quadratic on ``"](x)" * 30000``).
+    """
+    stack: list[int] = []
+    out: dict[int, int] = {}
+    for match in _BRACKET.finditer(line):
+        index = match.start()
+        if index > 0 and line[index - 1] == "\\":
+            continue
+        if line[index] == "[":
+            stack.append(index)
+        else:
+            out[index] = stack.pop() if stack else -1
+    return out
+
+
 def _is_paragraph(line: str) -> bool:
     return bool(line.strip()) and not _NOT_PARAGRAPH.match(line)
 
@@ -203,9 +280,10 @@ def _scan_links(raw: str, number: int, links: list[Link], anchors: list[str]) ->
         return
     line = _CODE_SPAN.sub(lambda m: " " * len(m.group(0)), raw) if "`" in raw else raw
     if "](" in line:
+        openers = _openers(line)
         for match in _LINK_TARGET.finditer(line):
             target = match.group(1)
-            opening = _opening_bracket(line, match.start())
+            opening = openers.get(match.start(), -1)
             if opening < 0:
                 continue
             image = opening > 0 and line[opening - 1] == "!"
@@ -216,28 +294,19 @@ def _scan_links(raw: str, number: int, links: list[Link], anchors: list[str]) ->
         if ref:
             links.append(Link(target=ref.group(2), line=number, column=ref.start(2) + 1))
     if has_html:
-        for match in _HTML_LINK.finditer(line):
-            value = match.group(1)[1:-1]
-            image = match.group(0)[1:4].lower() == "img"
-            links.append(Link(target=value, line=number, column=match.start() + 1, image=image))
-        for match in _HTML_ANCHOR.finditer(line):
-            anchors.append(match.group(1) or match.group(2))
-
-
-def _opening_bracket(line: str, close: int) -> int:
-    """Index of the ``[`` that the ``]`` at ``close`` closes (-1 when there is none)."""
-    depth = 0
-    for index in range(close - 1, -1, -1):
-        char = line[index]
-        if index > 0 and line[index - 1] == "\\":
-            continue
-        if char == "]":
-            depth += 1
-        elif char == "[":
-            if depth == 0:
-                return index
-            depth -= 1
-    return -1
+        for start, end, name in _html_tags(line):
+            found = _HTML_LINK.search(line, start, end)
+            if found is not None:
+                value = _quoted(line, found.end())
+                if value is not None:
+                    links.append(
+                        Link(target=value[0], line=number, column=start + 1, image=name == "img")
+                    )
+            if name == "a":
+                found = _HTML_ANCHOR.search(line, start, end)
+                value = _quoted(line, found.end()) if found is not None else None
+                if value is not None and value[0]:
+                    anchors.append(value[0])
 
 
 def slug(text: str) -> str:
@@ -259,10 +328,27 @@ def rendered(text: str) -> str:
     return "".join(parts)
 
 
+def _strip_tags(text: str) -> str:
+    """``text`` without ``<...>`` tags, found one after the other (linear)."""
+    parts = []
+    position = 0
+    while True:
+        start = text.find("<", position)
+        close = text.find(">", start + 1) if start >= 0 else -1
+        if close < 0:
+            parts.append(text[position:])
+            return "".join(parts)
+        if close == start + 1:  # `<>` is text, as `<[^>]+>` has it
+            parts.append(text[position : close + 1])
+        else:
+            parts.append(text[position:start])
+        position = close + 1
+
+
 def _render_inline(text: str) -> str:
     plain = _INLINE_LINK.sub(r"\1", text) if "](" in text else text
     if "<" in plain:
-        plain = _TAG.sub("", plain)
+        plain = _strip_tags(plain)
     if "&" in plain:
         plain = html.unescape(plain)
     if "_" in plain:
