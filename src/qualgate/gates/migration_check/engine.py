@@ -52,14 +52,14 @@ _DIALECT_CODE = {
         r"sqlalchemy\.dialects\.postgresql|dialects\s+import\s+(?:[\w, ]+,\s*)?postgresql\b"
         r"|\bpostgresql\.(?:JSONB|UUID|ARRAY|ENUM|INET|CIDR|TSVECTOR|HSTORE|INTERVAL|BYTEA"
         r"|insert|ExcludeConstraint|CreateEnumType|DropEnumType)\b"
-        r"|\bpostgresql_(?:using|where|concurrently|include|ops|with|nulls_not_distinct)\s*="
+        r"|\bpostgresql_(?:using|where|concurrently|include|ops|with|nulls_not_distinct)['\"]?\s*[=:]"
         r"|\bJSONB\b"
     ),
     "mysql": re.compile(
         r"sqlalchemy\.dialects\.mysql|dialects\s+import\s+(?:[\w, ]+,\s*)?mysql\b"
         r"|\bmysql\.(?:TINYINT|MEDIUMTEXT|LONGTEXT|DOUBLE|ENUM|SET|BIT|YEAR|insert|JSON)\b"
-        r"|\bmysql_(?:engine|charset|collate|length|prefix|using)\s*="
-        r"|\bmariadb_(?:engine|charset)\s*="
+        r"|\bmysql_(?:engine|charset|collate|length|prefix|using)['\"]?\s*[=:]"
+        r"|\bmariadb_(?:engine|charset)['\"]?\s*[=:]"
     ),
 }
 _SETTINGS = {

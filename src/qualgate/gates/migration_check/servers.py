@@ -55,6 +55,7 @@ class Server:
     version: str
     start_ms: int
     password: str
+    folder: Path | None = None  # its data and log, removed when it stops
 
     @property
     def shown(self) -> str:
@@ -190,6 +191,7 @@ def _local(found: bins.Found, timeout: float) -> Iterator[Server]:
             version=found.version,
             start_ms=int((time.monotonic() - started) * 1000),
             password=password,
+            folder=folder,
         )
     finally:
         _stop(folder, stop_file)
