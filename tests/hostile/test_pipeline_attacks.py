@@ -180,7 +180,9 @@ def _lint_project(layout: Layout, name: str) -> Path:
     write_files(
         root,
         {
-            "pyproject.toml": '[tool.ruff]\nline-length = 100\n\n[tool.ruff.lint]\nselect = ["F"]\n',
+            "pyproject.toml": (
+                '[tool.ruff]\nline-length = 100\n\n[tool.ruff.lint]\nselect = ["F"]\n'
+            ),
             name: "import os\n\n\ndef f():\n    return 1\n",
             ".gitattributes": "*.py -diff\n",
         },
