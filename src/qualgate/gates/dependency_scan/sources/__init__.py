@@ -9,6 +9,7 @@ parsed becomes a problem at its line. No file outside the repository is read.
 from __future__ import annotations
 
 import fnmatch
+import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -82,7 +83,9 @@ def detect(root: Path) -> list[Path]:
     found: list[Path] = []
     for pattern in DETECTED:
         for path in sorted(root.glob(pattern)):
-            if path.is_file() and path not in found:
+            # Not only regular files: a link or FIFO under a dependency file's name is a
+            # finding (file-unreadable), never silently skipped and never read.
+            if not path.is_dir() and path not in found:
                 found.append(path)
     return [p for p in found if not (p.suffix == ".in" and p.with_suffix(".txt") in found)]
 
@@ -102,7 +105,7 @@ def read_files(paths: Sequence[Path], rel: Rel, top: Path) -> Inputs:
                 "name a requirements*.txt/*.in, pyproject.toml, poetry.lock, uv.lock, "
                 "Pipfile.lock, pylock.toml, pdm.lock or package-lock.json file",
             )
-        if not path.is_file():
+        if not os.path.lexists(path) or path.is_dir():
             raise GateError(f"--file {rel(path)}: no such file")
         real = path.resolve()
         if not real.is_relative_to(top):

@@ -202,7 +202,7 @@ class RequirementsReader:
                     parsed.problems.append(
                         Problem(
                             rule="parse-error",
-                            message=f"unknown pip option {option!r}",
+                            message=f"unknown pip option {shorten(option, 60)!r}",
                             path=rel,
                             line=number,
                             blocking=False,
@@ -246,7 +246,7 @@ class RequirementsReader:
         parsed: Parsed,
         stack: tuple[Path, ...],
     ) -> None:
-        target_text = match.group(2).strip()
+        target_text = shorten(match.group(2).strip())
         constraint = match.group(1) in ("-c", "--constraint")
         if _URL_START.match(target_text):
             parsed.problems.append(
@@ -259,7 +259,7 @@ class RequirementsReader:
                 )
             )
             return
-        named = path.parent / target_text
+        named = path.parent / match.group(2).strip()
         refusal = include_refusal(named, self.top)
         if refusal is not None:
             parsed.problems.append(
@@ -288,13 +288,18 @@ class RequirementsReader:
         self._read(target, parsed, stack=(*stack, path), constraint=constraint)
 
 
+def shorten(text: str, limit: int = 200) -> str:
+    """``text`` cut to ``limit`` characters: a finding names a location, it does not copy it."""
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
+
+
 def _unscannable(location: str, detail: str, rel: str, line: int, source: str) -> Dependency:
     return Dependency(
-        name=_name_from_location(location),
+        name=shorten(_name_from_location(location), 100),
         ecosystem=Ecosystem.PYPI,
         path=rel,
         line=line,
         kind=PinKind.UNSCANNABLE,
-        detail=detail,
+        detail=shorten(detail),
         source=source,
     )
