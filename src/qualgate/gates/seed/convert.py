@@ -42,7 +42,7 @@ _FALSE = {"false", "no", "n", "off", "0", "f"}
 
 def _describe(value: Any) -> str:
     if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 200:
-        return f"an integer of about {int(value.bit_length() * 0.30103) + 1} digits"
+        return f"an integer of {_digits(value)} digits"
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
@@ -52,9 +52,14 @@ _INT_LIMIT = 2**63
 _INT_DIGITS = 20
 
 
+def _digits(value: int) -> str:
+    if value.bit_length() < 10_000:  # str() of far larger ints is refused by Python
+        return str(len(str(abs(value))))
+    return f"about {int(value.bit_length() * 0.30103) + 1}"
+
+
 def _too_big(value: int) -> ConversionError:
-    digits = int(value.bit_length() * 0.30103) + 1
-    return ConversionError(f"an integer of about {digits} digits does not fit a 64-bit column")
+    return ConversionError(f"an integer of {_digits(value)} digits does not fit a 64-bit column")
 
 
 def _to_int(value: Any, _csv: bool) -> int:

@@ -9,6 +9,7 @@ a drifted row) points at the exact place in the seed file.
 from __future__ import annotations
 
 import csv
+import io
 import json
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -367,7 +368,9 @@ def _to_doc(
 
 
 def _read_csv(text: str, table: str, shown: str) -> tuple[list[SeedDoc], list[FileProblem]]:
-    reader = csv.reader(text.splitlines(keepends=True), strict=True)
+    # Lines end at \n, \r or \r\n only: str.splitlines would also cut at a form feed
+    # or U+2028 inside a cell.
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         header = next(reader, None)
     except csv.Error as exc:
