@@ -200,6 +200,8 @@ def _front_matter(
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 2 if mark is not None else 2
         column = mark.column + 1 if mark is not None else None
+        if isinstance(exc, yaml.reader.ReaderError):  # a control character: its offset
+            line = doc.front_text.count("\n", 0, exc.position) + 2
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         report.findings.append(
             _finding(

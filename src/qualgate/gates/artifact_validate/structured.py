@@ -56,6 +56,8 @@ def validate_schemas_option(value: Any) -> list[dict[str, str]]:
             )
         if not all(isinstance(item[k], str) and item[k] for k in ("glob", "schema")):
             raise ValueError(f"schemas[{index}]: glob and schema must be non-empty strings")
+        if any("\x00" in item[k] for k in ("glob", "schema")):
+            raise ValueError(f"schemas[{index}]: a path may not hold a NUL byte")
         out.append({"glob": item["glob"], "schema": item["schema"]})
     return out
 
@@ -182,6 +184,8 @@ def parse_text(text: str, suffix: str) -> _Parsed:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         at = Position(line=mark.line + 1, column=mark.column + 1) if mark else Position(line=1)
+        if isinstance(exc, yaml.reader.ReaderError):  # a control character: its offset
+            at = Lines(text).position(exc.position)
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise _ParseError(f"invalid YAML: {problem}", at) from None
     except (ValueError, TypeError, OverflowError) as exc:

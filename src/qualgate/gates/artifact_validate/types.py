@@ -100,6 +100,10 @@ def validate_types_option(value: Any) -> dict[str, dict[str, Any]]:
         for key in ("schema", "description"):
             if key in spec and (not isinstance(spec[key], str) or not spec[key]):
                 raise ValueError(f"types.{name}.{key}: expects a non-empty string")
+        if "\x00" in str(spec.get("schema", "")) or any(
+            "\x00" in f for f in spec.get("folders") or ()
+        ):
+            raise ValueError(f"types.{name}: a path may not hold a NUL byte")
         for key in ("headings", "folders"):
             if key in spec and (
                 not isinstance(spec[key], list)
