@@ -120,15 +120,17 @@ def _take_over_pytest_cov(early_config: Any) -> dict[str, Any] | None:
     """
     options = early_config.known_args_namespace
     raw = getattr(options, "cov_source", None)
-    if raw is None:
-        return None  # pytest-cov is not installed (or not loaded)
-    options.cov_source = []
     if not raw:
-        return {"source": None, "config": _cov_config(options), "branch": options.cov_branch}
+        return None  # pytest-cov is not installed, or installed and not asked to measure
+    options.cov_source = []
     # pytest-cov: a bare --cov (or --cov=) means "no source filter".
     names = [str(s) for s in raw if s is not True and str(s)]
     source = None if (True in raw or "" in raw or not names) else names
-    return {"source": source, "config": _cov_config(options), "branch": options.cov_branch}
+    return {
+        "source": source,
+        "config": _cov_config(options),
+        "branch": getattr(options, "cov_branch", None),
+    }
 
 
 def _cov_config(options: Any) -> str:
