@@ -226,14 +226,17 @@ def test_formatted_sql_in_execute_is_an_error() -> None:
 
 
 def test_empty_or_missing_downgrade() -> None:
-    assert lint_text("pass", "pass", postgres=False) == ["empty-downgrade:15:warning"]
-    assert lint_text("pass", '"""nothing"""', postgres=False) == ["empty-downgrade:15:warning"]
+    up = 'op.execute("SELECT 1")'
+    assert lint_text(up, "pass", postgres=False) == ["empty-downgrade:15:warning"]
+    assert lint_text(up, '"""nothing"""', postgres=False) == ["empty-downgrade:15:warning"]
     assert lint_text("pass", "raise NotImplementedError", postgres=False) == [
         "empty-downgrade:15:warning"
     ]
-    assert lint_text("pass", "pass", postgres=False, irreversible=Severity.ERROR) == [
+    assert lint_text(up, "pass", postgres=False, irreversible=Severity.ERROR) == [
         "empty-downgrade:15:error"
     ]
+    # A merge point: nothing upgraded, nothing to undo.
+    assert lint_text("pass", "pass", postgres=False) == []
     rf = graph.parse("revision = 'a'\ndown_revision = None\ndef upgrade():\n    pass\n", "a.py")
     assert [(f.rule, f.line) for f in oplint.lint(rf, postgres=False)] == [("empty-downgrade", 1)]
 

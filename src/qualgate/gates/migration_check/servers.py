@@ -31,35 +31,18 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from qualgate import process
 from qualgate.errors import GateError, ToolMissing, ToolTimeout
 from qualgate.gates.migration_check import servers_bins as bins
+from qualgate.gates.migration_check.servers_bins import Server
 
 KEEPER = Path(__file__).with_name("keeper.py")
 SOURCES = ("auto", "embedded", "local", "docker", "none")
 DATABASE = {"postgresql": "postgres", "mysql": "qualgate"}
 START_TIMEOUT = 60.0
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class Server:
-    """A running throwaway server: its URL (driver left to the user of it) and its cost."""
-
-    backend: str
-    url: str  # postgresql://postgres:PW@127.0.0.1:PORT/postgres (no driver named)
-    source: str  # "local binaries /usr/lib/postgresql/15/bin"
-    version: str
-    start_ms: int
-    password: str
-    folder: Path | None = None  # its data and log, removed when it stops
-
-    @property
-    def shown(self) -> str:
-        return self.url.replace(f":{self.password}@", ":***@")
 
 
 def _free_port() -> int:

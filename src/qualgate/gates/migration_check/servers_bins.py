@@ -57,6 +57,23 @@ def _mysql_places() -> list[str]:
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
+class Server:
+    """A running throwaway server: its URL (driver left to the user of it) and its cost."""
+
+    backend: str
+    url: str  # postgresql://postgres:PW@127.0.0.1:PORT/postgres (no driver named)
+    source: str  # "local binaries /usr/lib/postgresql/15/bin"
+    version: str
+    start_ms: int
+    password: str
+    folder: Path | None = None  # its data and log, removed when it stops
+
+    @property
+    def shown(self) -> str:
+        return self.url.replace(f":{self.password}@", ":***@")
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
 class Found:
     """Server binaries that can make a throwaway server."""
 

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from qualgate.errors import GateError
+from qualgate.gates.migration_check.servers_bins import Server
 
 IMAGES = {"postgresql": "postgres:16-alpine", "mysql": "mariadb:11"}
 
@@ -36,7 +37,6 @@ def available(tried: list[str]) -> bool:
 
 @contextlib.contextmanager
 def container(backend: str) -> Iterator[Any]:
-    from qualgate.gates.migration_check.servers import Server
 
     started = time.monotonic()
     password = secrets.token_urlsafe(18)

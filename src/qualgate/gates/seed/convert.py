@@ -22,9 +22,11 @@ from typing import Any
 from sqlalchemy import types as sqltypes
 from sqlalchemy.schema import Column
 
+from qualgate.gates.seed.intconv import ConversionError, describe
+from qualgate.gates.seed.intconv import batch_int as _batch_int
+from qualgate.gates.seed.intconv import to_int as _to_int
 
-class ConversionError(ValueError):
-    """A value that does not convert to its column's type; the message says why."""
+__all__ = ["BatchConverter", "ConversionError", "Converter", "batch_converter", "converter_for"]
 
 
 # value, from_csv -> converted value
@@ -35,58 +37,12 @@ BatchConverter = Callable[[Sequence[Any]], list[Any]]
 # the converters of finished runs are not kept alive.
 _BATCH: weakref.WeakKeyDictionary[Converter, BatchConverter] = weakref.WeakKeyDictionary()
 
-_INT = re.compile(r"[+-]?\d+")
 _TRUE = {"true", "yes", "y", "on", "1", "t"}
 _FALSE = {"false", "no", "n", "off", "0", "f"}
 
 
 def _describe(value: Any) -> str:
-    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 200:
-        return f"an integer of {_digits(value)} digits"
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-# No integer column stores more than 64 bits (and sqlite3 cannot even send more).
-_INT_LIMIT = 2**63
-_INT_DIGITS = 20
-
-
-def _digits(value: int) -> str:
-    if value.bit_length() < 10_000:  # str() of far larger ints is refused by Python
-        return str(len(str(abs(value))))
-    return f"about {int(value.bit_length() * 0.30103) + 1}"
-
-
-def _too_big(value: int) -> ConversionError:
-    return ConversionError(f"an integer of {_digits(value)} digits does not fit a 64-bit column")
-
-
-def _to_int(value: Any, _csv: bool) -> int:
-    kind = type(value)
-    if kind is int:  # the common cases first: this runs once per cell
-        if -_INT_LIMIT <= value < _INT_LIMIT:
-            return int(value)
-        raise _too_big(value)
-    if kind is str and len(value) < _INT_DIGITS and value.isdigit() and value.isascii():
-        return _in_range(int(value))
-    if isinstance(value, bool):
-        raise ConversionError(f"expects an integer, got the boolean {value}")
-    if isinstance(value, int):
-        return _in_range(int(value))
-    if isinstance(value, str) and _INT.fullmatch(value.strip()):
-        if len(value.strip().lstrip("+-").lstrip("0")) > _INT_DIGITS:
-            raise ConversionError(f"an integer of {len(value.strip())} digits is too big")
-        return _in_range(int(value.strip()))
-    if isinstance(value, (float, decimal.Decimal)) and math.isfinite(value) and value == int(value):
-        return _in_range(int(value))
-    raise ConversionError(f"expects an integer, got {_describe(value)}")
-
-
-def _in_range(value: int) -> int:
-    if -_INT_LIMIT <= value < _INT_LIMIT:
-        return value
-    raise _too_big(value)
+    return describe(value)
 
 
 def _to_tinyint_bool(value: Any, csv_: bool) -> Any:
@@ -335,16 +291,6 @@ def _passthrough(value: Any, _csv: bool) -> Any:
 
 
 _WORDS = {**dict.fromkeys(_TRUE, True), **dict.fromkeys(_FALSE, False)}
-
-
-def _batch_int(values: Sequence[str | None]) -> list[int | None]:
-    if any(len(v) >= _INT_DIGITS for v in values if v is not None):
-        raise ValueError("a cell needs the row-by-row check")
-    out = [None if v is None else int(v) for v in values]
-    numbers = [n for n in out if n is not None]
-    if numbers and (max(numbers) >= _INT_LIMIT or min(numbers) < -_INT_LIMIT):
-        raise ValueError("a cell needs the row-by-row check")
-    return out
 
 
 def _batch_bool(values: Sequence[str | None]) -> list[bool | None]:
