@@ -192,6 +192,8 @@ def qualgate_argv(doc: Path, extra: list[str] | None = None) -> list[str]:
         "json",
         "--verdict-dir",
         str(SCRATCH / "verdicts"),
+        # Every run is a real one: the result cache would answer repeats in milliseconds.
+        "--no-cache",
         *(extra or []),
     ]
 

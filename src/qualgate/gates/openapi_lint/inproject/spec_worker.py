@@ -248,10 +248,8 @@ def source_of(obj: Any) -> tuple[str, int] | None:
     code = getattr(func, "__code__", None)
     if code is not None:
         return rel, code.co_firstlineno
-    try:
-        return rel, inspect.getsourcelines(func)[1]
-    except (OSError, TypeError):
-        return rel, 1
+    found = _classes_in(rel).get(getattr(func, "__name__", ""))
+    return rel, found[0] if found else 1
 
 
 def _where(exc: BaseException) -> str:
@@ -264,17 +262,19 @@ def _where(exc: BaseException) -> str:
     return found
 
 
-_FIELD_CACHE: dict[str, dict[str, dict[str, int]]] = {}
+# Per project file: class name -> (line of its first decorator or `class`, field lines).
+# One parse per file: inspect.getsourcelines parses the whole file again for every
+# class (100 models in one file: 5 s).
+_CLASS_INDEX: dict[str, dict[str, tuple[int, dict[str, int]]]] = {}
 
 
-def _class_fields(path: str, name: str) -> dict[str, int]:
-    """Line of each attribute declared in the body of class ``name`` in ``path``."""
-    if path not in _FIELD_CACHE:
-        classes: dict[str, dict[str, int]] = {}
+def _classes_in(path: str) -> dict[str, tuple[int, dict[str, int]]]:
+    if path not in _CLASS_INDEX:
+        classes: dict[str, tuple[int, dict[str, int]]] = {}
         try:
             with open(os.path.join(ROOT, path), encoding="utf-8") as handle:
                 tree = ast.parse(handle.read())
-        except (OSError, SyntaxError, ValueError):
+        except (OSError, SyntaxError, ValueError, RecursionError):
             tree = None
         for node in ast.walk(tree) if tree is not None else ():
             if isinstance(node, ast.ClassDef):
@@ -288,9 +288,16 @@ def _class_fields(path: str, name: str) -> dict[str, int]:
                     for target in targets:
                         if isinstance(target, ast.Name):
                             fields.setdefault(target.id, item.lineno)
-                classes.setdefault(node.name, fields)
-        _FIELD_CACHE[path] = classes
-    return _FIELD_CACHE[path].get(name, {})
+                line = min([d.lineno for d in node.decorator_list] + [node.lineno])
+                classes.setdefault(node.name, (line, fields))
+        _CLASS_INDEX[path] = classes
+    return _CLASS_INDEX[path]
+
+
+def _class_fields(path: str, name: str) -> dict[str, int]:
+    """Line of each attribute declared in the body of class ``name`` in ``path``."""
+    found = _classes_in(path).get(name)
+    return found[1] if found else {}
 
 
 def _project_classes() -> dict[str, list[tuple[str, int, str, bool]]]:
@@ -301,17 +308,17 @@ def _project_classes() -> dict[str, list[tuple[str, int, str, bool]]]:
         rel = relpath(getattr(module, "__file__", None) or "")
         if rel is None:
             continue
+        index = _classes_in(rel)
         for value in list(vars(module).values()):
             if not inspect.isclass(value) or getattr(value, "__module__", None) != module.__name__:
                 continue
-            try:
-                line = inspect.getsourcelines(value)[1]
-            except (OSError, TypeError):
+            found = index.get(value.__name__)
+            if found is None:
                 continue
             schema_like = hasattr(value, "__dataclass_fields__") or any(
                 base.__name__ in _SCHEMA_BASES for base in value.__mro__[1:]
             )
-            out.setdefault(value.__name__, []).append((rel, line, value.__name__, schema_like))
+            out.setdefault(value.__name__, []).append((rel, found[0], value.__name__, schema_like))
     return out
 
 
