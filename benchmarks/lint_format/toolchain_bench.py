@@ -107,6 +107,7 @@ def main() -> None:
                     sides[side].append(timed_parallel(direct, root, env))
                 else:
                     sides[side].append(timed(gate, root, env))
+            print(f"  {side}: {sides[side][-1]:.2f} s", file=sys.stderr, flush=True)
     files = sum(1 for _ in (root / "src").rglob("*.py"))
     med = {k: statistics.median(v) for k, v in sides.items()}
     print(f"tree: {files} Python files ({', '.join(PACKAGES)}); {args.runs} runs, cold black cache")
