@@ -34,7 +34,6 @@ from qualgate.cache.lookup import Session
 from qualgate.config import env_given
 from qualgate.context import GateContext
 from qualgate.envelope import project_info
-from qualgate.errors import GateError
 from qualgate.gates import GATES
 from qualgate.interrupts import Terminated
 from qualgate.options import Kind, Option
@@ -115,7 +114,7 @@ def _inputs(request: pipeline.Request) -> Inputs | None:
     try:
         prepared = pipeline.context_for(request, time.monotonic())
         return declared(request.gate, pipeline.gate_specs(request.gate)[0], prepared.ctx)
-    except (GateError, ImportError):
+    except Exception:  # noqa: BLE001 - running the gate reports what is wrong
         return None
 
 

@@ -102,11 +102,12 @@ def answer(
         return found.hit, True
     if cached_only:
         return None
+    if found is None or found.skip is not None:
+        return run(), False  # nothing will be stored: nothing to record
     with recording(str(ctx.root)) as recorded:
         verdict = run()
-    if found is not None and found.skip is None:
-        with contextlib.suppress(Exception):
-            store(ctx, found, verdict, recorded, session)
+    with contextlib.suppress(Exception):
+        store(ctx, found, verdict, recorded, session)
     return verdict, False
 
 
