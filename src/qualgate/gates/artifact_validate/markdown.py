@@ -30,9 +30,10 @@ _LINK_TARGET = re.compile(
 )
 # A reference definition; `[^1]: text` is a footnote, not a link.
 _REF_DEF = re.compile(r"^ {0,3}\[(?!\^)((?:[^\]\\]|\\.)+)\]:[ \t]*(<[^>]*>|\S+)")
-# HTML tags are found one after the other (`_html_tags`), never by a pattern that rescans the
-# rest of the line from every `<a` (quadratic on "<a " * 40000).
+# HTML tags are found one after the other (`_html_values`), never by a pattern that rescans
+# the rest of the line from every `<a` (quadratic on "<a " * 40000).
 _HTML_TAG = re.compile(r"<(a|img)\b", re.I)
+_HTML_A = re.compile(r"<(a)\b", re.I)
 _HTML_LINK = re.compile(r"\b(?:href|src)\s*=\s*(?=[\"'])", re.I)
 _HTML_ANCHOR = re.compile(r"\b(?:name|id)\s*=\s*(?=[\"'])", re.I)
 _BRACKET = re.compile(r"[\[\]]")
@@ -227,27 +228,61 @@ def _blank_comments(raw: str) -> tuple[str, bool]:
         position = end + 3
 
 
-def _html_tags(line: str) -> list[tuple[int, int, str]]:
-    """(start, end, name) of each ``<a``/``<img`` tag: from ``<`` to the next ``>`` (or the
-    end of the line), one after the other."""
-    tags: list[tuple[int, int, str]] = []
+class _Next:
+    """``line.find(char, start)`` for starts that only grow: each answer is remembered, so
+    a run of queries costs one pass over the line (not one pass per query)."""
+
+    __slots__ = ("answers", "line")
+
+    def __init__(self, line: str) -> None:
+        self.line = line
+        self.answers: dict[str, tuple[int, int]] = {}  # char -> (asked from, found at)
+
+    def find(self, char: str, start: int) -> int:
+        asked, found = self.answers.get(char, (-1, -2))
+        if asked <= start and (found >= start or found == -1):
+            return found
+        found = self.line.find(char, start)
+        self.answers[char] = (start, found)
+        return found
+
+
+def _html_values(
+    line: str, tag: re.Pattern[str], attribute: re.Pattern[str], following: _Next
+) -> list[tuple[int, str, str]]:
+    """(tag start, tag name, value) of each quoted ``attribute`` of a ``tag`` on the line.
+
+    What ``<tag\\b[^>]*?\\battr\\s*=\\s*("[^"]*"|'[^']*')`` finds with ``finditer``, in one
+    pass: the attribute is looked for up to the tag's ``>`` (or the line's end), its value
+    may run past it, and the search goes on after the value, or after the tag's ``>``.
+    """
+    out: list[tuple[int, str, str]] = []
     position = 0
     while True:
-        match = _HTML_TAG.search(line, position)
+        match = tag.search(line, position)
         if match is None:
-            return tags
-        close = line.find(">", match.end())
+            return out
+        close = following.find(">", match.end())
         end = len(line) if close < 0 else close
-        tags.append((match.start(), end, match.group(1).lower()))
-        position = end + 1
-
-
-def _quoted(line: str, start: int) -> tuple[str, int] | None:
-    """The quoted value starting at ``line[start]`` (a quote) and the index after it."""
-    close = line.find(line[start], start + 1)
-    if close < 0:
-        return None
-    return line[start + 1 : close], close + 1
+        at = match.end()
+        value_end = -1
+        while True:
+            found = attribute.search(line, at, end)
+            if found is None:
+                break
+            quote = line[found.end()]
+            closing = following.find(quote, found.end() + 1)
+            if closing >= 0:
+                out.append((match.start(), match.group(1).lower(), line[found.end() + 1 : closing]))
+                value_end = closing + 1
+                break
+            at = found.end()  # unterminated: a later attribute of the tag may still count
+        if value_end >= 0:
+            position = value_end
+        elif close < 0:
+            return out
+        else:
+            position = close + 1
 
 
 def _openers(line: str) -> dict[int, int]:
@@ -294,19 +329,12 @@ def _scan_links(raw: str, number: int, links: list[Link], anchors: list[str]) ->
         if ref:
             links.append(Link(target=ref.group(2), line=number, column=ref.start(2) + 1))
     if has_html:
-        for start, end, name in _html_tags(line):
-            found = _HTML_LINK.search(line, start, end)
-            if found is not None:
-                value = _quoted(line, found.end())
-                if value is not None:
-                    links.append(
-                        Link(target=value[0], line=number, column=start + 1, image=name == "img")
-                    )
-            if name == "a":
-                found = _HTML_ANCHOR.search(line, start, end)
-                value = _quoted(line, found.end()) if found is not None else None
-                if value is not None and value[0]:
-                    anchors.append(value[0])
+        following = _Next(line)
+        for start, name, value in _html_values(line, _HTML_TAG, _HTML_LINK, following):
+            links.append(Link(target=value, line=number, column=start + 1, image=name == "img"))
+        for _start, _name, value in _html_values(line, _HTML_A, _HTML_ANCHOR, _Next(line)):
+            if value:
+                anchors.append(value)
 
 
 def slug(text: str) -> str:
