@@ -100,7 +100,10 @@ def run_pytest(
     if code == INTERNAL_ERROR and not conftest_broken:
         raise GateError(f"pytest crashed with an internal error: {tail}", _see(python))
     if code == USAGE_ERROR and not conftest_broken:
-        raise GateError(f"pytest usage error: {tail}", "check the arguments given after `--`")
+        raise GateError(
+            f"pytest usage error: {tail}",
+            "check the arguments given after `--` and the project's pytest addopts",
+        )
     if code == INTERRUPTED and not any(p.kind == "collect" for p in found.problems):
         raise GateError(f"pytest was interrupted: {tail}", _see(python))
     if conftest_broken and not found.started:
@@ -193,7 +196,10 @@ def _explain_no_start(python: str, root: Path, code: int, tail: str) -> None:
             f"install them: {install_hint(python)} (or point --python at the right interpreter)",
         )
     if code == USAGE_ERROR:
-        raise GateError(f"pytest usage error: {tail}", "check the arguments given after `--`")
+        raise GateError(
+            f"pytest usage error: {tail}",
+            "check the arguments given after `--` and the project's pytest addopts",
+        )
     raise GateError(
         f"pytest did not start (exit code {code}): {tail or 'no output'}",
         _see(python),

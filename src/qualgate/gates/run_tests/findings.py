@@ -53,8 +53,13 @@ class Cause:
 
 
 def first_line(text: str) -> str:
+    """The line that names the error (a SyntaxError's text starts with its location)."""
     lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
-    return lines[0][:300] if lines else text[:300]
+    if not lines:
+        return text[:300]
+    if lines[0].startswith('File "') and len(lines) > 1:
+        return lines[-1][:300]
+    return lines[0][:300]
 
 
 def _key(p: Problem) -> tuple[Any, ...]:

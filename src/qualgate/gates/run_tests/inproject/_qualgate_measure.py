@@ -64,10 +64,7 @@ def begin(early_config: Any) -> dict[str, Any] | None:
     if spec.get("pid") != os.getppid() or os.environ.get(STARTED_ENV) == str(os.getpid()):
         return None
     _take_over_pytest_cov(early_config)
-    cov = _start(spec, worker=True)
-    if isinstance(cov, dict):
-        return cov
-    return None
+    return _start(spec, worker=True)
 
 
 def _begin_controller(early_config: Any, request: dict[str, Any]) -> dict[str, Any] | None:
@@ -104,11 +101,10 @@ def _begin_controller(early_config: Any, request: dict[str, Any]) -> dict[str, A
         if pytest_cov["source"]:
             spec["source"] = pytest_cov["source"]
             spec["origin"] = "pytest-cov"
-    cov = _start(spec, worker=False, detected=request.get("detected") or [])
-    if isinstance(cov, dict):
-        return cov
-    os.environ[SPEC_ENV] = json.dumps(spec)
-    return None
+    problem = _start(spec, worker=False, detected=request.get("detected") or [])
+    if problem is None:
+        os.environ[SPEC_ENV] = json.dumps(spec)
+    return problem
 
 
 def _take_over_pytest_cov(early_config: Any) -> dict[str, Any] | None:
@@ -144,7 +140,8 @@ def _config_file(name: str) -> Any:
     return os.path.abspath(name)
 
 
-def _start(spec: dict[str, Any], *, worker: bool, detected: Any = ()) -> Any:
+def _start(spec: dict[str, Any], *, worker: bool, detected: Any = ()) -> dict[str, Any] | None:
+    """Start a Coverage for ``spec`` in this process; a problem event when it cannot."""
     try:
         import coverage
 
@@ -192,7 +189,7 @@ def _start(spec: dict[str, Any], *, worker: bool, detected: Any = ()) -> Any:
             "dynamic_context": cov.get_option("run:dynamic_context"),
             "pytest_cov": spec["pytest_cov"],
         }
-    return cov
+    return None
 
 
 _SOURCE_KEYS = ("source", "source_pkgs", "include")
