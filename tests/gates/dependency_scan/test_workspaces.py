@@ -215,3 +215,35 @@ def test_a_locked_project_says_its_ranges_are_resolved(
     )
     assert run.verdict["metrics"]["unpinned"] == 0
     assert run.verdict["metrics"]["ranges"] == 1
+
+
+def test_the_result_cache_sees_include_targets_and_workspace_locks_appear(
+    tmp_path: Path, osv_db: Path, cache_dir: Path
+) -> None:
+    # Files the gate looked for and did not find decide its answer too: creating them
+    # must not replay the cached answer (the result cache is on in this test).
+    root = tmp_path / "repo"
+    write_files(
+        root,
+        {
+            "backend/requirements.txt": "six==1.16.0\n-r ../shared/base.txt\n",
+            "backend/pyproject.toml": '[project]\nname = "backend"\ndependencies = ["idna"]\n',
+        },
+    )
+    (root / ".git").mkdir()
+    args = ("--vuln-db", str(osv_db), "--cache-dir", str(cache_dir))
+    first = run_qualgate(GATE, str(root / "backend"), *args)
+    assert [f["rule"] for f in first.findings].count("include-unreadable") == 1
+    write_files(
+        root,
+        {
+            "shared/base.txt": "idna==3.7\n",
+            "pylock.toml": 'lock-version = "1.0"\n\n[[packages]]\nname = "backend"\n'
+            'directory = { path = "backend" }\n\n[[packages]]\nname = "idna"\n'
+            'version = "3.7"\n',
+        },
+    )
+    second = run_qualgate(GATE, str(root / "backend"), *args)
+    assert second.verdict is not None and not second.verdict.get("cached")
+    assert "include-unreadable" not in [f["rule"] for f in second.findings]
+    assert second.verdict["metrics"]["locks"] == ["../pylock.toml"]

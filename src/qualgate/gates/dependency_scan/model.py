@@ -121,3 +121,5 @@ class Inputs:
     locks: tuple[str, ...] = ()
     # The project's own name (from pyproject.toml), never a dependency of itself.
     project: str | None = None
+    # Files the answer depends on whether or not they were read (include targets).
+    consulted: tuple[str, ...] = ()

@@ -68,6 +68,7 @@ def _merge(one: Inputs, two: Inputs) -> Inputs:
         locked=one.locked | two.locked,
         locks=one.locks + two.locks,
         project=one.project or two.project,
+        consulted=one.consulted + two.consulted,
     )
 
 
@@ -84,8 +85,10 @@ def collect(ctx: GateContext) -> Inputs:
     inputs = sources.read_files(paths, shown, top)
     name = discover.project_name(ctx.root)
     inputs = dataclasses.replace(inputs, project=name)
+    ctx.note_inputs(*inputs.consulted)  # includes: their existence decides the answer
     if detected and name and not inputs.locks:
         # A workspace member: its lock sits at the workspace root, above the project.
+        ctx.note_inputs(*discover.upward_candidates(ctx.root, top))
         upward = discover.upward_locks(ctx.root, top)
         if upward:
             found = sources.read_files(upward, shown, top)

@@ -139,4 +139,5 @@ def read_files(paths: Sequence[Path], rel: Rel, top: Path) -> Inputs:
         files=tuple(total.files),
         locked=frozenset(total.locked),
         locks=tuple(total.locks),
+        consulted=tuple(total.consulted),
     )

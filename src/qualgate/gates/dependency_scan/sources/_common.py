@@ -43,8 +43,11 @@ class Parsed:
     # members and local packages included), and those lock files.
     locked: set[str] = field(default_factory=set)
     locks: list[str] = field(default_factory=list)
+    # Every file an include named, read or not: the answer depends on whether it exists.
+    consulted: list[str] = field(default_factory=list)
 
     def extend(self, other: Parsed) -> None:
+        self.consulted.extend(other.consulted)
         self.dependencies.extend(other.dependencies)
         self.problems.extend(other.problems)
         self.files.extend(f for f in other.files if f not in self.files)

@@ -16,7 +16,13 @@ from qualgate.fsutil import read_text_bounded
 from qualgate.gates.dependency_scan.model import normalize_name
 from qualgate.gates.dependency_scan.sources._common import SourceError, load_toml, repository_root
 
-__all__ = ["WORKSPACE_LOCKS", "project_name", "repository_root", "upward_locks"]
+__all__ = [
+    "WORKSPACE_LOCKS",
+    "project_name",
+    "repository_root",
+    "upward_candidates",
+    "upward_locks",
+]
 
 # Lock files that may pin a workspace member from the workspace root, in order of preference.
 WORKSPACE_LOCKS = ("uv.lock", "poetry.lock", "pdm.lock", "pylock.toml")
@@ -37,6 +43,19 @@ def project_name(root: Path) -> str | None:
         poetry = tool.get("poetry") if isinstance(tool, dict) else None
         name = poetry.get("name") if isinstance(poetry, dict) else None
     return normalize_name(name) if isinstance(name, str) and name.strip() else None
+
+
+def upward_candidates(root: Path, top: Path) -> list[Path]:
+    """Every place a workspace lock is looked for (the answer depends on them existing)."""
+    real = Path(os.path.realpath(root))
+    if real == top or not real.is_relative_to(top):
+        return []
+    out = []
+    for folder in real.parents:
+        out += [folder / name for name in (*WORKSPACE_LOCKS, "pyproject.toml")]
+        if folder == top:
+            break
+    return out
 
 
 def upward_locks(root: Path, top: Path) -> list[Path]:

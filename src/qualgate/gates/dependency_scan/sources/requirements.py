@@ -260,6 +260,8 @@ class RequirementsReader:
             )
             return
         named = path.parent / match.group(2).strip()
+        if "\x00" not in str(named):
+            parsed.consulted.append(os.path.abspath(named))
         refusal = include_refusal(named, self.top)
         if refusal is not None:
             parsed.problems.append(
