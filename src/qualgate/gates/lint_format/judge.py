@@ -147,10 +147,9 @@ def build_verdict(
     if fixable and not errors:
         fixes = plural(len(fixable), "safe fix", "safe fixes")
         next_steps.append(f"run `{_fix_command(ctx)}` to apply {fixes}")
-    for f in blocking:
-        if f.check == mypy_check.MYPY:
-            next_steps.append("fix the type errors mypy reports (they have no automatic fix)")
-            break
+    for checker in (mypy_check.MYPY, "pyright"):
+        if any(f.check == checker for f in blocking):
+            next_steps.append(f"fix the type errors {checker} reports (they have no automatic fix)")
     if outside:
         next_steps.append(
             f"--fix left {plural(len(outside), 'file')} alone: symlinked outside the project"
