@@ -307,3 +307,35 @@ def test_hostile_task_lines_give_no_targets(tmp_path: Path) -> None:
     chain = toolchain.detect(ProjectFiles(tmp_path))
     assert chain.checks == ("flake8",)
     assert "flake8" not in chain.invocations
+
+
+def test_a_tool_only_on_path_is_used_and_a_missing_one_is_an_error(tmp_path: Path) -> None:
+    from qualgate.gates.lint_format.env import our_version
+
+    if our_version("black"):
+        pytest.skip("black is installed beside qualgate: that one would run")
+    project = tmp_path / "project"
+    write_files(project, {"pyproject.toml": "[tool.black]\n", "pkg/__init__.py": ""})
+    bin_dir = tmp_path / "pipx-bin"
+    bin_dir.mkdir()
+    black = bin_dir / "black"
+    black.write_text(
+        '#!/bin/sh\nif [ "$1" = --version ]; then echo "black, 24.1.0 (compiled: yes)"; fi\n',
+        encoding="utf-8",
+    )
+    black.chmod(0o755)
+    import os
+
+    env = {"PATH": f"{bin_dir}:{os.environ['PATH']}"}
+    run = run_qualgate(GATE, str(project), env=env)
+    assert run.code == 0, run.stdout
+    (check,) = run.verdict["checks"]
+    assert (check["name"], check["command"][0], check["tool_version"]) == (
+        "black",
+        str(black),
+        "24.1.0",
+    )
+    run = run_qualgate(GATE, str(project), env={"PATH": "/usr/bin:/bin"})
+    assert run.code == 2
+    assert "black is not installed" in run.verdict["summary"]
+    assert run.verdict["next_steps"][0].endswith("-m pip install black`")

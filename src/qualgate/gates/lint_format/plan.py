@@ -63,7 +63,9 @@ class Plan:
         """``dist`` from the project's env or qualgate's; `ToolMissing` with the command
         that installs the project's own pin."""
         tool = python_tool(self.env, dist, module, self.ctx.remaining())
-        if tool is None and dist in ("pyright", "basedpyright"):
+        if tool is None:
+            # A tool installed on its own (pipx, npm -g, a system package); never one the
+            # repository ships (see `env.refusal`).
             found = path_tool(self.root, dist)
             if found is not None:
                 from qualgate import process
@@ -74,8 +76,8 @@ class Plan:
             pin = self.chain.pins.get(dist)
             requirement = f"{dist}{pin.spec}" if pin and pin.spec else dist
             raise ToolMissing(
-                f"{label} is not installed (neither in the project's environment nor beside "
-                "qualgate)",
+                f"{label} is not installed (not in the project's environment, beside "
+                "qualgate, nor on PATH)",
                 f"install it: {self.env.install_hint(requirement)}",
             )
         self.note_pin(dist, tool)
