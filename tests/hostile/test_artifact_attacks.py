@@ -274,6 +274,7 @@ def test_a_fifo_artifact_is_an_unreadable_finding(layout: Layout) -> None:
         "# " + "[a](" * 40000,
         "# a" + " " * 100000 + "b",
         "# a" + " " * 100000 + "#x",
+        "[x](" + "a-1" * 70000 + "/b://c)",
     ],
     ids=[
         "a-tags",
@@ -285,6 +286,7 @@ def test_a_fifo_artifact_is_an_unreadable_finding(layout: Layout) -> None:
         "heading-links",
         "heading-spaces",
         "heading-close",
+        "long-target",
     ],
 )
 def test_hostile_markdown_is_scanned_in_linear_time(layout: Layout, body: str) -> None:

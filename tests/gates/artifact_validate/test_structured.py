@@ -434,3 +434,18 @@ def test_verdict_files_are_off_by_default(tmp_path: Path) -> None:
     assert result.verdict is not None
     assert result.verdict["status"] == "skipped"
     assert "verdict-files = true" in result.verdict["summary"]
+
+
+def test_a_link_target_created_outside_the_artifacts_is_seen_by_the_next_run(
+    tmp_path: Path,
+) -> None:
+    # The result cache is on: a target the gate looked for and did not find decides the
+    # answer as much as the artifacts do.
+    task = "---\nid: 1\ntitle: t\nstatus: done\n---\n## Acceptance Criteria\n[d](../../docs/a.md)\n"
+    write_files(tmp_path, {"artifacts/tasks/t.md": task})
+    first = run_qualgate(GATE, str(tmp_path))
+    assert [f["rule"] for f in first.findings] == ["broken-link"]
+    write_files(tmp_path, {"docs/a.md": "# A\n"})
+    second = run_qualgate(GATE, str(tmp_path))
+    assert second.verdict is not None and not second.verdict.get("cached")
+    assert second.code == 0, second.findings

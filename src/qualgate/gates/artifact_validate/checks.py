@@ -198,6 +198,8 @@ def markdown_check(ctx: GateContext, metrics: dict[str, Any]) -> Result:
             jobs=ctx.option("jobs"),
             deadline=ctx.started + ctx.timeout,
         )
+        # Link targets outside the artifacts folder: found or not, they decide the answer.
+        ctx.note_inputs(*(p for p in report.consulted if not p.startswith(real_folder + os.sep)))
         metrics["artifacts"] = report.files
         metrics["artifacts_by_type"] = dict(sorted(report.by_type.items()))
         _bump(metrics, report.files)

@@ -21,7 +21,7 @@ from qualgate.gates.artifact_validate import markdown
 from qualgate.gates.artifact_validate.fastyaml import simple_yaml
 from qualgate.gates.artifact_validate.links import link_problems
 from qualgate.gates.artifact_validate.locate import Position, Positions, bad_scalar, yaml_positions
-from qualgate.gates.artifact_validate.rules import RULES
+from qualgate.gates.artifact_validate.rules import RULES, shorten
 from qualgate.gates.artifact_validate.schemas import jsonable, needs_conversion
 from qualgate.gates.artifact_validate.types import TypeSet
 from qualgate.verdict import Finding
@@ -43,8 +43,11 @@ class MarkdownReport:
     by_type: dict[str, int] = field(default_factory=dict)
     # (id, path, front matter text) of every artifact with an id, for the duplicate check.
     ids: list[tuple[str, str, str]] = field(default_factory=list)
+    # Link targets looked up on disk (found or not): the answer depends on them.
+    consulted: set[str] = field(default_factory=set)
 
     def merge(self, other: MarkdownReport) -> None:
+        self.consulted |= other.consulted
         self.findings.extend(other.findings)
         self.files += other.files
         for name, count in other.by_type.items():
@@ -62,7 +65,10 @@ class _Parsed:
 def _finding(
     rule: str, message: str, rel: str, line: int, column: int | None = None, **data: Any
 ) -> Finding:
-    return RULES.finding(rule, message, path=rel, line=line, column=column, check=CHECK, data=data)
+    data = {k: shorten(v, 300) if isinstance(v, str) else v for k, v in data.items()}
+    return RULES.finding(
+        rule, shorten(message), path=rel, line=line, column=column, check=CHECK, data=data
+    )
 
 
 def _yaml() -> Any:
@@ -317,7 +323,7 @@ def _check_headings(
 
 def _check_links(parsed: dict[str, _Parsed], root: Path, report: MarkdownReport) -> None:
     docs = {path: item.doc for path, item in parsed.items()}
-    for path, link, rule, message in link_problems(docs, root):
+    for path, link, rule, message in link_problems(docs, root, report.consulted):
         kind = "image" if link.image else "link"
         report.findings.append(
             _finding(

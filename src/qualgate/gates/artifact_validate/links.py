@@ -28,15 +28,20 @@ def _within(path: str, root: str) -> bool:
 
 
 def link_problems(
-    docs: Mapping[str, markdown.Document], root: Path
+    docs: Mapping[str, markdown.Document], root: Path, consulted: set[str] | None = None
 ) -> Iterator[tuple[str, markdown.Link, str, str]]:
-    """``(file, link, rule, message)`` for every link of ``docs`` (path -> parsed file)."""
+    """``(file, link, rule, message)`` for every link of ``docs`` (path -> parsed file).
+
+    ``consulted`` receives every target path looked up on disk, found or not.
+    """
     resolver = _Resolver(docs, root)
     for path, doc in docs.items():
         for link in doc.links:
             problem = resolver.problem(link, path)
             if problem is not None:
                 yield path, link, problem[0], problem[1]
+    if consulted is not None:
+        consulted.update(resolver.states)
 
 
 class _Resolver:

@@ -10,6 +10,14 @@ from qualgate.rules import Rule, catalogue
 from qualgate.verdict import Severity
 
 _E = Severity.ERROR
+# A finding names what is wrong; it does not copy a 200,000-character value into every
+# output format (where each later pass over the text would pay for it again).
+MAX_MESSAGE = 1000
+
+
+def shorten(text: str, limit: int = MAX_MESSAGE) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
+
 
 RULES = catalogue(
     "artifact-validate",

@@ -28,7 +28,7 @@ from qualgate.gates.artifact_validate.locate import (
     toml_positions,
     yaml_positions,
 )
-from qualgate.gates.artifact_validate.rules import RULES
+from qualgate.gates.artifact_validate.rules import RULES, shorten
 from qualgate.gates.artifact_validate.schemas import Schema, jsonable
 from qualgate.verdict import Finding
 
@@ -75,7 +75,9 @@ class FileReport:
 def _finding(
     rule: str, message: str, rel: str, line: int, column: int | None, check: str, **data: Any
 ) -> Finding:
-    return RULES.finding(rule, message, path=rel, line=line, column=column, check=check, data=data)
+    return RULES.finding(
+        rule, shorten(message), path=rel, line=line, column=column, check=check, data=data
+    )
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
