@@ -45,6 +45,14 @@ def matching_name(package: str, dep: Dependency) -> bool:
     return package == dep.name
 
 
+def shortened(f: Finding, limit: int = 1000) -> Finding:
+    """A finding names what is wrong; it does not copy a 200,000-character lock entry into
+    every output format."""
+    if len(f.message) <= limit:
+        return f
+    return dataclasses.replace(f, message=f.message[: limit - 1] + "\u2026")
+
+
 def inside_project(f: Finding) -> Finding:
     """Verdict paths lie inside the project: a file above it (a workspace lock, ``../uv.lock``)
     or outside it (a system site-packages) moves into the message, its line into ``data``

@@ -16,6 +16,7 @@ from qualgate.gates.dependency_scan.findings import (
     marker_note,
     matching_name,
     package_ref,
+    shortened,
     upgrade_step,
     where,
 )
@@ -308,7 +309,7 @@ class Report:
         self._vulnerabilities()
         self._ignore_hygiene()
         self._licenses()
-        findings = [inside_project(f) for f in self.findings]
+        findings = [inside_project(shortened(f)) for f in self.findings]
         deps = self.inputs.dependencies
         self.metrics.update(
             {
