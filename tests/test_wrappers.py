@@ -124,3 +124,22 @@ def test_wrapper_without_qualgate_prints_a_json_verdict(tmp_path: Path, fmt: lis
     assert_valid_verdict(verdict)
     assert verdict["gate"] == "lint-format" and verdict["status"] == "error"
     assert "pipx install" in verdict["next_steps"][0]
+
+
+def test_wrapper_never_runs_a_committed_venv(tmp_path: Path) -> None:
+    from tests.support import git_init
+
+    wrapper = _copy_wrapper(tmp_path)
+    project = tmp_path / "project"
+    canary = tmp_path / "ran"
+    fake = project / ".venv" / "bin" / "qualgate"
+    fake.parent.mkdir(parents=True)
+    fake.write_text(f"#!/bin/sh\ntouch {canary}\n", encoding="utf-8")
+    fake.chmod(0o755)
+    git_init(project)  # the .venv is committed: the repository's, not the developer's
+    done = subprocess.run(
+        [str(wrapper)], cwd=project, capture_output=True, text=True,
+        env=_no_qualgate_env(tmp_path), check=False,
+    )  # fmt: skip
+    assert not canary.exists()
+    assert done.returncode == 2 and "qualgate is not installed" in done.stderr

@@ -8,7 +8,10 @@ root=$(CDPATH= cd -- "$(dirname -- "$0")/../.." && pwd)
 cd "$root"
 if [ -n "${QUALGATE:-}" ]; then exec "$QUALGATE" migration-check "$@"; fi
 if command -v qualgate >/dev/null 2>&1; then exec qualgate migration-check "$@"; fi
-if [ -x .venv/bin/qualgate ]; then exec .venv/bin/qualgate migration-check "$@"; fi
+# A .venv committed to the repository is not the developer's: its programs are never run.
+if [ -x .venv/bin/qualgate ] && [ -z "$(git ls-files -- .venv 2>/dev/null | head -n 1)" ]; then
+  exec .venv/bin/qualgate migration-check "$@"
+fi
 if python3 -c 'import qualgate' >/dev/null 2>&1; then exec python3 -m qualgate migration-check "$@"; fi
 hint="install it beside the project: pipx install git+https://github.com/qualgate/qualgate (or uv tool install)"
 echo "qualgate is not installed: $hint" >&2
