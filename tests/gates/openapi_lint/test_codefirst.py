@@ -426,6 +426,18 @@ def test_an_app_new_since_base_has_nothing_to_break(tmp_path: Path) -> None:
             },
             "web:api",
         ),
+        (
+            {
+                "project/app/main.py": "from fastapi import FastAPI\n\n\n"
+                "def create_application() -> FastAPI:\n    return FastAPI()\n\n\n"
+                "app = create_application()\n"
+            },
+            "project.app.main:app",
+        ),
+        (
+            {"svc.py": "import litestar\n\n\ndef build():\n    return litestar.Litestar([])\n"},
+            "svc:build",
+        ),
         ({"notes.py": "app = dict()\n"}, None),
     ],
 )

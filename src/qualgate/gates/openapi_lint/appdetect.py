@@ -105,6 +105,12 @@ def _candidates(
     name = rel.rsplit("/", 1)[-1]
     file_rank = 0 if name in _MAIN_FILES else 1
     depth = rel.count("/")
+    factories = {
+        node.name
+        for node in tree.body
+        if isinstance(node, ast.FunctionDef) and _returns_app(node, imported)
+    }
+    assigned = False
     for node in tree.body:
         targets: list[ast.expr] = []
         value: ast.expr | None = None
@@ -112,33 +118,21 @@ def _candidates(
             targets, value = node.targets, node.value
         elif isinstance(node, ast.AnnAssign) and node.value is not None:
             targets, value = [node.target], node.value
-        elif isinstance(node, ast.FunctionDef) and node.name in _FACTORY_NAMES:
-            if _returns_app(node, imported):
-                out.append(
-                    Candidate(
-                        target=f"{module}:{node.name}",
-                        framework=_framework_of(imported),
-                        path=rel,
-                        line=node.lineno,
-                        settings=settings if "ninja" in imported else None,
-                        rank=(2, file_rank, depth, 0),
-                    )
-                )
-            continue
         if not isinstance(value, ast.Call):
             continue
-        called = _called_name(value)
+        called = _called_name(value) or ""
         for target in targets:
             if not isinstance(target, ast.Name):
                 continue
-            framework = _CONSTRUCTORS.get(called or "")
+            framework = _CONSTRUCTORS.get(called)
             if framework is not None and framework in imported and hinted:
                 kind = 0
-            elif target.id in _APP_NAMES and called in _FACTORY_NAMES:
-                framework, kind = _framework_of(imported), 2
+            elif target.id in _APP_NAMES and (called in factories or called in _FACTORY_NAMES):
+                # app = create_application(): a factory, here or imported.
+                framework, kind = _framework_of(imported), 1 if called in factories else 2
             else:
                 continue
-            named = 0 if target.id in _APP_NAMES else 1
+            assigned = True
             out.append(
                 Candidate(
                     target=f"{module}:{target.id}",
@@ -146,9 +140,23 @@ def _candidates(
                     path=rel,
                     line=node.lineno,
                     settings=settings if framework == "ninja" else None,
-                    rank=(kind, named, file_rank, depth),
+                    rank=(kind, 0 if target.id in _APP_NAMES else 1, file_rank, depth),
                 )
             )
+    if not assigned:
+        # Only a factory (uvicorn --factory style): call it.
+        for node in tree.body:
+            if isinstance(node, ast.FunctionDef) and node.name in factories:
+                out.append(
+                    Candidate(
+                        target=f"{module}:{node.name}",
+                        framework=_framework_of(imported),
+                        path=rel,
+                        line=node.lineno,
+                        settings=settings if "ninja" in imported else None,
+                        rank=(3, 0 if node.name in _FACTORY_NAMES else 1, file_rank, depth),
+                    )
+                )
     return out
 
 

@@ -119,11 +119,14 @@ def generate(
         )
     if not result.get("ok"):
         at = f" (at {result['where']})" if result.get("where") else ""
+        # One line: a settings error lists each missing variable on its own line.
+        error = "; ".join(
+            line.strip() for line in str(result.get("error")).splitlines() if line.strip()
+        )
+        if len(error) > 600:
+            error = error[:597] + "..."
         raise GateError(
-            mask(
-                f"cannot generate the OpenAPI document of {app.target}: {result.get('error')}{at}",
-                env.secrets,
-            ),
+            mask(f"cannot generate the OpenAPI document of {app.target}: {error}{at}", env.secrets),
             HINT,
         )
     return _generated(result, app, argv, done.duration_ms, where)

@@ -14,7 +14,7 @@ Supported: FastAPI, Starlette (its SchemaGenerator), Litestar, Django Ninja
 one) and apispec (``APISpec``).
 
 Nothing is served and no database is touched: before the project is imported, sockets
-may not connect, bind or resolve names, SQLite may not open a file, SQLAlchemy's
+may not connect, listen or resolve names, SQLite may not open a file, SQLAlchemy's
 ``create_all``/``drop_all`` do nothing, Django may not connect, and ``uvicorn.run`` /
 ``Flask.run`` return at once. What was refused is reported (``blocked``).
 
@@ -76,8 +76,10 @@ def _install_socket_guard() -> None:
         _refuse(f"connect to {address!r}")
         return errno.ECONNREFUSED
 
-    def bind(self: Any, address: Any, *args: Any) -> None:
-        _refuse(f"bind to {address!r}")
+    def listen(self: Any, *args: Any) -> None:
+        # Binding alone serves nothing (urllib3 binds ::1 port 0 to detect IPv6 at
+        # import); listening does.
+        _refuse(f"listen on {self.getsockname()!r}")
         raise PermissionError(
             errno.EACCES,
             "qualgate: starting a server is blocked while generating the OpenAPI document",
@@ -93,7 +95,7 @@ def _install_socket_guard() -> None:
 
     socket.socket.connect = connect  # type: ignore[method-assign]
     socket.socket.connect_ex = connect_ex  # type: ignore[method-assign]
-    socket.socket.bind = bind  # type: ignore[method-assign]
+    socket.socket.listen = listen  # type: ignore[method-assign]
     socket.socket.sendto = sendto  # type: ignore[method-assign]
     socket.getaddrinfo = getaddrinfo
 
@@ -253,7 +255,12 @@ def source_of(obj: Any) -> tuple[str, int] | None:
 
 
 def _where(exc: BaseException) -> str:
-    """The innermost frame of ``exc`` inside the project, as ``path:line``."""
+    """The innermost frame of ``exc`` inside the project, as ``path:line`` (for a
+    syntax error, the file and line that do not parse)."""
+    if isinstance(exc, SyntaxError) and exc.filename:
+        rel = relpath(exc.filename)
+        if rel is not None:
+            return f"{rel}:{exc.lineno or 1}"
     found = ""
     for frame in traceback.extract_tb(exc.__traceback__):
         rel = relpath(frame.filename)
@@ -353,8 +360,19 @@ def component_sources(spec: dict[str, Any], sources: dict[str, Any]) -> None:
         sources[pointer] = [rel, line]
         fields = _class_fields(rel, class_name)
         for prop in properties or {}:
-            if prop in fields:
-                sources[f"{pointer}/properties/{_escape(prop)}"] = [rel, fields[prop]]
+            # An alias generator writes `articles_count` as `articlesCount`.
+            field = prop if prop in fields else _snake(prop)
+            if field in fields:
+                sources[f"{pointer}/properties/{_escape(prop)}"] = [rel, fields[field]]
+
+
+def _snake(name: str) -> str:
+    out = []
+    for index, ch in enumerate(name):
+        if ch.isupper() and index:
+            out.append("_")
+        out.append(ch.lower())
+    return "".join(out).replace("-", "_")
 
 
 def _candidates(name: str) -> list[str]:
@@ -457,6 +475,17 @@ def _fastapi(app: Any) -> tuple[dict[str, Any], Sources]:
 def _starlette_routes(routes: Any, prefix: str = "") -> Sources:
     found: Sources = {}
     for route in routes:
+        contexts = getattr(route, "effective_route_contexts", None)
+        if callable(contexts):
+            # FastAPI >= 0.160 includes routers lazily: each context is a route with its
+            # full path (FastAPI's own openapi() walks the same contexts).
+            for context in contexts():
+                original = getattr(context, "original_route", None)
+                methods = getattr(original, "methods", None) or ()
+                endpoint = getattr(context, "endpoint", None)
+                for method in methods:
+                    found[(prefix + str(getattr(context, "path", "")), method.lower())] = endpoint
+            continue
         path = prefix + getattr(route, "path_format", getattr(route, "path", ""))
         endpoint = getattr(route, "endpoint", None)
         methods = getattr(route, "methods", None) or ()
@@ -635,6 +664,8 @@ def operation_sources(spec: dict[str, Any], found: Sources, app: Any) -> dict[st
                     break
             if where is not None:
                 out[f"/paths/{_escape(path)}/{method}"] = list(where)
+                # The path itself (a trailing slash, an ambiguity): its first operation.
+                out.setdefault(f"/paths/{_escape(path)}", list(where))
     return out
 
 
