@@ -268,3 +268,35 @@ def test_read_only_and_write_only_required_properties_in_examples(tmp_path: Path
     assert hits(run, "example-valid") == [], run.findings
     broken = text.replace("example: {id: 1, name: rex}", "example: {name: rex}")
     assert hits(lint(tmp_path / "b", broken), "example-valid") == [("openapi.yaml", 36)]
+
+
+@pytest.mark.parametrize(
+    ("version", "responses", "expected"),
+    [
+        # OpenAPI 3.1 made `responses` optional: valid, nothing to report.
+        ("3.1.0", None, []),
+        # A `default` response describes success too (any version).
+        ("3.1.0", {"default": {"description": "any"}}, []),
+        ("3.0.3", {"default": {"description": "any"}}, []),
+        ("3.0.3", {"404": {"description": "missing"}}, ["operation-success-response"]),
+    ],
+)
+def test_valid_documents_without_a_success_response(
+    tmp_path: Path, version: str, responses: dict[str, object] | None, expected: list[str]
+) -> None:
+    import json
+
+    operation: dict[str, object] = {"operationId": "ping"}
+    if responses is not None:
+        operation["responses"] = responses
+    document = {
+        "openapi": version,
+        "info": {"title": "t", "version": "1"},
+        "paths": {"/ping": {"get": operation}},
+    }
+    run = lint(tmp_path, json.dumps(document), name="openapi.json")
+    errors = [f["rule"] for f in run.findings if f["severity"] == "error"]
+    assert errors == expected, run.findings
+    if isinstance(responses, dict) and "default" in responses:
+        # ...and any error response: no operation-4xx-response either.
+        assert hits(run, "operation-4xx-response") == []
