@@ -11,7 +11,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from qualgate.gates.artifact_validate import fastyaml, markdown
+from qualgate.gates.artifact_validate import fastyaml, inline, markdown
 from qualgate.gates.artifact_validate.globs import Glob
 from qualgate.gates.artifact_validate.schemas import jsonable
 from qualgate.yamlsafe import YamlTooLarge
@@ -213,7 +213,7 @@ def _old_opening(line: str, close: int) -> int:
 @SETTINGS
 @given(st.text(alphabet="[]\\a(", max_size=20))
 def test_link_openers_agree_with_the_backward_scan(line: str) -> None:
-    openers = markdown._openers(line)
+    openers = inline._openers(line)
     for index, char in enumerate(line):
         if char == "]" and not (index > 0 and line[index - 1] == "\\"):
             assert openers[index] == _old_opening(line, index), (line, index)
@@ -230,9 +230,9 @@ HTML = st.sampled_from(
 @given(st.lists(HTML, max_size=14))
 def test_html_links_and_anchors_agree_with_the_regexes(parts: list[str]) -> None:
     line = "".join(parts)
-    links: list[markdown.Link] = []
+    links: list[inline.Link] = []
     anchors: list[str] = []
-    markdown._scan_links(line, 1, links, anchors)
+    inline.scan_links(line, 1, links, anchors)
     assert [(link.target, link.column) for link in links] == [
         (m.group(1)[1:-1], m.start() + 1) for m in OLD_HTML_LINK.finditer(line)
     ]

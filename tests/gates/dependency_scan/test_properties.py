@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from qualgate.gates.dependency_scan import sources
-from qualgate.gates.dependency_scan.sources._common import LineFinder, toml_package_lines
+from qualgate.gates.dependency_scan.sources._lines import LineFinder, toml_package_lines
 from qualgate.gates.dependency_scan.sources.requirements import logical_lines, strip_comment
 
 if sys.version_info >= (3, 11):

@@ -14,7 +14,11 @@ from pathlib import Path
 
 from qualgate.fsutil import read_text_bounded
 from qualgate.gates.dependency_scan.model import normalize_name
-from qualgate.gates.dependency_scan.sources._common import SourceError, load_toml, repository_root
+from qualgate.gates.dependency_scan.sources._common import (
+    SourceError,
+    load_toml,
+)
+from qualgate.gates.dependency_scan.sources._lines import repository_root
 
 __all__ = [
     "WORKSPACE_LOCKS",

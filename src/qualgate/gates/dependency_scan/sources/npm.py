@@ -13,7 +13,6 @@ from typing import Any
 
 from qualgate.gates.dependency_scan.model import Ecosystem
 from qualgate.gates.dependency_scan.sources._common import (
-    LineFinder,
     Parsed,
     Rel,
     SourceError,
@@ -22,6 +21,7 @@ from qualgate.gates.dependency_scan.sources._common import (
     read_text,
     unscannable,
 )
+from qualgate.gates.dependency_scan.sources._lines import LineFinder
 
 _REGISTRY_VERSION = re.compile(r"^\d+\.\d+\.\d+([-+][0-9A-Za-z.+-]*)?$")
 

@@ -6,7 +6,6 @@ from pathlib import Path
 
 from qualgate.gates.dependency_scan.model import normalize_name
 from qualgate.gates.dependency_scan.sources._common import (
-    LineFinder,
     Parsed,
     Rel,
     SourceError,
@@ -16,6 +15,7 @@ from qualgate.gates.dependency_scan.sources._common import (
     read_text,
     unscannable,
 )
+from qualgate.gates.dependency_scan.sources._lines import LineFinder
 
 _LOCAL_KEYS = ("git", "hg", "svn", "bzr", "path", "file")
 

@@ -13,7 +13,6 @@ from typing import Any
 
 from qualgate.gates.dependency_scan.model import Dependency, Ecosystem, PinKind, Problem
 from qualgate.gates.dependency_scan.sources._common import (
-    LineFinder,
     Parsed,
     Rel,
     SourceError,
@@ -21,6 +20,7 @@ from qualgate.gates.dependency_scan.sources._common import (
     read_text,
     requirement_dependency,
 )
+from qualgate.gates.dependency_scan.sources._lines import LineFinder
 
 
 def parse(path: Path, rel: Rel) -> Parsed:

@@ -7,11 +7,11 @@ from pathlib import Path
 from qualgate.gates.dependency_scan.sources._common import (
     Parsed,
     Rel,
-    first_party,
     pinned,
     read_toml_lock,
     unscannable,
 )
+from qualgate.gates.dependency_scan.sources._lines import first_party
 
 
 def parse(path: Path, rel: Rel) -> Parsed:
