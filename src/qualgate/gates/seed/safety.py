@@ -19,12 +19,13 @@ from sqlalchemy.exc import ArgumentError
 from qualgate.errors import GateError
 from qualgate.redact import mask, url_secrets
 
-# Plain scheme -> the driver qualgate's extras install (qualgate[postgres], qualgate[mysql]).
-_DRIVERS = {
-    "postgresql": "postgresql+psycopg",
-    "postgres": "postgresql+psycopg",
-    "mysql": "mysql+pymysql",
-    "mariadb": "mariadb+pymysql",
+# Plain schemes: qualgate's own driver is picked (psycopg, psycopg2 or pg8000; PyMySQL or
+# mysqlclient), or an error names the extra that installs one.
+_PLAIN = {
+    "postgresql": "postgresql",
+    "postgres": "postgresql",
+    "mysql": "mysql",
+    "mariadb": "mysql",
 }
 LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "[::1]", "0:0:0:0:0:0:0:1"})
 # A database whose name contains one of these words (split on non-letters) is treated as
@@ -80,8 +81,14 @@ def parse(raw: str, *, root: Path, allow_remote: bool) -> Target:
             "use e.g. postgresql://user@127.0.0.1/dbname, mysql://root@127.0.0.1/db or "
             "sqlite:///seed.db",
         ) from None
-    if url.drivername in _DRIVERS:
-        url = url.set(drivername=_DRIVERS[url.drivername])
+    if url.drivername in _PLAIN:
+        from qualgate.gates.migration_check.api import own_driver
+
+        family = _PLAIN[url.drivername]
+        driver = own_driver(family)
+        if url.drivername == "mariadb":
+            driver = driver.replace("mysql", "mariadb", 1)
+        url = url.set(drivername=driver)
     backend = url.get_backend_name()
     if backend == "sqlite":
         database = url.database or ""
