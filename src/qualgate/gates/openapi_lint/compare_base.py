@@ -138,6 +138,8 @@ class DiffBase:
         chosen = rule if breaking and not ctx.lenient else API_CHANGE
         self.report(chosen, f"{ctx.label}: {message}", old, new, side=side, **data)
 
-    def schema(self, old: Node, new: Node, ctx: Ctx, depth: int = 0) -> None:
+    def schema(
+        self, old: Node, new: Node, ctx: Ctx, depth: int = 0, *, properties: bool = True
+    ) -> None:
         """Compare two schema nodes (`breaking_schemas.SchemaDiff` implements it)."""
         raise NotImplementedError

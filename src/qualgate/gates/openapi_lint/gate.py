@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from qualgate import policy
 from qualgate.context import GateContext
+from qualgate.gates.openapi_lint import report
 from qualgate.gates.openapi_lint.rules import RULES
 from qualgate.options import Kind, Option
 from qualgate.verdict import Severity, Verdict
@@ -26,10 +27,9 @@ if TYPE_CHECKING:
     from qualgate.gates.openapi_lint.lint import Settings
 
 DEFAULT_TIMEOUT = 300.0
-# The lint checks are judged by the lines changed since --base. Not "breaking": a
-# breaking change is judged against the base by definition, never an existing finding;
-# nor "contract": a deviation sits at the contract's line, which need not change.
-BASE_SCOPED = frozenset({"load", "refs", "structure", "rules"})
+# Findings of the load, refs, structure and rules checks off the lines changed since
+# --base are existing ones (see `report`).
+BASE_SCOPED = report.BASE_SCOPED
 _LEVELS = ("error", "warning", "note", "off")
 _APP = re.compile(r"^(?:auto|off|django|[A-Za-z_][\w.]*(?::[A-Za-z_][\w.]*)?)$")
 

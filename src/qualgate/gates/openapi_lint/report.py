@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from qualgate import policy
 from qualgate.context import GateContext
@@ -17,7 +17,28 @@ from qualgate.verdict import (
 )
 
 if TYPE_CHECKING:
-    from qualgate.gates.openapi_lint.checking import Run
+    from qualgate.gates.openapi_lint.appspec import Generated
+
+
+class Outcome(Protocol):
+    """What a run gathered (`checking.Run`), as the verdict needs it."""
+
+    ctx: GateContext
+    findings: list[Finding]
+    timings: dict[str, float]
+    checked: list[str]
+    ignored: list[str]
+    not_run: dict[str, list[str]]
+    extra_checks: list[Check]
+    comparing: bool
+    contract: str | None
+    generated: Generated | None
+
+
+# The lint checks are judged by the lines changed since --base. Not "breaking": a
+# breaking change is judged against the base by definition, never an existing finding;
+# nor "contract": a deviation sits at the contract's line, which need not change.
+BASE_SCOPED = frozenset({"load", "refs", "structure", "rules"})
 
 
 def skipped(ctx: GateContext, summary: str) -> Verdict:
@@ -33,7 +54,7 @@ def skipped(ctx: GateContext, summary: str) -> Verdict:
     )
 
 
-def verdict_of(run: Run) -> Verdict:
+def verdict_of(run: Outcome) -> Verdict:
     ctx = run.ctx
     if not run.checked:
         return skipped(
@@ -120,8 +141,6 @@ def verdict_of(run: Run) -> Verdict:
 def _fails_after_base(ctx: GateContext, findings: list[Finding]) -> bool:
     """Whether an error finding still fails the gate once the pipeline has marked the
     findings off the lines changed since --base existing (same rule: `policy`)."""
-    from qualgate.gates.openapi_lint.gate import BASE_SCOPED
-
     changed = ctx.changed_lines()
     return any(
         f.blocking
