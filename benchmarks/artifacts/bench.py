@@ -11,8 +11,14 @@ rounds, each round running every case once):
    ``check-jsonschema --schemafile``. check-jsonschema is installed into a scratch venv
    under ``benchmarks/.scratch`` (never into the project's .venv).
 
+3. with ``--baseline REF``: qualgate as it was at git ``REF`` (its ``src/`` exported with
+   ``git archive`` under benchmarks/.scratch/) on the same inputs, interleaved in the same
+   rounds, so a change is compared on the same machine load.
+
 Every tool must accept the generated (valid) input, else the timing would compare
-different work: the script stops when one does not. Writes ``RESULTS.md`` beside itself.
+different work: the script stops when one does not. The current qualgate runs with
+``--no-cache`` (the result cache would answer every round after the first from the previous
+verdict). Writes ``RESULTS.md`` beside itself.
 """
 
 from __future__ import annotations
@@ -77,6 +83,23 @@ def run_once(argv: list[str], cwd: Path) -> tuple[float, float]:
     return wall, _children_cpu() - cpu_start
 
 
+def baseline_argv(ref: str) -> list[str]:
+    """The qualgate command as it was at git ``ref`` (``src/`` exported once)."""
+    sha = subprocess.run(
+        ["git", "rev-parse", ref], cwd=REPO, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    target = REPO / "benchmarks" / ".scratch" / f"baseline-{sha[:12]}"
+    if not (target / "src" / "qualgate").is_dir():
+        target.mkdir(parents=True, exist_ok=True)
+        archive = subprocess.run(
+            ["git", "archive", sha, "src"], cwd=REPO, capture_output=True, check=True
+        ).stdout
+        subprocess.run(["tar", "-x", "-C", str(target)], input=archive, check=True)
+    src = str(target / "src")
+    code = f"import sys; sys.path.insert(0, {src!r}); from qualgate.cli import main; main()"
+    return [sys.executable, "-c", code]
+
+
 def prepare(artifacts: int, yaml_files: int) -> tuple[Path, Path]:
     md_root = SCRATCH / f"md-{artifacts}"
     if not (md_root / ".done").exists():
@@ -100,10 +123,11 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--artifacts", type=int, default=10_000)
     parser.add_argument("--yaml", type=int, default=5_000)
+    parser.add_argument("--baseline", help="also time qualgate at this git ref")
     args = parser.parse_args()
     cjs = ensure_check_jsonschema()
     md_root, yaml_root = prepare(args.artifacts, args.yaml)
-    common = ["--no-verdict-files", "--format", "json"]
+    common = ["--no-verdict-files", "--format", "json", "--no-cache"]
     md = f"{args.artifacts:,} Markdown artifacts"
     ymlname = f"{args.yaml:,} YAML files vs schema"
     files = sorted(str(p.relative_to(yaml_root)) for p in (yaml_root / "config").glob("*.yaml"))
@@ -118,6 +142,14 @@ def main() -> None:
             yaml_root,
         ),
     ]
+    if args.baseline:
+        old = [*baseline_argv(args.baseline), GATE, ".", "--no-verdict-files", "--format", "json"]
+        at = f"qualgate@{args.baseline}"
+        cases += [
+            (md, f"{at} (default jobs)", old, md_root),
+            (md, f"{at} --jobs 1", [*old, "--jobs", "1"], md_root),
+            (ymlname, f"{at} (schemas check)", old, yaml_root),
+        ]
     # Rounds interleave the cases, so load that comes and goes hits them alike.
     samples: list[list[tuple[float, float]]] = [[] for _ in cases]
     for round_number in range(args.runs):
@@ -136,7 +168,7 @@ def main() -> None:
                 statistics.median(c for _w, c in runs),
             )
         )
-    md_default, md_single, ours, theirs = (row[2] for row in rows)
+    md_default, md_single, ours, theirs = (row[2] for row in rows[:4])
     write_results(
         args, rows, md_default, md_single, ours, theirs, tool_version([str(cjs), "--version"])
     )
@@ -159,7 +191,9 @@ def write_results(
         "# artifact-validate benchmark",
         "",
         f"`benchmarks/artifacts/bench.py --runs {args.runs} --artifacts {args.artifacts} "
-        f"--yaml {args.yaml}`: wall time of the whole command (startup included), median and "
+        f"--yaml {args.yaml}"
+        + (f" --baseline {args.baseline}" if args.baseline else "")
+        + "`: wall time of the whole command (startup included), median and "
         f"best of {args.runs} runs, and the median CPU time (user + system, worker processes "
         "included), which other load on the machine does not inflate.",
         "",
@@ -178,6 +212,17 @@ def write_results(
         f"- YAML vs schema: qualgate {ours:.2f} s, check-jsonschema {theirs:.2f} s: "
         f"qualgate is {theirs / ours:.1f}x faster in wall time, "
         f"{rows[3][4] / rows[2][4]:.1f}x in CPU time ({cjs_version}).",
+        *(
+            [
+                f"- against `{args.baseline}` (same rounds), CPU now / before: "
+                f"10,000 artifacts default jobs {rows[0][4] / rows[4][4]:.2f}x, one process "
+                f"{rows[1][4] / rows[5][4]:.2f}x; YAML schemas check "
+                f"{rows[2][4] / rows[6][4]:.2f}x (wall: {rows[0][2] / rows[4][2]:.2f}x, "
+                f"{rows[1][2] / rows[5][2]:.2f}x, {rows[2][2] / rows[6][2]:.2f}x)."
+            ]
+            if len(rows) > 4
+            else []
+        ),
         "",
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python "
         f"{platform.python_version()}, {platform.system()}; "

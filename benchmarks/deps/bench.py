@@ -12,7 +12,13 @@ Scenarios (medians of N runs, each a fresh process as a user would start it):
 - pip-audit: ``-r requirements.txt --no-deps --disable-pip --vulnerability-service osv``
   with ``--osv-url`` at the same loopback server (pip-audit 2.10 supports it), installed in a
   scratch venv under benchmarks/.scratch/;
-- both with the service unreachable (nothing listens on the port): what each one answers.
+- both with the service unreachable (nothing listens on the port): what each one answers;
+- with ``--baseline REF``: qualgate as it was at git ``REF`` (its ``src/`` exported with
+  ``git archive`` under benchmarks/.scratch/), offline cold and warm, interleaved run by run
+  with the current code, so a change is compared on the same machine load.
+
+Every current run passes ``--no-cache``: the result cache would otherwise answer the warm
+runs from the previous verdict and measure nothing.
 
 The loopback server matches versions with qualgate's own matcher, so both tools see the same
 data. Scratch files go to benchmarks/.scratch/deps/.
@@ -170,6 +176,27 @@ class Timing:
     err: str
 
 
+def baseline_src(ref: str) -> Path:
+    """``src/`` of qualgate at git ``ref``, exported once under benchmarks/.scratch/."""
+    sha = subprocess.run(
+        ["git", "rev-parse", ref], cwd=REPO, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    target = REPO / "benchmarks" / ".scratch" / f"baseline-{sha[:12]}"
+    if not (target / "src" / "qualgate").is_dir():
+        target.mkdir(parents=True, exist_ok=True)
+        archive = subprocess.run(
+            ["git", "archive", sha, "src"], cwd=REPO, capture_output=True, check=True
+        ).stdout
+        subprocess.run(["tar", "-x", "-C", str(target)], input=archive, check=True)
+    return target / "src"
+
+
+def baseline_argv(src: Path) -> list[str]:
+    """The qualgate command of an exported ``src/`` (ahead of the installed one on the path)."""
+    code = f"import sys; sys.path.insert(0, {str(src)!r}); from qualgate.cli import main; main()"
+    return [sys.executable, "-c", code]
+
+
 def timed(argv: list[str], env: dict[str, str] | None = None) -> Timing:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
@@ -226,6 +253,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--count", type=int, default=1000)
     parser.add_argument("--write", action="store_true", help="write benchmarks/deps/RESULTS.md")
+    parser.add_argument("--baseline", help="also time qualgate at this git ref (offline cases)")
     args = parser.parse_args()
     if not ADVISORIES.is_dir():
         print(f"{ADVISORIES} is absent: nothing to benchmark", file=sys.stderr)
@@ -238,13 +266,38 @@ def main() -> int:
     (project / "requirements.txt").write_text(make_requirements(db, args.count), encoding="utf-8")
     raw = load_raw(ADVISORIES)
     cache = SCRATCH / "cache"
-    base = [str(QUALGATE), "dependency-scan", str(project), "--format", "json"]
+    base = [str(QUALGATE), "dependency-scan", str(project), "--format", "json", "--no-cache"]
     offline_argv = [*base, "--vuln-db", str(ADVISORIES), "--cache-dir", str(cache)]
 
     def clear_cache() -> None:
         shutil.rmtree(cache, ignore_errors=True)
 
     rows: list[tuple[str, Timing, str]] = []
+    compare: list[str] = []
+    if args.baseline:
+        old_cache = SCRATCH / "baseline-cache"
+        old_argv = [
+            *baseline_argv(baseline_src(args.baseline)),
+            *("dependency-scan", str(project), "--format", "json"),
+            *("--vuln-db", str(ADVISORIES), "--cache-dir", str(old_cache)),
+        ]
+        for label, clear in (("cold", True), ("warm", False)):
+            new_t: list[Timing] = []
+            old_t: list[Timing] = []
+            for _ in range(args.runs):  # interleaved: both see the same load
+                if clear:
+                    clear_cache()
+                    shutil.rmtree(old_cache, ignore_errors=True)
+                new_t.append(timed(offline_argv))
+                old_t.append(timed(old_argv))
+            new_m = statistics.median(t.cpu for t in new_t)
+            old_m = statistics.median(t.cpu for t in old_t)
+            new_w = statistics.median(t.wall for t in new_t)
+            old_w = statistics.median(t.wall for t in old_t)
+            compare.append(
+                f"| offline, {label} | {old_w:.2f} | {new_w:.2f} | {old_m:.2f} | {new_m:.2f} "
+                f"| {new_m / old_m:.2f}x |"
+            )
     cold = median_of(args.runs, clear_cache, offline_argv)
     rows.append(("qualgate offline, cold (index built)", cold, vulns_of(cold)))
     warm = median_of(args.runs, lambda: None, offline_argv)
@@ -326,6 +379,14 @@ def main() -> int:
         f"{'met' if cold.wall < 3 else 'NOT met'} in wall time ({cold.wall:.2f} s; CPU "
         f"{cold.cpu:.2f} s); load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
     )
+    if compare:
+        lines.append("")
+        lines.append(
+            f"| against `{args.baseline}` (same runs, interleaved) | wall s before | wall s now "
+            "| CPU s before | CPU s now | CPU now / before |"
+        )
+        lines.append("|---|---:|---:|---:|---:|---:|")
+        lines.extend(compare)
     lines.append("")
     lines.append("| OSV service unreachable | exit | last line of the answer |")
     lines.append("|---|---:|---|")
@@ -342,7 +403,9 @@ def main() -> int:
     if args.write:
         (REPO / "benchmarks" / "deps" / "RESULTS.md").write_text(
             "# dependency-scan benchmark\n\n"
-            "`.venv/bin/python benchmarks/deps/bench.py --write` (see the script's docstring).\n\n"
+            "`.venv/bin/python benchmarks/deps/bench.py --write"
+            + (f" --baseline {args.baseline}" if args.baseline else "")
+            + "` (see the script's docstring).\n\n"
             + table
             + f"\n\nMachine: {machine}; medians of {args.runs} runs, each a fresh process "
             "(wall time includes interpreter start-up).\n\n"

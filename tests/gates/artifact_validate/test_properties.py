@@ -226,7 +226,7 @@ HTML = st.sampled_from(
 )
 
 
-@settings(max_examples=1000, deadline=None)
+@settings(max_examples=500, deadline=None)
 @given(st.lists(HTML, max_size=14))
 def test_html_links_and_anchors_agree_with_the_regexes(parts: list[str]) -> None:
     line = "".join(parts)
