@@ -27,7 +27,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from qualgate import pipeline, workers
+from qualgate import pipeline
 from qualgate.cache.affected import changed_paths, touched
 from qualgate.cache.inputs import Inputs, declared
 from qualgate.cache.lookup import Session
@@ -214,6 +214,8 @@ def run_gates(ctx: GateContext) -> Ran:
         database = {g for g in misses if (inputs[g] or Inputs()).database}
         durations = _last_durations(ctx.root, misses)
         order = sorted(misses, key=lambda g: -durations.get(g, 0))
+        from qualgate import workers  # fork and pipes: only when something runs
+
         after = {g: (inputs[g] or Inputs()).after for g in misses}
         outcomes = workers.run_all(
             [requests[g] for g in order], database=database, jobs=_jobs(ctx), after=after

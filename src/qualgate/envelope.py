@@ -9,8 +9,9 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from qualgate import __version__, git
+from qualgate import __version__, process
 from qualgate import baseline as baselines
+from qualgate.errors import GateError
 from qualgate.fingerprint import add_fingerprints
 from qualgate.redact import mask
 from qualgate.verdict import Project, Status, Tool, Verdict
@@ -78,15 +79,33 @@ def _known(project: Project, base: str | None) -> Project | None:
 
 
 def project_info(root: Path, base: str | None) -> Project:
+    """The verdict's project block: the root as shown, HEAD's commit and whether tracked
+    files under the root differ from it, from one ``git status`` (a replayed answer costs
+    milliseconds; two git processes would be most of them)."""
     try:
         shown = os.path.relpath(root)
     except ValueError:  # pragma: no cover - Windows drives
         shown = str(root)
     if shown.startswith(".."):
         shown = str(root)
-    return Project(
-        root=Path(shown).as_posix(),
-        commit=git.head_commit(root),
-        dirty=git.is_dirty(root),
-        base=base,
-    )
+    commit, dirty = _head_and_dirty(root)
+    return Project(root=Path(shown).as_posix(), commit=commit, dirty=dirty, base=base)
+
+
+def _head_and_dirty(root: Path) -> tuple[str | None, bool | None]:
+    argv = ["git", "status", "--porcelain=v2", "--branch", "--untracked-files=no", "--", "."]
+    try:
+        done = process.run(argv, cwd=root, timeout=60)
+    except GateError:  # git missing or hung
+        return None, None
+    if done.returncode != 0:
+        return None, None
+    commit = None
+    dirty = False
+    for line in done.stdout.splitlines():
+        if line.startswith("# branch.oid "):
+            oid = line.removeprefix("# branch.oid ").strip()
+            commit = oid if oid != "(initial)" else None
+        elif line and not line.startswith("#"):
+            dirty = True
+    return commit, dirty
