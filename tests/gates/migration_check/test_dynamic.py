@@ -339,7 +339,7 @@ def test_timeout_still_drops_the_scratch(tmp_path: Path, postgres_admin_url: str
     assert run.code == 2
     assert run.verdict is not None
     assert "did not finish within the time limit" in run.verdict["summary"]
-    assert run.verdict["metrics"]["database"].startswith("postgresql+psycopg://postgres@")
+    assert run.verdict["metrics"]["database"].startswith("postgresql://postgres@")
 
 
 def _scratch_databases(srv: Server) -> set[str]:
