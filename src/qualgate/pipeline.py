@@ -20,7 +20,6 @@ import importlib
 import os
 import sys
 import time
-import traceback
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -219,11 +218,11 @@ def _execute(
         signal_code = 130
     except GateError as exc:
         if request.debug:
-            traceback.print_exc(file=sys.stderr)
+            _traceback()
         verdict = error_verdict(request.gate, exc.reason, exc.hint)
     except Exception as exc:  # noqa: BLE001 - the error boundary: every fault is a verdict
         if request.debug:
-            traceback.print_exc(file=sys.stderr)
+            _traceback()
         verdict = error_verdict(
             request.gate,
             f"internal error: {type(exc).__name__}: {exc}",
@@ -247,6 +246,12 @@ def _execute(
     if cached:
         verdict = verdict.replace(cached=True)
     return Outcome(verdict=verdict, verdict_dir=verdict_dir, signal_code=signal_code)
+
+
+def _traceback() -> None:
+    import traceback
+
+    traceback.print_exc(file=sys.stderr)
 
 
 def _answer(

@@ -15,7 +15,6 @@ import hashlib
 import hmac
 import json
 import os
-import secrets
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +57,8 @@ def load_secret() -> bytes | None:
             continue  # another process made it first: read theirs
         except OSError:
             return None
+        import secrets  # only the first run on a machine makes the secret
+
         with os.fdopen(fd, "w", encoding="ascii") as handle:
             handle.write(secrets.token_hex(32) + "\n")
     return None
