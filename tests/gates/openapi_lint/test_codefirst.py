@@ -234,10 +234,15 @@ def test_every_kind_of_deviation_is_reported_at_the_contracts_line(tmp_path: Pat
     # Where in the code the implementation is.
     required = next(f for f in contract if f["data"]["category"] == "breaking-parameter-required")
     assert required["data"]["implementation"] == f"app/main.py:{line_of(APP, '/items/{item_id}')}"
-    assert (
-        "5 contract violations" in run.verdict["summary"]
-        or "contract violation" in run.verdict["summary"]
-    )
+    assert "6 contract violations" in run.verdict["summary"]
+    # A response code the implementation documents beyond the contract's: a deviation.
+    extra_code = [f for f in contract if "response 422 is in the implementation" in f["message"]]
+    post = line_of(c, "    post:")
+    responses = post + line_of("\n".join(c.splitlines()[post:]), "      responses:")
+    assert ("contract-deviation", responses) in {(f["rule"], f["line"]) for f in extra_code}
+    # A default the contract leaves open is the implementation's choice: a deviation.
+    default = [f for f in contract if "default 10" in f["message"]]
+    assert [f["rule"] for f in default] == ["contract-deviation"]
 
 
 @pytest.mark.slow
