@@ -468,6 +468,9 @@ def test_installed_environment_is_read_without_running_package_code(
             "vcspkg": {"Version": "0.2"},
         },
     )
+    # The developer's own environment: git tracks nothing of it (SECURITY.md's rule).
+    write_files(project, {".gitignore": ".venv/\n"})
+    git_init(project)
     run = scan(
         project,
         "--installed",
@@ -617,3 +620,24 @@ def test_config_command_shows_the_ignore_list(tmp_path: Path) -> None:
     run = run_qualgate("config", str(project))
     assert run.code == 0, run.stdout
     assert 'ignore = [{"id": "X-1", "reason": "r", "until": "2030-01-02"}]' in run.stdout
+
+
+def test_installed_uses_the_projects_own_venv_only_when_the_repository_did_not_ship_it(
+    tmp_path: Path,
+) -> None:
+    project = write_files(tmp_path / "p", {".gitignore": ".venv/\n", "README.md": "x\n"})
+    subprocess.run(
+        [sys.executable, "-m", "venv", "--without-pip", str(project / ".venv")], check=True
+    )
+    # Not a git work tree: qualgate cannot tell who made .venv, so it does not run it.
+    refused = scan(project, "--installed", "--offline")
+    assert refused.code == 2
+    assert "not a git work tree" in refused.verdict["summary"]
+    assert "--python .venv/bin/python" in refused.verdict["next_steps"][0]
+    # A git work tree where git tracks nothing of it: the developer's (or CI's) own.
+    git_init(project)
+    run = scan(project, "--installed", "--offline")
+    assert run.code == 0, run.verdict
+    assert run.verdict["metrics"]["files"] == [f"installed:{project / '.venv' / 'bin' / 'python'}"]
+    assert run.verdict["metrics"]["dependencies"] == 0  # a bare venv: nothing installed
+    assert not by_rule(run, "installed-interpreter")

@@ -122,26 +122,47 @@ def collect(ctx: GateContext) -> Inputs:
 
 def _interpreter(ctx: GateContext) -> str:
     """The interpreter ``--installed`` runs: --python, else the project's own .venv, but
-    never one the repository commits (a pull request would choose the program run)."""
+    only one the repository did not deliver (the rule SECURITY.md states for every reader
+    gate: inside a git work tree where git tracks nothing of it), else qualgate's."""
     python = ctx.python()
     if ctx.option("python") or python == sys.executable:
         return python
-    try:
-        done = process.run(
-            ["git", "ls-files", "--cached", "-z", "--", ".venv", "venv"],
-            cwd=ctx.root,
-            timeout=min(30.0, ctx.remaining()),
-        )
-    except (ToolMissing, ToolTimeout):
-        return python  # no git: nothing is committed that we could tell
-    if done.returncode == 0 and done.stdout.strip("\0").strip():
+    why = _refusal(Path(python), ctx.root, ctx.remaining())
+    if why is not None:
         raise GateError(
-            f"the repository commits its own environment ({ctx.relpath(python)}): it is not "
-            "run to list the installed distributions",
-            "pass --python (or $QUALGATE_DEPENDENCY_SCAN_PYTHON) with an interpreter you "
-            "created, e.g. after `python -m venv /tmp/env && /tmp/env/bin/pip install -r ...`",
+            f"{why}: it is not run to list the installed distributions",
+            f"pass --python {ctx.relpath(python)} (or $QUALGATE_DEPENDENCY_SCAN_PYTHON) if you "
+            "made that environment yourself, or an interpreter you trust",
         )
     return python
+
+
+def _refusal(python: Path, root: Path, timeout: float) -> str | None:
+    venv = python.parent.parent  # <venv>/bin/python
+    shown = os.path.relpath(venv, root)
+    targets = {shown, os.path.relpath(python, root)}
+    real_root = os.path.realpath(root)
+    for path in (venv, python):
+        real = os.path.realpath(path)
+        if real.startswith(real_root + os.sep):
+            targets.add(os.path.relpath(real, real_root))
+    try:
+        done = process.run(
+            ["git", "ls-files", "-z", "--", *sorted(f"./{t}" for t in targets)],
+            cwd=root,
+            timeout=min(30.0, timeout),
+        )
+    except (ToolMissing, ToolTimeout):
+        done = None
+    if done is None or done.returncode != 0:
+        return (
+            f"{shown} lies in the project and the project is not a git work tree, so qualgate "
+            "cannot tell whether it was made here or shipped with the code"
+        )
+    tracked = [p for p in done.stdout.split("\0") if p]
+    if tracked:
+        return f"the repository commits its own environment (git tracks {tracked[0]})"
+    return None
 
 
 def _lookup(ctx: GateContext, pinned: list[Dependency]) -> Lookup:

@@ -88,12 +88,10 @@ def parse(python: str, rel: Rel, *, cwd: Path, timeout: float) -> Parsed:
         entries = json.loads(done.stdout)
     except json.JSONDecodeError as exc:
         raise GateError(f"unreadable answer from {python}: {exc}") from exc
-    parsed = Parsed()
+    parsed = Parsed(files=[f"installed:{python}"])  # read, even when nothing is installed
     for entry in entries:
         location = entry.get("metadata")
         path = rel(Path(location)) if location else python
-        if path not in parsed.files and len(parsed.files) < 1:
-            parsed.files.append(f"installed:{python}")
         direct = entry.get("direct_url") or {}
         if isinstance(direct, dict) and direct.get("dir_info", {}).get("editable"):
             continue  # the project itself (or a sibling) installed in development mode
