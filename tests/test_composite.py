@@ -208,6 +208,9 @@ def test_with_base_only_affected_gates_run(
         },
     )
     git_init(root)
+    # qualgate's own folder is no input: an untracked baseline affects no gate.
+    write_files(root, {".qualgate/.gitignore": "*\n!baseline.json\n"})
+    write_files(root, {".qualgate/baseline.json": '{"format": 1, "gates": {}}'})
     nothing = run_qualgate("all", str(root), "--base", "HEAD")
     assert nothing.code == 0
     assert nothing.verdict is not None

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from qualgate import git, process
 from qualgate.cache.inputs import Inputs
-from qualgate.cache.tree import compile_globs
+from qualgate.cache.tree import OWN_DIR, compile_globs
 from qualgate.errors import GateError
 
 
@@ -44,7 +44,8 @@ def changed_paths(root: Path, base: str) -> frozenset[str]:
     paths = {p for p in diff.stdout.split("\0") if p}
     if untracked.returncode == 0:
         paths.update(p for p in untracked.stdout.split("\0") if p)
-    return frozenset(paths)
+    # qualgate's own folder (the baseline is applied after a gate answers) is no input.
+    return frozenset(p for p in paths if not p.startswith(OWN_DIR + "/"))
 
 
 def touched(inputs: Inputs, changed: frozenset[str]) -> list[str]:
