@@ -66,10 +66,13 @@ _SETTINGS = {
     "postgresql": re.compile(
         r"\bPostgresDsn\b|\bPOSTGRES_(?:SERVER|HOST|DB|USER|PASSWORD)\b|\basyncpg\b"
         r"|\bpsycopg2?\b|\bpg8000\b"
+        # The project's test fixtures: pytest-mock-resources, pytest-postgresql, testcontainers.
+        r"|\bcreate_postgres_fixture\b|\bpostgresql_proc\b|\bPostgresContainer\b"
     ),
     "mysql": re.compile(
         r"\bMySQLDsn\b|\bMARIADB_(?:HOST|DATABASE)\b|\bMYSQL_(?:HOST|SERVER|DATABASE|DB|USER)\b"
         r"|\bpymysql\b|\baiomysql\b|\basyncmy\b|\bMySQLdb\b"
+        r"|\bcreate_mysql_fixture\b|\bmysql_proc\b|\bMySqlContainer\b"
     ),
 }
 _COMPOSE_IMAGE = re.compile(

@@ -156,6 +156,14 @@ def _url_parts(url: Any) -> dict[str, str]:
     return {k: v for k, v in out.items() if v}
 
 
+def _wraps_async_engine(script_dir: str) -> bool:
+    try:
+        with open(os.path.join(script_dir, "env.py"), encoding="utf-8", errors="replace") as f:
+            return "AsyncEngine(" in f.read()
+    except OSError:
+        return False
+
+
 # ---------------------------------------------------------------------------
 # The steps
 
@@ -194,20 +202,10 @@ class Runner:
             original_async: Any = async_mod.create_async_engine
         except ImportError:  # pragma: no cover - no greenlet
             original_async = None
-        published = self.forcer.url(None)
-        self.driver = published.drivername
-        self.published = published.render_as_string(hide_password=False)
-        self.raw = RawDB(self.forcer, original_create, original_async)
-        self.forcer.install()
-        self.watch.install()
         from alembic.config import Config
         from alembic.script import ScriptDirectory
 
         request = self.request
-        url = self.published
-        os.environ.update(_url_parts(published))
-        for name in ["DATABASE_URL", *request.get("url_env", [])]:
-            os.environ[name] = url
         ini = request["ini"]
         section = request.get("name") or "alembic"
         toml = request.get("toml")
@@ -216,9 +214,25 @@ class Runner:
             self.config = Config(ini, ini_section=section, toml_file=toml)
         else:
             self.config = Config(ini, ini_section=section)
+        self.script = ScriptDirectory.from_config(self.config)
+        # `AsyncEngine(engine_from_config(...))` makes a sync engine of the URL it is given
+        # and needs that URL to name an async driver: publish one when env.py does that.
+        want_async = True if _wraps_async_engine(self.script.dir) else None
+        try:
+            published = self.forcer.url(want_async)
+        except MissingDriver:
+            published = self.forcer.url(None)
+        self.driver = published.drivername
+        self.published = published.render_as_string(hide_password=False)
+        self.raw = RawDB(self.forcer, original_create, original_async)
+        self.forcer.install()
+        self.watch.install()
+        url = self.published
+        os.environ.update(_url_parts(published))
+        for name in ["DATABASE_URL", *request.get("url_env", [])]:
+            os.environ[name] = url
         # ConfigParser interpolation: a literal % must be doubled.
         self.config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
-        self.script = ScriptDirectory.from_config(self.config)
         # Every alembic command builds a new ScriptDirectory and so re-imports every
         # revision file; on a long chain that is most of a step's time. Reuse ours.
         original_from_config = ScriptDirectory.from_config
