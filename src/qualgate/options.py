@@ -53,6 +53,9 @@ class Option:
     # gate may reach (fetch URLs, run a program, read or write outside the project), so
     # the repository's own config, which a pull request can change, may not set it.
     cli_only: bool = False
+    # Its values are secrets (for KEY=VALUE values, the VALUE): masked wherever the run
+    # shows them (the reproduce command, `qualgate config`, every text of the verdict).
+    secret: bool = False
 
     @property
     def dest(self) -> str:
@@ -79,6 +82,16 @@ class Option:
             Kind.PATH: "a path",
             Kind.JSON: "a structured value",
         }.get(self.kind, "a value")
+
+
+def secret_parts(value: Any) -> list[str]:
+    """The secret strings in a `secret` option's value: whole values, or what follows ``=``."""
+    items = value if isinstance(value, (list, tuple)) else [value]
+    out = []
+    for item in items:
+        if isinstance(item, str) and item:
+            out.append(item.split("=", 1)[1] if "=" in item else item)
+    return [s for s in out if s]
 
 
 class OptionError(ValueError):

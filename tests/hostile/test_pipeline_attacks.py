@@ -222,3 +222,12 @@ def test_sigterm_leaves_nothing_running(tmp_path: Path) -> None:
     run_qualgate("artifact-validate", str(tmp_path))
     assert signal.getsignal(signal.SIGTERM) == before
     assert os.getpid() > 0
+
+
+def test_secret_option_values_are_masked_in_reproduce(layout: Layout) -> None:
+    run = run_qualgate(
+        "openapi-lint", str(layout.root), "--app", "off", "--app-env", f"SECRET_KEY={SECRET}"
+    )
+    assert run.verdict is not None
+    assert "SECRET_KEY=***" in run.verdict["reproduce"]
+    no_secret_anywhere(SECRET, run.stdout, run.stderr, root=layout.root)

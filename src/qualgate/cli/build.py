@@ -16,7 +16,7 @@ from qualgate import __version__, pipeline
 from qualgate.config import Source
 from qualgate.context import GateContext
 from qualgate.gates import GATES, ExtraCommand, catalogue_of
-from qualgate.options import Kind, Option
+from qualgate.options import Kind, Option, secret_parts
 from qualgate.redact import mask
 from qualgate.render import RENDERERS
 from qualgate.verdict import Tool, Verdict
@@ -188,17 +188,22 @@ def given_values(ctx: click.Context, specs: Sequence[Option]) -> dict[str, tuple
     return given
 
 
-def _reproduce(name: str, path: str, ctx: click.Context) -> str:
+def _reproduce(
+    name: str, path: str, ctx: click.Context, secret_options: frozenset[str] = frozenset()
+) -> str:
     words = ["qualgate", name]
     if path != ".":
         words.append(path)
     skip = {"fmt", "report", "path", "debug"}
+    secrets: list[str] = []
     for param in ctx.command.params:
         if not isinstance(param, click.Option) or param.name in skip or param.name is None:
             continue
         if ctx.get_parameter_source(param.name) is not ParameterSource.COMMANDLINE:
             continue
         value = ctx.params.get(param.name)
+        if param.name in secret_options:
+            secrets += secret_parts(value)
         flag = param.opts[0]
         if param.secondary_opts and value is False:
             words.append(param.secondary_opts[0])
@@ -213,7 +218,7 @@ def _reproduce(name: str, path: str, ctx: click.Context) -> str:
     if extra:
         words += ["--", *extra]
     # Masked word by word, then quoted: a `***` in the line stays inside its quotes.
-    return shlex.join(mask(w) for w in words)
+    return shlex.join(mask(w, secrets) for w in words)
 
 
 def parse_reports(reports: Sequence[str]) -> list[tuple[str, Path]]:
@@ -267,7 +272,9 @@ def _invoke(name: str, specs: Sequence[Option], kwargs: dict[str, Any]) -> int:
         base=kwargs["base"],
         debug=bool(kwargs["debug"]),
         extra_args=tuple(ctx.meta.get(_EXTRA, ())),
-        reproduce=_reproduce(name, kwargs["path"], ctx),
+        reproduce=_reproduce(
+            name, kwargs["path"], ctx, frozenset(o.dest for o in specs if o.secret)
+        ),
     )
     outcome = pipeline.execute(request)
     code = _publish(outcome.verdict, kwargs["fmt"], reports, outcome.verdict_dir, request.root)

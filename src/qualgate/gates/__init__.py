@@ -87,7 +87,8 @@ GATES: dict[str, GateInfo] = {
             name="openapi-lint",
             module="qualgate.gates.openapi_lint.gate",
             rules="qualgate.gates.openapi_lint.rules",
-            help="Validate OpenAPI documents, apply style rules, find breaking changes.",
+            help="Validate OpenAPI documents (committed or generated from the app), check the app "
+            "against its contract, find breaking changes.",
             wrapper="tools/ci/openapi-lint.sh",
         ),
         GateInfo(

@@ -85,8 +85,9 @@ OPTIONS = (
         kind=Kind.LIST,
         default=(),
         metavar="KEY=VALUE",
+        secret=True,
         help="Environment the app needs to import (repeatable; KEY alone passes ours on). "
-        "The project's .env is read too.",
+        "The project's .env is read too. Values are masked in every output.",
     ),
     Option(
         name="contract",
