@@ -80,7 +80,7 @@ GATES: dict[str, GateInfo] = {
             name="lint-format",
             module="qualgate.gates.lint_format.gate",
             rules="qualgate.gates.lint_format.rules",
-            help="Lint, format and type-check with the project's own tools (ruff, flake8, mypy...).",
+            help="Lint, format and type-check with the project's own tools (ruff, flake8, mypy).",
             wrapper="tools/ci/lint-format.sh",
         ),
         GateInfo(
