@@ -396,3 +396,11 @@ def test_the_fast_front_matter_path_never_passes_invalid_yaml(layout: Layout, fr
     no_internal_error(run)
     assert run.code == 1
     assert "front-matter-syntax" in [f["rule"] for f in run.findings]
+
+
+def test_repository_config_cannot_fork_thousands_of_workers() -> None:
+    from qualgate.gates.artifact_validate.batch import workers_for
+
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    assert workers_for(10_000, 10_000) <= 2 * (cores or 1)
+    assert workers_for(10_000, 1) == 1

@@ -59,15 +59,16 @@ def workers_for(count: int, jobs: int) -> int:
     """How many worker processes to use (1 means inline)."""
     if jobs == 1 or "fork" not in multiprocessing.get_all_start_methods():
         return 1
+    cores = (
+        len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    )
     if jobs == 0:
         if count < PARALLEL_MIN:
             return 1
-        jobs = (
-            len(os.sched_getaffinity(0))
-            if hasattr(os, "sched_getaffinity")
-            else os.cpu_count() or 1
-        )
-    return max(1, min(jobs, count))
+        jobs = cores
+    # More workers than cores never helps, and `jobs = 10000` in a repository's config must
+    # not fork ten thousand processes.
+    return max(1, min(jobs, count, 2 * cores))
 
 
 def check_artifacts(
