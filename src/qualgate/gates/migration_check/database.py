@@ -4,12 +4,13 @@ engine, by the worker in the project's interpreter, and its events turned into c
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from qualgate.context import GateContext
 from qualgate.errors import GateError
 from qualgate.gates.migration_check import dynamic, project, rollback, scratch, static
-from qualgate.gates.migration_check.api import run_worker, worker_problem
+from qualgate.gates.migration_check.api import WorkerResult, run_worker, worker_problem
 from qualgate.verdict import Check, Status
 
 # Without --base, the newest revisions get the per-revision round trip (four snapshots of
@@ -38,6 +39,28 @@ def _baseline(ctx: GateContext, found: static.Static) -> tuple[Path | None, str 
     raise GateError(
         f"baseline {baseline}: neither a .sql file nor a known revision",
         "set baseline to a SQL file or a revision id of the chain",
+    )
+
+
+_EXTENSION = re.compile(
+    r'extension "([^"]+)" is not available|could not open extension control file'
+)
+
+
+def _missing_extension(result: WorkerResult, db: scratch.Scratch) -> GateError | None:
+    """A throwaway server without an extension the migrations create is not their fault."""
+    outcome = result.outcome or {}
+    if db.server is None or outcome.get("event") != "failed":
+        return None
+    match = _EXTENSION.search(str(outcome.get("message", "")))
+    if match is None:
+        return None
+    name = match.group(1) or "an extension"
+    return GateError(
+        f"revision {outcome.get('revision')} creates the extension {name}, which the throwaway "
+        f"server ({db.server}) does not have",
+        "install the server's extensions (e.g. `sudo apt-get install postgresql-contrib`) and "
+        "use --server local, or pass --database-url of a server that has them",
     )
 
 
@@ -110,7 +133,7 @@ def run(
             drivers=drivers,
             irreversible=irreversible,
         )
-    problem = worker_problem(result, python)
+    problem = worker_problem(result, python) or _missing_extension(result, db)
     if problem is not None:
         checks.append(
             Check(

