@@ -404,3 +404,24 @@ def test_repository_config_cannot_fork_thousands_of_workers() -> None:
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     assert workers_for(10_000, 10_000) <= 2 * (cores or 1)
     assert workers_for(10_000, 1) == 1
+
+
+@pytest.mark.parametrize("where", ["structured", "markdown"])
+def test_a_deeply_nested_schema_is_an_answer_not_a_crash(layout: Layout, where: str) -> None:
+    schema = '{"type": "object", "properties": {"a": ' * 400 + "{}" + "}}" * 400
+    write_files(
+        layout.root,
+        {
+            "schemas/deep.json": schema,
+            "cfg/app.json": '{"a": {"a": 1}}',
+            "artifacts/notes/n.md": "---\ntype: note\na: {a: 1}\n---\n",
+            "pyproject.toml": config(
+                '[{glob = "cfg/*.json", schema = "schemas/deep.json"}]'
+                if where == "structured"
+                else "[]",
+                'types = {note = {schema = "schemas/deep.json"}}\n' if where == "markdown" else "",
+            ),
+        },
+    )
+    run, _texts = check_everywhere(layout)
+    no_internal_error(run)

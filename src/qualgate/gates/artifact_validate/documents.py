@@ -286,7 +286,13 @@ def _validate(
     rel: str,
     report: MarkdownReport,
 ) -> None:
-    found = types.validator(type_name).problems(data)
+    try:
+        found = types.validator(type_name).problems(data)
+    except RecursionError:
+        report.findings.append(
+            _finding("front-matter-schema", f"{type_name} schema nests too deeply to use", rel, 1)
+        )
+        return
     if not found:
         return
     positions = _front_positions(doc.front_text)

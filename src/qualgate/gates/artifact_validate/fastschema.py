@@ -54,8 +54,8 @@ def compile_check(schema: Any) -> Check | None:
             return None
     try:
         return _compile(schema)
-    except (_Unsupported, re.error, TypeError, KeyError):
-        return None
+    except (_Unsupported, re.error, TypeError, KeyError, RecursionError):
+        return None  # a schema nested too deep for a predicate: jsonschema alone decides
 
 
 def _is_number(value: Any) -> bool:
