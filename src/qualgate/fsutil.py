@@ -46,8 +46,17 @@ def read_bytes_bounded(path: Path, limit: int = MAX_READ_BYTES) -> bytes:
             raise ReadRefused(f"{path}: not a regular file")
         if info.st_size > limit:
             raise ReadRefused(f"{path}: {info.st_size} bytes, more than the {limit} read")
+        # Ask for the size the file has (plus one byte to see it grow), not the cap:
+        # a read of n bytes allocates n bytes up front.
+        want = min(limit, info.st_size) + 1
         with os.fdopen(fd, "rb", closefd=False) as handle:
-            data = handle.read(limit + 1)
+            data = handle.read(want)
+            while len(data) == want and want <= limit:  # it grew while we read
+                more = handle.read(min(limit + 1, want * 2) - len(data))
+                if not more:
+                    break
+                data += more
+                want = len(data) + 1
     finally:
         os.close(fd)
     if len(data) > limit:
