@@ -28,6 +28,7 @@ __all__ = [
     "Scratch",
     "Where",
     "WorkerResult",
+    "cache_inputs",
     "has_alembic",
     "own_driver",
     "project_engine",
@@ -277,6 +278,16 @@ def _last_step(result: WorkerResult) -> str:
     if order is None:
         return "while starting env.py"
     return f"after {', '.join(finished)}" if finished else "during the first upgrade"
+
+
+def cache_inputs(
+    root: Path, *, backend: str, source: str, search: Sequence[str] | None
+) -> tuple[str, ...]:
+    """What a throwaway database adds to a gate's result-cache key: the server it would be."""
+    from qualgate.gates.migration_check import servers
+
+    paths = [Path(p) for p in search] if search is not None else None
+    return (f"scratch={servers.identity(backend, source, paths, root)}",)
 
 
 def project_engine(

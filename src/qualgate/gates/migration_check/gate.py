@@ -12,11 +12,15 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from qualgate.context import GateContext
 from qualgate.gates.migration_check import graph, project, static
 from qualgate.options import Kind, Option
 from qualgate.verdict import Check, Status, Verdict, derive_status, findings_summary
+
+if TYPE_CHECKING:
+    from qualgate.cache.inputs import Inputs
 
 DEFAULT_TIMEOUT = 600.0
 
@@ -150,6 +154,37 @@ OPTIONS = (
         help="Only the static checks (graph and lint): no database, no env.py.",
     ),
 )
+
+
+def INPUTS(ctx: GateContext) -> Inputs:
+    """Every file and variable (env.py may read any), the given server's version, or the
+    throwaway server the run would start (its binaries and version)."""
+    from qualgate.cache.engine import engine_identity
+    from qualgate.cache.inputs import Inputs
+    from qualgate.gates.migration_check.api import cache_inputs, project_engine
+
+    docs = ("**/*.md", "**/*.rst", "**/*.png", "**/*.jpg", "**/*.jpeg", "**/*.gif", "**/*.svg")
+    url = ctx.option("database-url")
+    if ctx.option("static-only"):
+        return Inputs(exclude=docs)
+    if url:
+        engine = engine_identity(str(url))
+        skip = None if engine else "the database server did not say its version"
+        given: tuple[str, ...] = (f"engine={engine}",) if engine else ()
+        return Inputs(exclude=docs, extra=given, skip=skip, database=True)
+    backend = project_engine(
+        ctx.root,
+        ini=str(ctx.option("alembic-ini")),
+        name=ctx.option("name"),
+        dialect=str(ctx.option("dialect")),
+    ).backend
+    extra = cache_inputs(
+        ctx.root,
+        backend=backend,
+        source=str(ctx.option("server")),
+        search=ctx.option("server-path"),
+    )
+    return Inputs(exclude=docs, extra=extra, database=True)
 
 
 def run(ctx: GateContext) -> Verdict:

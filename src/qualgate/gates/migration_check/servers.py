@@ -241,6 +241,21 @@ def unavailable(backend: str, source: str, tried: list[str]) -> GateError:
     )
 
 
+def identity(backend: str, source: str, search: Sequence[Path] | None, root: Path | None) -> str:
+    """Which server a throwaway run would start (for the result cache's key)."""
+    if backend == "sqlite" or source == "none":
+        return backend
+    tried: list[str] = []
+    found = None
+    if source in ("auto", "local"):
+        found = bins.local(backend, search, tried, root)
+    if found is None and source in ("auto", "embedded"):
+        found = bins.embedded(backend, tried)
+    if found is None:
+        return f"{backend}:{source}:none"
+    return f"{backend}:{found.source}:{found.folder}:{found.version}"
+
+
 @contextlib.contextmanager
 def throwaway(
     backend: str,

@@ -11,12 +11,16 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from qualgate.context import GateContext
 from qualgate.errors import GateError
 from qualgate.options import Kind, Option
 from qualgate.policy import gc_paused
 from qualgate.verdict import Check, Status, Verdict
+
+if TYPE_CHECKING:
+    from qualgate.cache.inputs import Inputs
 
 DEFAULT_TIMEOUT = 300.0
 
@@ -121,6 +125,28 @@ OPTIONS = (
         help="The project's interpreter for migrations and --metadata (default .venv/bin/python).",
     ),
 )
+
+
+def INPUTS(ctx: GateContext) -> Inputs:
+    """Every file; never cached with --database-url (its content is an input, and a load
+    changes it); the throwaway server a run would start otherwise."""
+    from qualgate.cache.inputs import Inputs
+    from qualgate.gates.migration_check.api import cache_inputs, project_engine
+
+    docs = ("**/*.md", "**/*.rst", "**/*.png", "**/*.jpg", "**/*.jpeg", "**/*.gif", "**/*.svg")
+    if ctx.option("database-url"):
+        skip = "seed loads into --database-url: its content is an input"
+        return Inputs(exclude=docs, skip=skip, database=True)
+    backend = project_engine(
+        ctx.root, ini=str(ctx.option("alembic-ini")), dialect=str(ctx.option("dialect"))
+    ).backend
+    extra = cache_inputs(
+        ctx.root,
+        backend=backend,
+        source=str(ctx.option("server")),
+        search=ctx.option("server-path"),
+    )
+    return Inputs(exclude=docs, extra=extra, database=True)
 
 
 def run(ctx: GateContext) -> Verdict:
