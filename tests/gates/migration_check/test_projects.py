@@ -519,3 +519,14 @@ def test_extension_missing_from_the_throwaway_server_is_an_error(tmp_path: Path)
         "revision 0002 creates the extension uuid-ossp, which the throwaway server"
     )
     assert "--server local" in run.verdict["next_steps"][0]
+
+
+@pytest.mark.mariadb
+def test_async_env_py_with_aiomysql_on_mariadb(tmp_path: Path, mariadb_admin_url: str) -> None:
+    root = P.project(
+        tmp_path, url="mysql+aiomysql://app:pw@db/app", env=P.ENV_ASYNC, revisions=P.items_chain()
+    )
+    run = check(root, "--database-url", mariadb_admin_url)
+    assert run.code == 0, run.verdict
+    assert metrics(run)["engine"]["backend"] == "mysql"
+    assert metrics(run)["driver"] == "mysql+aiomysql"

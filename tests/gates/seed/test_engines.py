@@ -267,3 +267,32 @@ def test_products_still_load_with_csv_and_yaml(tmp_path: Path) -> None:
     assert run.code == 0, run.verdict
     assert run.verdict is not None
     assert run.verdict["metrics"]["engine"]["backend"] == "sqlite"
+
+
+@pytest.mark.slow
+def test_mariadb_project_is_checked_on_a_throwaway_mariadb(tmp_path: Path) -> None:
+    from qualgate.gates.migration_check import servers_bins
+
+    if servers_bins.local("mysql", None, []) is None:
+        pytest.skip("no MariaDB server binaries on this machine")
+    mysql_revision = revision(
+        "0001",
+        None,
+        'op.create_table("tags", sa.Column("id", sa.Integer(), primary_key=True),'
+        ' sa.Column("name", sa.String(20)), mysql_engine="InnoDB")',
+        'op.drop_table("tags")',
+    )
+    root = make_project(
+        tmp_path,
+        {
+            "alembic.ini": ALEMBIC_INI,
+            "migrations/env.py": ENV_PY,
+            "migrations/versions/0001_tags.py": mysql_revision,
+            "seeds/tags.csv": "id,name\n1,a\n2,b\n",
+        },
+    )
+    run = seed(root, "--server", "local")
+    assert run.code == 0, run.verdict
+    assert run.verdict is not None
+    assert run.verdict["metrics"]["engine"]["backend"] == "mysql"
+    assert run.verdict["summary"].endswith("in a throwaway mysql server (discarded)")

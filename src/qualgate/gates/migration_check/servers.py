@@ -25,7 +25,6 @@ import contextlib
 import hashlib
 import json
 import os
-import pwd
 import secrets
 import shutil
 import socket
@@ -55,8 +54,10 @@ def _free_port() -> int:
 
 def _user() -> list[int] | None:
     """As root, the unprivileged account the server runs as (PostgreSQL refuses root)."""
-    if os.geteuid() != 0:
+    if not hasattr(os, "geteuid") or os.geteuid() != 0:
         return None
+    import pwd
+
     for name in ("postgres", "nobody"):
         try:
             entry = pwd.getpwnam(name)
