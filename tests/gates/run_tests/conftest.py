@@ -16,13 +16,14 @@ from pathlib import Path
 
 import pytest
 
-# coverage 7.x with pytest-cov 7, greenlet, and a coverage plugin.
+# coverage 7.x with pytest-cov 7, greenlet, gevent, and a coverage plugin.
 MODERN = (
     "pytest>=8",
     "pytest-xdist>=3.5",
     "pytest-cov>=6",
     "coverage==7.11.0",
     "greenlet>=3",
+    "gevent>=24",
     "coverage-conditional-plugin>=0.9",
 )
 # What a project pinned in 2022: coverage 6.4, pytest-cov 4.1, pytest 7.

@@ -106,6 +106,48 @@ def test_greenlet_concurrency_with_an_async_app(modern_python: str, tmp_path: Pa
     assert service["missing"] == 3
 
 
+GEVENT_APP = """\
+import gevent
+
+
+def fetch(n):
+    gevent.sleep(0)
+    if n % 2:
+        return n * 10
+    return -n
+
+
+def gather(count):
+    jobs = [gevent.spawn(fetch, n) for n in range(count)]
+    gevent.joinall(jobs)
+    return sorted(job.value for job in jobs)
+
+
+def unused():
+    return gevent.spawn(fetch, 1)
+"""
+
+
+def test_gevent_concurrency(modern_python: str, tmp_path: Path) -> None:
+    files = {
+        "pyproject.toml": '[tool.pytest.ini_options]\naddopts = "--cov=app -n 2"\n\n'
+        '[tool.coverage.run]\nconcurrency = ["gevent"]\n',
+        "app/__init__.py": "",
+        "app/jobs.py": GEVENT_APP,
+    }
+    for n in range(3):
+        files[f"tests/test_jobs_{n}.py"] = (
+            f"from app.jobs import gather\n\n\ndef test_gather_{n}():\n"
+            f"    assert gather(3) == [-2, 0, 10]\n"
+        )
+    project = write_files(tmp_path / "p", files)
+    v = _verdict(rt(project, modern_python, "--coverage-min", "0"))
+    plain = plain_coverage(modern_python, project, tmp_path / "plain", source=["app"])
+    assert v["metrics"]["coverage"] == pytest.approx(total(plain), abs=TOLERANCE)
+    # The code run in greenlets is measured: only unused() is missing.
+    assert v["metrics"]["files"]["app/jobs.py"]["missing"] == 1
+
+
 def test_cov_config_and_cov_branch(modern_python: str, tmp_path: Path) -> None:
     files = pytest_cov_project("--cov=app --cov-config=ci/coverage.ini --cov-branch -n 2")
     files["pyproject.toml"] = files["pyproject.toml"].split("[tool.coverage.run]")[0]

@@ -155,13 +155,38 @@ def combine_and_report(
         timeout=timeout,
         env=clean_env(root),
     )
+    tail = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no output"]
+    return read_outcome(
+        out=out,
+        data_file=data_file,
+        python=python,
+        relpath=relpath,
+        contexts=contexts,
+        tail=tail[0],
+    )
+
+
+def read_outcome(
+    *,
+    out: Path,
+    data_file: Path,
+    python: str,
+    relpath: Callable[[str], str],
+    contexts: bool,
+    tail: str = "no output",
+) -> CoverageReport:
+    """The report the helper wrote to ``out`` (``out.status`` says how it went).
+
+    The helper runs in a process of its own (`combine_and_report`) or at the end of the
+    pytest run itself (the plugin calls it in-process); ``contexts`` is used when the status
+    does not say whether the report shows them.
+    """
     status_file = Path(str(out) + ".status")
     try:
         status = json.loads(status_file.read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        tail = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no output"]
         raise GateError(
-            f"coverage could not combine or report its data: {tail[0]}",
+            f"coverage could not combine or report its data: {tail}",
             f"check the project's coverage configuration (`{python} -m coverage report`)",
         ) from None
     finally:
@@ -178,8 +203,11 @@ def combine_and_report(
             f"coverage could not combine or report its data: {error}",
             f"check the project's coverage configuration (`{python} -m coverage report`)",
         )
+    shown = status.get("contexts")
     document = json.loads(out.read_text(encoding="utf-8"))
-    report = parse_report(document, relpath, contexts=contexts)
+    report = parse_report(
+        document, relpath, contexts=bool(shown) if shown is not None else contexts
+    )
     return CoverageReport(
         files=report.files,
         branch=report.branch,

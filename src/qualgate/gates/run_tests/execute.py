@@ -51,11 +51,13 @@ def run_pytest(
     timeout: float,
     relpath: results_mod.RelPath,
     detected: Sequence[str] = (),
+    report: Mapping[str, str] | None = None,
 ) -> PytestRun:
     """Run the suite; raise `GateError` when pytest could not give an answer.
 
     ``detected``: what to measure when the project configures no source (absolute paths
-    or module names).
+    or module names). ``report``: where the plugin writes the combined data file and the
+    JSON report at the end of the run (``{"data_file": ..., "out": ...}``).
     """
     events_file = workdir / "events.jsonl"
     argv = [python, "-m", "pytest", "-p", PLUGIN, *extra_args]
@@ -67,6 +69,7 @@ def run_pytest(
         "QUALGATE_RT_EVENTS": str(events_file),
         "QUALGATE_RT_MEASURE": json.dumps({"data_file": data_file, "detected": list(detected)}),
         "COVERAGE_FILE": data_file,
+        "QUALGATE_RT_REPORT": json.dumps(dict(report)) if report else None,
         **clean_env(root),
     }
     try:
@@ -148,7 +151,7 @@ def _explain_coverage_problem(python: str, problem: Mapping[str, object]) -> Non
     if kind == "too-old":
         raise GateError(
             f"coverage {problem.get('version')} in the project's python is too old to measure "
-            "the run (5.0 or later is needed)",
+            "the run (5.5 or later is needed)",
             f"upgrade it: `{python} -m pip install --upgrade {UPGRADE}`",
         )
     if kind == "start":

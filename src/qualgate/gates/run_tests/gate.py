@@ -23,7 +23,7 @@ from qualgate.errors import GateError
 from qualgate.fsutil import write_atomic
 from qualgate.gates import ExtraCommand
 from qualgate.gates.run_tests import cov as cov_mod
-from qualgate.gates.run_tests import execute, judge, merge, shards, sources
+from qualgate.gates.run_tests import execute, judge, merge, results, shards, sources
 from qualgate.options import Kind, Option
 from qualgate.verdict import Verdict
 
@@ -132,8 +132,12 @@ def run(ctx: GateContext) -> Verdict:
     }
     detected = [_absolute(ctx.root, s) for s in sources.detect(ctx.root)]
     out_dir = ctx.root / shards.COVERAGE_DIR
+    data_file = out_dir / f"{shard.label if shard else ctx.gate}.coverage"
     workdir = _workdir(ctx.root)
+    out = workdir / "coverage.json"
     try:
+        with contextlib.suppress(OSError):  # else the helper process combines (below)
+            out_dir.mkdir(parents=True, exist_ok=True)
         ctx.progress("running pytest under coverage")
         done = execute.run_pytest(
             python=python,
@@ -144,44 +148,16 @@ def run(ctx: GateContext) -> Verdict:
             timeout=ctx.remaining(),
             relpath=ctx.relpath,
             detected=detected,
+            report={"data_file": str(data_file), "out": str(out)},
         )
         res = done.results
         report = None
         coverage_ms = 0
-        fragments = sorted(workdir.glob(".coverage.*"))
-        tests_ran = res.ran > 0
-        rcfile, include = _report_scope(res.measured, ctx.root)
-        if tests_ran and not (fragments and res.measuring):
-            # Thresholds cannot be judged without data: never a pass by omission.
-            raise GateError(
-                "the tests ran but coverage recorded no data",
-                f"check that `{python} -m coverage run -m pytest` writes a data file "
-                "(coverage >= 5 is needed)",
-            )
-        if tests_ran:
-            ctx.progress("combining coverage data")
-            out_dir.mkdir(parents=True, exist_ok=True)
-            label = shard.label if shard else ctx.gate
+        rcfile, include = _report_scope(res.measured)
+        if res.ran > 0:
             t0 = time.monotonic()
-            data_file = out_dir / f"{label}.coverage"
-            if len(fragments) == 1:
-                # One process measured: its data file is the result, no combining needed.
-                os.replace(fragments[0], data_file)
-                fragments = []
-            report = cov_mod.combine_and_report(
-                python=python,
-                root=ctx.root,
-                inputs=fragments,
-                data_file=data_file,
-                out=workdir / "coverage.json",
-                contexts=res.contexts and not res.dynamic_context,
-                keep=False,
-                timeout=ctx.remaining(),
-                relpath=ctx.relpath,
-                rcfile=rcfile,
-                include=include,
-            )
-            coverage_ms = int((time.monotonic() - t0) * 1000)
+            report = _coverage_report(ctx, res, workdir, data_file, out, rcfile, include)
+            coverage_ms = int((time.monotonic() - t0) * 1000) + res.report_ms
         changed = None
         if report is not None and changed_lines is not None:
             changed = cov_mod.changed_coverage(report, changed_lines.lines, changed_lines.whole)
@@ -199,7 +175,7 @@ def run(ctx: GateContext) -> Verdict:
             coverage=report,
             changed=changed,
             command=done.argv,
-            pytest_ms=done.duration_ms,
+            pytest_ms=max(0, done.duration_ms - res.report_ms),
             coverage_ms=coverage_ms,
             extra_metrics=extra,
             measured=_measured(res.measured, ctx),
@@ -214,26 +190,58 @@ def _absolute(root: Path, name: str) -> str:
     return str(root / name) if "/" in name or (root / name).is_dir() else name
 
 
-def _report_scope(measured: Mapping[str, Any] | None, root: Path) -> tuple[str | None, list[str]]:
-    """The rcfile the run measured with, and the folders the report is limited to.
+def _coverage_report(
+    ctx: GateContext,
+    res: results.TestResults,
+    workdir: Path,
+    data_file: Path,
+    out: Path,
+    rcfile: str | None,
+    include: list[str],
+) -> cov_mod.CoverageReport:
+    """The run's coverage: as the plugin combined and reported it at the end of the run,
+    else (pytest never got there) combined and reported by the helper process here."""
+    python = ctx.python()
+    if Path(f"{out}.status").exists():
+        return cov_mod.read_outcome(
+            out=out, data_file=data_file, python=python, relpath=ctx.relpath, contexts=False
+        )
+    fragments = sorted(workdir.glob(".coverage.*"))
+    if not (fragments and res.measuring):
+        # Thresholds cannot be judged without data: never a pass by omission.
+        raise GateError(
+            "the tests ran but coverage recorded no data",
+            f"check that `{python} -m coverage run -m pytest` writes a data file "
+            "(coverage >= 5.5 is needed)",
+        )
+    ctx.progress("combining coverage data")
+    data_file.parent.mkdir(parents=True, exist_ok=True)
+    if len(fragments) == 1:
+        # One process measured: its data file is the result, no combining needed.
+        os.replace(fragments[0], data_file)
+        fragments = []
+    return cov_mod.combine_and_report(
+        python=python,
+        root=ctx.root,
+        inputs=fragments,
+        data_file=data_file,
+        out=out,
+        contexts=res.contexts and not res.dynamic_context,
+        keep=False,
+        timeout=ctx.remaining(),
+        relpath=ctx.relpath,
+        rcfile=rcfile,
+        include=include,
+    )
 
-    When qualgate chose what to measure, a child process that measures with the project's
-    configuration alone (``concurrency = multiprocessing``) records everything it runs;
-    the report keeps to what qualgate chose.
-    """
+
+def _report_scope(measured: Mapping[str, Any] | None) -> tuple[str | None, list[str]]:
+    """The rcfile the run measured with, and the file patterns the report keeps to."""
     if not measured:
         return None, []
     config = measured.get("config_file")
     rcfile = config if isinstance(config, str) else None
-    include: list[str] = []
-    if measured.get("origin") == "detected":
-        for name in measured.get("source") or ():
-            path = Path(str(name))
-            if path.is_absolute() and path.is_dir():
-                include.append(f"{path}{os.sep}*")
-            else:
-                include.append(str(root / f"{name}.py"))
-    return rcfile, include
+    return rcfile, [str(p) for p in measured.get("report_include") or ()]
 
 
 def _measured(measured: Mapping[str, Any] | None, ctx: GateContext) -> dict[str, Any] | None:

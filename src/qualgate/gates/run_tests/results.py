@@ -70,6 +70,8 @@ class TestResults:
     coverage_problem: Mapping[str, Any] | None = None
     reruns: int = 0
     skip_reasons: Mapping[str, int] = field(default_factory=dict)
+    # How long the plugin took to combine and report coverage at the end of the run.
+    report_ms: int = 0
 
     @property
     def ran(self) -> int:
@@ -119,6 +121,8 @@ def parse(events: Iterable[Mapping[str, Any]], relpath: RelPath) -> TestResults:
             info["reruns"] = int(event.get("reruns") or 0)
         elif kind == "coverage_problem":
             info.setdefault("coverage_problem", dict(event))
+        elif kind == "coverage_report":
+            info["report_ms"] = int(event.get("ms") or 0)
         elif kind == "finish":
             info["finished"] = True
             info["exitstatus"] = int(event.get("exitstatus", 0))

@@ -1,8 +1,10 @@
 """Combine coverage data files and write coverage's JSON report, in the project's interpreter.
 
-Usage: ``python _qualgate_covreport.py OUT_JSON DATA_FILE [--contexts] [--keep]
+Usage: ``python _qualgate_covreport.py OUT_JSON DATA_FILE [--contexts[=auto]] [--keep]
 [--rcfile=PATH] [--include=PATTERN]... [INPUT...]`` (without INPUT, DATA_FILE is reported
-as it is).
+as it is). ``--contexts=auto`` shows contexts when the data holds qualgate's unit/integration
+labels and the project set no ``dynamic_context`` of its own. Also called in-process by the
+pytest plugin at the end of a measured run (``main``), which saves a process start-up.
 
 Run with the project root as the working directory, so coverage reads the project's own
 configuration (omit, exclusions, [paths] remapping, plugins) as ``coverage report`` would;
@@ -16,13 +18,16 @@ from __future__ import annotations
 import json
 import os
 import sys
+from typing import Any
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def main(argv: list[str]) -> int:
     out, data_file, *rest = argv
-    contexts = "--contexts" in rest
+    contexts: bool | None = True if "--contexts" in rest else None
+    if "--contexts=auto" not in rest and contexts is None:
+        contexts = False
     keep = "--keep" in rest
     rcfile: str | bool = True
     include = []
@@ -46,6 +51,9 @@ def main(argv: list[str]) -> int:
             stage = "load"
             cov.load()
         stage = "report"
+        if contexts is None:
+            contexts = _labelled(cov)
+        status["contexts"] = contexts
         # Our own injected plugin runs in the measured process: without a `source` setting
         # coverage would count it as the project's code. The project's omit still applies.
         configured = cov.get_option("report:omit")
@@ -66,6 +74,17 @@ def main(argv: list[str]) -> int:
     with open(out + ".status", "w", encoding="utf-8") as handle:
         json.dump(status, handle)
     return 0 if status["ok"] else 1
+
+
+def _labelled(cov: Any) -> bool:
+    """Whether the data holds qualgate's unit/integration labels, and only those."""
+    if cov.get_option("run:dynamic_context"):
+        return False  # the project's own contexts: the split cannot be told (see the docs)
+    labels = cov.get_data().measured_contexts()
+    return any(label.endswith(_LABELS) for label in labels)
+
+
+_LABELS = ("qualgate:unit", "qualgate:integration")
 
 
 if __name__ == "__main__":

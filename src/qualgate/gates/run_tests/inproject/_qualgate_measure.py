@@ -17,20 +17,23 @@ itself, the way pytest-cov does, from the earliest hook that sees the parsed opt
   saves its data file before it tells the controller it has finished.
 
 Every process writes ``<data_file>.<suffix>``; qualgate combines them. Runs with the
-project's own coverage.py (5.0 or later: ``Coverage.current``, ``switch_context``).
+project's own coverage.py (5.5 or later).
 """
 
 from __future__ import annotations
 
+import glob
 import json
 import os
+import time
 import warnings
 from typing import Any
 
 MEASURE_ENV = "QUALGATE_RT_MEASURE"
+REPORT_ENV = "QUALGATE_RT_REPORT"
 SPEC_ENV = "QUALGATE_RT_COVSPEC"
 STARTED_ENV = "QUALGATE_RT_MEASURING"
-MIN_VERSION = (5, 0)
+MIN_VERSION = (5, 5)  # combine(keep=), json_report(show_contexts=), Coverage.current()
 # pytest-cov (< 7) measures subprocesses through its own .pth hook and these variables.
 _COV_CORE = ("COV_CORE_SOURCE", "COV_CORE_CONFIG", "COV_CORE_DATAFILE", "COV_CORE_BRANCH")
 
@@ -188,8 +191,27 @@ def _start(spec: dict[str, Any], *, worker: bool, detected: Any = ()) -> dict[st
             "branch": bool(cov.get_option("run:branch")),
             "dynamic_context": cov.get_option("run:dynamic_context"),
             "pytest_cov": spec["pytest_cov"],
+            "report_include": _report_include(spec),
         }
     return None
+
+
+def _report_include(spec: dict[str, Any]) -> list[str]:
+    """What the report keeps to when qualgate chose the source (see the gate's docs).
+
+    A child process that coverage starts from the project's configuration alone
+    (``concurrency = multiprocessing``) knows nothing of the source chosen here and records
+    every file it runs.
+    """
+    if spec["origin"] != "detected":
+        return []
+    patterns = []
+    for name in spec["source"] or ():
+        if os.path.isdir(name):
+            patterns.append(os.path.join(os.path.abspath(name), "*"))
+        else:
+            patterns.append(os.path.abspath(name + ".py"))
+    return patterns
 
 
 _SOURCE_KEYS = ("source", "source_pkgs", "include")
@@ -254,6 +276,42 @@ def finish() -> str | None:
     except Exception as exc:  # noqa: BLE001
         return _describe(exc)
     return None
+
+
+def report_here(covreport: Any) -> int | None:
+    """In the controller, after the run: combine every process's data, write the report.
+
+    Done here rather than in a process of its own, which would start an interpreter and
+    import coverage.py again. ``$QUALGATE_RT_REPORT`` names the JSON report and the combined
+    data file; the gate reads ``<json>.status`` (and falls back to its own helper process
+    when this never ran, e.g. when a test killed pytest).
+    """
+    raw = os.environ.pop(REPORT_ENV, None)
+    spec = _active.get("spec")
+    info = _active.get("info")
+    if not raw or spec is None or info is None or _active.get("worker"):
+        return None
+    started = time.monotonic()
+    request = json.loads(raw)
+    target = request["data_file"]
+    inputs = sorted(glob.glob(glob.escape(spec["data_file"]) + ".*"))
+    try:
+        if os.path.exists(target):
+            os.unlink(target)  # combining appends to an existing data file
+        if len(inputs) == 1:
+            # One process measured: its data file is the result, no combining needed.
+            os.replace(inputs[0], target)
+            inputs = []
+    except OSError:
+        return None  # the gate's own helper will try
+    argv = [request["out"], target, "--contexts=auto"]
+    if isinstance(spec["config_file"], str):
+        argv.append(f"--rcfile={spec['config_file']}")
+    argv += [f"--include={pattern}" for pattern in info["report_include"]]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        covreport.main(argv + inputs)
+    return int((time.monotonic() - started) * 1000)
 
 
 def is_worker() -> bool:

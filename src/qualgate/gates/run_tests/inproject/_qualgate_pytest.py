@@ -34,9 +34,11 @@ from typing import Any
 import pytest
 
 try:  # imported as part of the qualgate package (qualgate's own unit tests)
+    from . import _qualgate_covreport as covreport
     from . import _qualgate_measure as measure
     from . import _qualgate_rerun as rerun
 except ImportError:  # loaded with `-p _qualgate_pytest` from the folder on PYTHONPATH
+    import _qualgate_covreport as covreport  # type: ignore[import-not-found,no-redef]
     import _qualgate_measure as measure  # type: ignore[import-not-found,no-redef]
     import _qualgate_rerun as rerun  # type: ignore[import-not-found,no-redef]
 
@@ -152,6 +154,10 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     error = measure.finish()
     if error is not None:
         _events().write({"event": "coverage_problem", "problem": "save", "error": error})
+    elif not _is_worker(config):
+        took = measure.report_here(covreport)
+        if took is not None:
+            _events().write({"event": "coverage_report", "ms": took})
     while _sink:
         _sink.pop().close()
 
