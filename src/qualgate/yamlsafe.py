@@ -34,7 +34,7 @@ class YamlTooLarge(yaml.YAMLError):
         return f"{self.problem}{where}"
 
 
-def _check(root: yaml.Node, max_nodes: int, max_depth: int) -> None:
+def check_node(root: yaml.Node, max_nodes: int, max_depth: int) -> None:
     """Count the nodes ``root`` expands to, aliases followed, within the budget."""
     # Sizes of shared nodes are memoised: a bomb's levels are counted once each, so the
     # check costs what the document's text does, whatever it expands to.
@@ -81,7 +81,7 @@ def safe_load(text: str, *, max_nodes: int = MAX_EXPANDED_NODES, max_depth: int 
         node = loader.get_single_node()
         if node is None:
             return None
-        _check(node, max_nodes, max_depth)
+        check_node(node, max_nodes, max_depth)
         return loader.construct_document(node)
     except RecursionError as exc:
         raise YamlTooLarge(f"YAML nested more than {max_depth} deep") from exc
@@ -100,7 +100,7 @@ def safe_load_all(
             node = loader.get_node()
             if node is None:  # pragma: no cover - check_node said there is one
                 break
-            _check(node, max_nodes, max_depth)
+            check_node(node, max_nodes, max_depth)
             out.append(loader.construct_document(node))
         return out
     except RecursionError as exc:

@@ -13,7 +13,7 @@ from typing import Any
 import yaml
 
 from qualgate.yamlsafe import MAX_DEPTH, MAX_EXPANDED_NODES, YamlTooLarge
-from qualgate.yamlsafe import _check as _check_bounds
+from qualgate.yamlsafe import check_node as _check_bounds
 
 
 class _LineList(list[Any]):
