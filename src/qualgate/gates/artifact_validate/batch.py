@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,6 +54,16 @@ def _run_batch(index: int) -> MarkdownReport | tuple[str, str | None]:
     except GateError as exc:
         # GateError's hint does not survive pickling: send both parts back as data.
         return (exc.reason, exc.hint)
+
+
+def _worker_signals() -> None:
+    """Workers die at once when the pool ends them: a forked worker inherits the run's
+    SIGTERM handler (which raises in the main thread, so the run writes its verdict), and
+    with it a worker ended while it holds the task queue's lock left the other one waiting
+    on that lock forever, so the pool never finished (about one run in fifteen). Ctrl-C is
+    the parent's to handle."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def workers_for(count: int, jobs: int) -> int:
@@ -106,7 +117,7 @@ def check_artifacts(
         )
         try:
             context = multiprocessing.get_context("fork")
-            with context.Pool(processes=len(batches)) as pool:
+            with context.Pool(processes=len(batches), initializer=_worker_signals) as pool:
                 results = pool.map(_run_batch, range(len(batches)), chunksize=1)
         finally:
             _JOB = None
