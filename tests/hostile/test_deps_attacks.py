@@ -366,3 +366,19 @@ def test_every_attack_at_once_is_one_valid_located_verdict(layout: Layout) -> No
     assert run.code == 1
     assert {f["rule"] for f in run.findings} == {"parse-error", "include-unreadable"}
     no_secret_anywhere(SECRET, *texts, root=layout.root)
+
+
+def test_blank_lines_in_pyproject_do_not_make_locating_quadratic(layout: Layout) -> None:
+    blank = "\n" * 200_000
+    write_files(
+        layout.root,
+        {
+            "pyproject.toml": f"[tool.poetry.dependencies]\n{blank}six = '1.0'\n{blank}"
+            '[project]\nname = "x"\ndependencies = ["a>=1"]\n'
+        },
+    )
+    start = time.monotonic()
+    run, _texts = scan_everywhere(layout)
+    assert time.monotonic() - start < 10
+    assert_no_internal_error(run)
+    assert ("unpinned-dependency", "pyproject.toml", 400_005) in only_findings(run)

@@ -33,16 +33,16 @@ def parse(path: Path, rel: Rel) -> Parsed:
     project = data.get("project")
     groups: list[tuple[str, bool, Any]] = []
     if isinstance(project, dict):
-        groups.append((r"^\s*dependencies\s*=", False, project.get("dependencies", [])))
+        groups.append((r"^[ \t]*dependencies[ \t]*=", False, project.get("dependencies", [])))
         optional = project.get("optional-dependencies", {})
         if isinstance(optional, dict):
             for extra, reqs in optional.items():
-                key = rf"^\s*['\"]?{re.escape(extra)}['\"]?\s*="
+                key = rf"^[ \t]*['\"]?{re.escape(extra)}['\"]?[ \t]*="
                 groups.append((key, extra in ("dev", "test", "tests", "lint", "docs"), reqs))
     dependency_groups = data.get("dependency-groups")
     if isinstance(dependency_groups, dict):
         for group, reqs in dependency_groups.items():
-            key = rf"^\s*['\"]?{re.escape(group)}['\"]?\s*="
+            key = rf"^[ \t]*['\"]?{re.escape(group)}['\"]?[ \t]*="
             groups.append((key, True, reqs))
     for key, dev, reqs in groups:
         if not isinstance(reqs, list):
@@ -98,7 +98,9 @@ def _poetry_table(
     for name, spec in table.items():
         if name.lower() == "python":
             continue  # the interpreter constraint, not a package
-        line, _ = finder.find(rf"^\s*['\"]?{re.escape(name)}['\"]?\s*=", offset)
+        line, after = finder.find(rf"^[ \t]*['\"]?{re.escape(name)}['\"]?[ \t]*=", offset)
+        if line is not None:
+            offset = after  # the table's keys come in file order
         entries = spec if isinstance(spec, list) else [spec]  # multiple-constraint form
         for entry in entries:
             version = entry.get("version") if isinstance(entry, dict) else entry
