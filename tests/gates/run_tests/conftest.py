@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-# coverage 7.x with pytest-cov 7, greenlet, gevent, and a coverage plugin.
+# coverage 7.x with pytest-cov 7, greenlet, gevent, a coverage plugin, pytest-rerunfailures.
 MODERN = (
     "pytest>=8",
     "pytest-xdist>=3.5",
@@ -25,6 +25,7 @@ MODERN = (
     "greenlet>=3",
     "gevent>=24",
     "coverage-conditional-plugin>=0.9",
+    "pytest-rerunfailures>=14",
 )
 # What a project pinned in 2022: coverage 6.4, pytest-cov 4.1, pytest 7.
 OLD = (

@@ -222,3 +222,36 @@ def test_old_coverage_reports_like_its_own_run(old_python: str, tmp_path: Path) 
     v = _verdict(rt(project, old_python, "--coverage-min", "0"))
     assert v["checks"][1]["tool_version"] == "6.4.4"
     assert v["checks"][0]["tool_version"] == "7.4.4"
+
+
+def test_the_project_s_own_pytest_rerunfailures(modern_python: str, tmp_path: Path) -> None:
+    files = {
+        "pyproject.toml": '[tool.pytest.ini_options]\naddopts = "--reruns 2 -n 2"\n',
+        "test_flaky.py": (
+            "import os\nfrom pathlib import Path\n\n\ndef test_races():\n"
+            "    marker = Path(os.environ['FLAKY_STATE']) / 'seen'\n"
+            "    if not marker.exists():\n        marker.write_text('x')\n"
+            "        raise AssertionError('lost the race')\n\n\n"
+            "def test_broken():\n    assert 1 == 2\n"
+        ),
+    }
+    state = tmp_path / "state"
+    state.mkdir()
+    project = write_files(tmp_path / "p", files)
+    # qualgate's own reruns stand aside: pytest-rerunfailures does them, we read them.
+    run = rt(
+        project,
+        modern_python,
+        "--rerun-failures",
+        "5",
+        "--coverage-min",
+        "0",
+        env={"FLAKY_STATE": str(state)},
+    )
+    v = _verdict(run)
+    m = v["metrics"]
+    assert (m["passed"], m["failed"], m["flaky"], m["reruns"]) == (1, 1, 1, 0)
+    [flaky] = [f for f in v["findings"] if f["rule"] == "flaky-test"]
+    assert "lost the race (attempt 1 failed; attempt 2 passed)" in flaky["message"]
+    [broken] = [f for f in v["findings"] if f["rule"] == "test-failed"]
+    assert broken["data"]["attempts"] == 3
