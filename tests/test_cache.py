@@ -394,6 +394,18 @@ def test_a_cache_folder_linked_out_of_the_project_is_never_written(
     assert list(outside.iterdir()) == []
 
 
+def test_a_gate_folder_linked_out_of_the_cache_is_never_written(
+    fake_gate: str, project: Path, tmp_path: Path
+) -> None:
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (project / ".qualgate/cache").mkdir(parents=True)
+    (project / ".qualgate/cache/fake").symlink_to(outside)
+    run(fake_gate, str(project))
+    assert "cached" not in run(fake_gate, str(project))
+    assert list(outside.iterdir()) == []
+
+
 def test_a_damaged_cache_costs_a_run_never_an_error(fake_gate: str, project: Path) -> None:
     run(fake_gate, str(project), "--mode", "fail")
     for path in (project / ".qualgate/cache").rglob("*.json"):

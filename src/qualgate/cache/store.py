@@ -15,6 +15,7 @@ import hashlib
 import hmac
 import json
 import os
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +63,22 @@ def load_secret() -> bytes | None:
         with os.fdopen(fd, "w", encoding="ascii") as handle:
             handle.write(secrets.token_hex(32) + "\n")
     return None
+
+
+def write_quick(path: Path, text: str) -> None:
+    """Atomic like `fsutil.write_atomic`, without its fsync: an entry lost in a crash
+    costs one real run, while an fsync behind a busy database's can cost more than the
+    cached answer itself."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
 
 
 def mac(secret: bytes, payload: Any) -> str:
@@ -115,13 +132,13 @@ class Store:
         return result
 
     def save(self, gate: str, key: str, body: dict[str, Any]) -> None:
-        if not self.usable():
+        if not self.usable() or escapes_root(self._path(gate, key), self.root):
             return
         body = {**body, "format": FORMAT, "key": key, "gate": gate}
         text = json.dumps({"mac": mac(self.secret, body), "body": body}, ensure_ascii=True)
         ensure_ignored(self.root)
         with contextlib.suppress(OSError):
-            write_atomic(self._path(gate, key), text)
+            write_quick(self._path(gate, key), text)
             self._prune(gate)
 
     def _prune(self, gate: str) -> None:
@@ -153,7 +170,7 @@ class Store:
         body = {"entries": {rel: [*key, digest] for rel, (key, digest) in stats.entries.items()}}
         ensure_ignored(self.root)
         with contextlib.suppress(OSError):
-            write_atomic(
+            write_quick(
                 self.folder / "files.json",
                 json.dumps({"mac": mac(self.secret, body), "body": body}, ensure_ascii=True),
             )
