@@ -9,6 +9,7 @@ first line, links point at their ``[``.
 from __future__ import annotations
 
 import os
+import stat
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -16,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from qualgate.errors import GateError
-from qualgate.fsutil import ReadRefused, read_bytes_bounded
+from qualgate.fsutil import ReadRefused
 from qualgate.gates.artifact_validate import markdown
 from qualgate.gates.artifact_validate.fastyaml import simple_yaml
 from qualgate.gates.artifact_validate.links import link_problems
@@ -63,15 +64,33 @@ class _Parsed:
 
 
 def read_artifact(path: str) -> bytes:
-    """An artifact's bytes: a regular file, at most `MAX_ARTIFACT_BYTES` (a link to
-    /dev/zero or a FIFO is refused).
+    """An artifact's bytes: a regular file of at most `MAX_ARTIFACT_BYTES` (a link to
+    /dev/zero or a FIFO raises `ReadRefused`, as `qualgate.fsutil.read_bytes_bounded` does).
 
-    The cap given to the bounded read is the file's size plus a margin: reading with the
-    16 MiB cap itself allocates 16 MiB per call, which on 10,000 small files costs more
-    than scanning them.
+    The same rule as that function, read straight from the descriptor: its buffered read
+    with a cap costs 25 µs a file, more than scanning a small artifact (10,000 files: 0.25 s
+    against 0.06 s). It can return to the shared function once that one reads this way.
     """
-    size = os.stat(path).st_size
-    return read_bytes_bounded(Path(path), min(MAX_ARTIFACT_BYTES, size + 65536))
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise ReadRefused(f"{path}: not a regular file")
+        if info.st_size > MAX_ARTIFACT_BYTES:
+            raise ReadRefused(f"{path}: {info.st_size} bytes, more than the cap")
+        chunks = [os.read(fd, info.st_size + 1)]
+        total = len(chunks[0])
+        while total > info.st_size:  # it grew since fstat: read on, up to the cap
+            chunk = os.read(fd, 1 << 20)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+            if total > MAX_ARTIFACT_BYTES:
+                raise ReadRefused(f"{path}: more than the cap")
+    finally:
+        os.close(fd)
+    return b"".join(chunks) if len(chunks) > 1 else chunks[0]
 
 
 def _finding(

@@ -14,7 +14,9 @@ import datetime as dt
 import re
 from typing import Any
 
-_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
+# Linear: `[ ]+` is followed by `.*`, which takes the rest of the line whatever it holds.
+_KEY_LINE = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*):(?:[ ]+(.*))?")
+_ITEM_LINE = re.compile(r"[ ]*-[ ]+(.*)")
 # Characters the fast path reads as PyYAML does: printable, no tab, no line break but \n
 # (\r, \x85, \u2028 and \u2029 break lines too), no BOM. Anything else goes to PyYAML,
 # which rejects control characters and tabs where they cannot stand.
@@ -127,25 +129,20 @@ def simple_yaml(text: str) -> dict[str, Any] | None:
 
 
 def _key_line(line: str) -> tuple[str, str | None] | None:
-    """``key: value`` as (key, value or None); the scan the regex
-    ``([A-Za-z_][A-Za-z0-9_-]*):(?:[ ]+(.*?))?[ ]*`` does, without its quadratic
-    backtracking on a value followed by a long run of spaces."""
-    key = _KEY.match(line)
-    if key is None or line[key.end() : key.end() + 1] != ":":
+    """``key: value`` as (key, value or None): what ``([A-Za-z_][A-Za-z0-9_-]*):(?:[ ]+(.*?))?[ ]*``
+    matches in full, with no backtracking (that pattern is quadratic on a value followed by
+    a long run of spaces): the rest of the line is taken whole, then stripped."""
+    match = _KEY_LINE.match(line)
+    if match is None or match.end() != len(line):
         return None
-    rest = line[key.end() + 1 :]
-    if rest and rest[0] != " ":
-        return None
-    value = rest.strip(" ")
-    return key.group(0), value or None
+    value = match.group(2)
+    return match.group(1), (value.rstrip(" ") or None) if value else None
 
 
 def _item_line(line: str) -> str | None:
     """The text of a ``  - item`` line (``[ ]*-[ ]+(.*?)[ ]*``), else None."""
-    body = line.lstrip(" ")
-    if body[:2] != "- ":
-        return None
-    return body[2:].strip(" ")
+    match = _ITEM_LINE.match(line)
+    return None if match is None else match.group(1).rstrip(" ")
 
 
 def _simple(text: str) -> dict[str, Any] | None:

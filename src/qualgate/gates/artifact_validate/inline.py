@@ -93,6 +93,22 @@ def _html_values(
             position = close + 1
 
 
+def _opening_bracket(line: str, close: int) -> int:
+    """Index of the ``[`` that the ``]`` at ``close`` closes (-1 when there is none)."""
+    depth = 0
+    for index in range(close - 1, -1, -1):
+        char = line[index]
+        if index > 0 and line[index - 1] == "\\":
+            continue
+        if char == "]":
+            depth += 1
+        elif char == "[":
+            if depth == 0:
+                return index
+            depth -= 1
+    return -1
+
+
 def _openers(line: str) -> dict[int, int]:
     """For each ``]``, the index of the ``[`` it closes (-1: none); one pass with a stack.
 
@@ -119,10 +135,15 @@ def scan_links(raw: str, number: int, links: list[Link], anchors: list[str]) -> 
         return
     line = CODE_SPAN.sub(lambda m: " " * len(m.group(0)), raw) if "`" in raw else raw
     if "](" in line:
-        openers = _openers(line)
+        # A line of a few links: scanning back from each `]` costs less than the table; a
+        # line of many would make that quadratic, so it gets the one-pass table.
+        openers = _openers(line) if line.count("](") > 4 else None
         for match in _LINK_TARGET.finditer(line):
             target = match.group(1)
-            opening = openers.get(match.start(), -1)
+            if openers is None:
+                opening = _opening_bracket(line, match.start())
+            else:
+                opening = openers.get(match.start(), -1)
             if opening < 0:
                 continue
             image = opening > 0 and line[opening - 1] == "!"

@@ -169,26 +169,22 @@ _INTERESTING = re.compile(
 )
 
 
-def _atx(raw: str) -> tuple[int, str] | None:
-    """(level, title) of an ATX heading line (``## Title ##``), else None.
+# The opening of an ATX heading; the rest of the line is taken apart with str methods (the
+# whole-line pattern `^ {0,3}(#{1,6})(?:[ \t]+(.*?))?[ \t]*$` backtracks quadratically on
+# a title followed by a long run of spaces).
+_ATX_OPEN = re.compile(r" {0,3}(#{1,6})(?=[ \t]|$)")
 
-    A scan: the regex ``^ {0,3}(#{1,6})(?:[ \\t]+(.*?))?[ \\t]*$`` backtracks quadratically
-    on a title followed by a long run of spaces.
-    """
-    start = len(raw) - len(raw.lstrip(" "))
-    if start > 3:
+
+def _atx(raw: str) -> tuple[int, str] | None:
+    """(level, title) of an ATX heading line (``## Title ##``), else None."""
+    match = _ATX_OPEN.match(raw)
+    if match is None:
         return None
-    end = start
-    while end < len(raw) and raw[end] == "#":
-        end += 1
-    level = end - start
-    if not 1 <= level <= 6 or (end < len(raw) and raw[end] not in " \t"):
-        return None
-    title = raw[end:].strip(" \t")
+    title = raw[match.end() :].strip(" \t")
     closed = title.rstrip("#")  # a closing sequence: `#`s alone or after a space
     if closed != title and (not closed or closed[-1] in " \t"):
         title = closed
-    return level, title.strip()
+    return len(match.group(1)), title.strip()
 
 
 def _blank_comments(raw: str) -> tuple[str, bool]:
