@@ -200,10 +200,12 @@ def run_gates(ctx: GateContext) -> Ran:
         verdicts[gate] = _published(pipeline.execute(requests[gate]), ctx.root)
     waiting = [g for g in names if g not in verdicts]
     session = Session.open(ctx.root)
+    shared: dict[str, object] = {}  # one git diff for every gate asked before any runs
     try:
         session.project = project_info(ctx.root, ctx.base)
         for gate in waiting:
-            answered = pipeline.answer_without_running(requests[gate], session)
+            asked = dataclasses.replace(requests[gate], shared=shared)
+            answered = pipeline.answer_without_running(asked, session)
             if answered is not None:
                 verdicts[gate] = _published(answered, ctx.root)
     finally:

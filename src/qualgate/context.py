@@ -30,7 +30,7 @@ class GateContext:
     # The --config file, when one was named (the `all` gate passes it on).
     config_file: Path | None = None
     # Per-run memo (changed lines): a run sees one state of the work tree, the next run
-    # a fresh one.
+    # a fresh one. ``all`` hands every gate it asks before anything runs the same memo.
     _memo: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
     # Files the gate says it (or a tool it ran) read, beyond its declared inputs.
     _inputs: set[str] = field(default_factory=set, repr=False, compare=False)

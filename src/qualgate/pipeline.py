@@ -84,6 +84,9 @@ class Request:
     reproduce: str = ""
     # Seconds left of an enclosing run's budget (``all``), if any.
     budget: float | None = None
+    # What several runs that see the same state of the work tree share (the lines
+    # changed since --base): ``all`` asking every gate before any runs.
+    shared: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -132,6 +135,7 @@ def context_for(request: Request, started: float) -> Prepared:
         extra_args=request.extra_args,
         started=started,
         config_file=request.config_file,
+        _memo=request.shared if request.shared is not None else {},
     )
     return Prepared(
         ctx=ctx, require=bool(values["require"]), baseline_file=baseline_path(config, request.root)

@@ -223,6 +223,13 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _base(ctx: GateContext, session: Session) -> str | None:
+    base = ctx.base
+    if base is None:
+        return None
+    return session.remembered(f"base:{base}", lambda: git.verify_ref(ctx.root, base))
+
+
 def _tool(name: str, session: Session) -> str:
     return session.remembered(
         f"tool:{name}", lambda: signature.tool_sig(name, os.environ.get("PATH"))
@@ -244,7 +251,7 @@ def _key(
         "root": str(ctx.root),
         "options": {k: _plain(v) for k, v in sorted(ctx.options.items()) if k not in NOT_KEYED},
         "extra_args": list(ctx.extra_args),
-        "base": git.verify_ref(ctx.root, ctx.base) if ctx.base is not None else None,
+        "base": _base(ctx, session),
         "files": files_digest,
         "outside": {p: signature.file_sig(Path(p)) for p in sorted(set(inputs.outside))},
         "env": signature.env_vars(inputs.env, environ),
