@@ -10,8 +10,10 @@ Whatever the declaration, the key also holds the gate's options, qualgate's own 
 environment, the ``--base`` commit and the files the gate opened or listed in-process
 while it ran (`qualgate.cache.record`), and those it named with ``ctx.note_inputs``.
 
-`INTERIM` holds the declarations of the gates that do not declare their own yet; each
-entry is what that gate's ``gate.py`` should hold as ``INPUTS``.
+`INTERIM` holds the declarations of the gates that do not declare their own yet (today
+lint-format, run-tests, dependency-scan, artifact-validate); each entry is what that
+gate's ``gate.py`` should hold as ``INPUTS``. openapi-lint, migration-check, seed and
+integrity declare their own.
 """
 
 from __future__ import annotations
@@ -203,55 +205,6 @@ def run_tests(ctx: GateContext) -> Inputs:
     )
 
 
-def openapi_lint(ctx: GateContext) -> Inputs:
-    remote = bool(ctx.option("allow-remote-refs"))
-    return Inputs(
-        files=(
-            "**/*.yaml",
-            "**/*.yml",
-            "**/*.json",
-            "**/*.py",  # code-first documents come from the application
-            "pyproject.toml",
-            "qualgate.toml",
-        ),
-        outside=outside_root(ctx, ctx.option("against")),
-        env=("PATH", "VIRTUAL_ENV", "PYTHON*"),
-        skip="--allow-remote-refs reads documents over the network" if remote else None,
-    )
-
-
-# Documentation and images never change what a migration or a seed does.
-_DOCS = ("**/*.md", "**/*.rst", "**/*.png", "**/*.jpg", "**/*.jpeg", "**/*.gif", "**/*.svg")
-
-
-def migration_check(ctx: GateContext) -> Inputs:
-    from qualgate.cache.engine import engine_identity
-
-    url = ctx.option("database-url")
-    static = bool(ctx.option("static-only"))
-    engine = None if static or not url else engine_identity(str(url))
-    skip = None
-    if url and not static and engine is None:
-        skip = "the database server did not say its version"
-    return Inputs(
-        exclude=_DOCS,
-        extra=(f"engine={engine}",) if engine else (),
-        skip=skip,
-        database=not static,
-    )
-
-
-def seed(ctx: GateContext) -> Inputs:
-    url = ctx.option("database-url")
-    return Inputs(
-        exclude=_DOCS,
-        # The embedded database is built and discarded by each run; a real one holds data
-        # that is an input (and a load changes it).
-        skip="seed loads into --database-url: its content is an input" if url else None,
-        database=True,
-    )
-
-
 DEPENDENCY_FILES = (
     "**/*requirements*.txt",
     "**/requirements/*.txt",
@@ -322,9 +275,6 @@ def artifact_validate(ctx: GateContext) -> Inputs:
 INTERIM: dict[str, Declaration] = {
     "lint-format": lint_format,
     "run-tests": run_tests,
-    "openapi-lint": openapi_lint,
-    "migration-check": migration_check,
-    "seed": seed,
     "dependency-scan": dependency_scan,
     "artifact-validate": artifact_validate,
 }
