@@ -285,7 +285,7 @@ def _lint_op(oc: OpCall, created: set[str | None], add: _Add) -> None:
         concurrently = _kw(call, "postgresql_concurrently")
         target = oc.table or _str_arg(call, 1, "table_name")
         if not _is_const(concurrently, True) and target not in created:
-            index = _str_arg(call, 0, "index_name")
+            index = _str_arg(call, 0, "index_name") or "(unnamed)"
             add(
                 "create-index-not-concurrently",
                 f"create_index {index} on {target} without postgresql_concurrently=True",
@@ -295,9 +295,12 @@ def _lint_op(oc: OpCall, created: set[str | None], add: _Add) -> None:
         source = oc.table or _str_arg(call, 1, "source_table")
         if source not in created:
             constraint = _str_arg(call, 0, "constraint_name")
+            # An unnamed constraint (name None: the naming convention gives it one) is
+            # shown as such, not as "None".
+            shown = f"create_foreign_key {constraint}" if constraint else "an unnamed foreign key"
             add(
                 "foreign-key-not-valid",
-                f"create_foreign_key {constraint} on {source} validates every existing row",
+                f"{shown} on {source} validates every existing row",
                 call,
             )
 
