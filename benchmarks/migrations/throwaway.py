@@ -182,7 +182,8 @@ def main() -> None:
         )
     load = os.getloadavg()[0]
     print(
-        f"# migration-check with a throwaway PostgreSQL ({args.revisions} revisions, median of {args.runs})"
+        "# migration-check with a throwaway PostgreSQL "
+        f"({args.revisions} revisions, median of {args.runs})"
     )
     print()
     print(

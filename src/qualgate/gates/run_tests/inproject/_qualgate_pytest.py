@@ -132,6 +132,11 @@ def pytest_load_initial_conftests(early_config: pytest.Config) -> Generator[None
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
     _state["reruns"] = rerun.configure(config)
+    manager = config.pluginmanager
+    if _state["reruns"] and not manager.has_plugin("qualgate-reruns"):
+        manager.register(Reruns(), "qualgate-reruns")
+    if measure.takes_no_cover() and not manager.has_plugin("qualgate-no-cover"):
+        manager.register(NoCover(), "qualgate-no-cover")
     if not _is_worker(config):
         cov = _coverage()
         cov_module = sys.modules.get("coverage")
@@ -434,29 +439,33 @@ def _import_error(path: Path, cause: BaseException, root: Path) -> dict[str, Any
 # Running tests
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> bool | None:
-    return rerun.protocol(item, nextitem)
+class Reruns:
+    """Registered only with ``--rerun-failures N``: plain runs pay no hook per test."""
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_protocol(self, item: pytest.Item, nextitem: pytest.Item | None) -> Any:
+        return rerun.protocol(item, nextitem)
+
+    def pytest_report_teststatus(self, report: Any) -> Any:
+        return rerun.teststatus(report)
 
 
-def pytest_report_teststatus(report: Any) -> Any:
-    return rerun.teststatus(report)
+class NoCover:
+    """Registered only when pytest-cov was taken over: its ``no_cover`` marker and fixture
+    pause measurement for the test, as pytest-cov does."""
 
-
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_call(item: pytest.Item) -> Generator[None, Any, None]:
-    # pytest-cov's `no_cover` marker and fixture keep working when we measure for it.
-    off = measure.takes_no_cover() and (
-        item.get_closest_marker("no_cover") is not None
-        or "no_cover" in getattr(item, "fixturenames", ())
-    )
-    if off:
-        measure.pause()
-    try:
-        yield
-    finally:
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_call(self, item: pytest.Item) -> Generator[None, Any, None]:
+        off = item.get_closest_marker("no_cover") is not None or "no_cover" in getattr(
+            item, "fixturenames", ()
+        )
         if off:
-            measure.resume()
+            measure.pause()
+        try:
+            yield
+        finally:
+            if off:
+                measure.resume()
 
 
 def pytest_runtest_logstart(nodeid: str, location: tuple[str, int | None, str]) -> None:
