@@ -276,3 +276,16 @@ def test_an_unknown_project_wide_key_lists_the_valid_ones(fake_gate: str, tmp_pa
     assert run.verdict is not None
     assert "unknown key `basline`" in run.verdict["summary"]
     assert "valid keys: baseline" in run.verdict["next_steps"][0]
+
+
+def test_a_hook_table_is_the_hook_commands_not_an_unknown_gate(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        "[tool.qualgate.hook]\nmax-blocks = 5\n\n[tool.qualgate.nogate]\nx = 1\n"
+    )
+    run = run_qualgate("artifact-validate", str(tmp_path))
+    assert run.code == 2
+    assert (
+        run.verdict is not None and "unknown table [tool.qualgate.nogate]" in run.verdict["summary"]
+    )
+    (tmp_path / "pyproject.toml").write_text("[tool.qualgate.hook]\nmax-blocks = 5\n")
+    assert run_qualgate("artifact-validate", str(tmp_path)).code == 0

@@ -40,6 +40,8 @@ MAX_CONFIG_BYTES = 1024 * 1024
 DEFAULT_BASELINE = Path(".qualgate") / "baseline.json"
 # Project-wide keys beside the gate tables: key -> what it accepts.
 SETTINGS = {"baseline": "a path to the baseline file, relative to the project root"}
+# Tables of commands that are not gates; each command validates its own table.
+COMMAND_TABLES = {"hook": "qualgate hook (the agents' stop hooks)"}
 
 
 class Source:
@@ -138,12 +140,15 @@ def load_config(root: Path, explicit: Path | None, known_gates: Iterable[str]) -
         if key in SETTINGS and key not in known:
             settings[key] = value
             continue
+        if key in COMMAND_TABLES and key not in known and isinstance(value, dict):
+            tables[key] = value
+            continue
         if key not in known:
             what = f"table [{prefix}{key}]" if isinstance(value, dict) else f"key `{key}`"
             raise ConfigError(
                 f"{path.name}: unknown {what}",
                 "valid tables: "
-                + ", ".join(f"[{prefix}{g}]" for g in known)
+                + ", ".join(f"[{prefix}{g}]" for g in [*known, *COMMAND_TABLES])
                 + "; valid keys: "
                 + ", ".join(SETTINGS),
             )
