@@ -162,3 +162,11 @@ def test_catalogue_gives_findings_their_severity_and_help() -> None:
     assert "## `bad-row`" in render_markdown(cat, "seed")
     with pytest.raises(ValueError, match="duplicate"):
         catalogue("g", cat.rules["ext"], cat.rules["ext"])
+
+
+def test_mark_existing_keeps_an_error_verdict_an_error() -> None:
+    errored = _verdict(_f("a.py", 3)).replace(status=Status.ERROR, summary="a tool is missing")
+    out = mark_existing(errored, CHANGED, ALL_CHECKS)
+    assert out.status is Status.ERROR
+    assert out.findings[0].existing
+    assert out.summary == "a tool is missing; 1 existing finding before main"

@@ -293,7 +293,9 @@ def _answer(
             return None
         verdict, cached = answer
     changed = ctx.changed_lines()
-    if changed is not None and verdict.status is not Status.ERROR:
+    # Also on an error verdict (its status stays error): the findings it did report are
+    # judged like any others, so an agent is not blocked on lines it never touched.
+    if changed is not None:
         scoped: frozenset[str] = getattr(module, "BASE_SCOPED", frozenset())
         verdict = mark_existing(verdict, changed, scoped)
     return verdict, cached
