@@ -108,6 +108,7 @@ def parse(events: Iterable[Mapping[str, Any]], relpath: RelPath) -> TestResults:
     skips: dict[str, int] = {}
     info: dict[str, Any] = {"integration_selected": 0}
     order: dict[str, None] = {}
+    tests: dict[str, Mapping[str, Any]] = {}
     for event in events:
         kind = event.get("event")
         if kind == "start":
@@ -143,7 +144,17 @@ def parse(events: Iterable[Mapping[str, Any]], relpath: RelPath) -> TestResults:
             nodeid = str(event["nodeid"])
             started.pop(nodeid, None)
             order[nodeid] = None
-            _fold_test(event, relpath, counts, durations, problems, skips)
+            # Under xdist, pytest-rerunfailures' attempts can arrive as separate events of
+            # the same test: fold them together, so a test that failed every attempt is
+            # not taken for flaky.
+            if nodeid in tests:
+                earlier = tests[nodeid]
+                merged = [*(earlier.get("phases") or ()), *(event.get("phases") or ())]
+                tests[nodeid] = {**earlier, **event, "phases": merged}
+            else:
+                tests[nodeid] = event
+    for event in tests.values():
+        _fold_test(event, relpath, counts, durations, problems, skips)
     return TestResults(
         counts=counts,
         durations=durations,
