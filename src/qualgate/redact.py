@@ -15,6 +15,8 @@ from urllib.parse import unquote
 MASK = "***"
 # scheme://userinfo@ : userinfo runs to the last '@' before whitespace or a quote.
 _URL_USERINFO = re.compile(
+    # The lookbehind keeps the scan linear: a scheme starts where no scheme character precedes.
+    r"(?<![A-Za-z0-9+.\-])"
     r"(?P<head>[A-Za-z][A-Za-z0-9+.\-]*://)(?P<user>[^:@\s/'\"<>]*):(?P<password>[^\s'\"<>]*)@"
     r"(?=[^@\s'\"<>]*(?:[\s'\"<>]|$))"
 )
