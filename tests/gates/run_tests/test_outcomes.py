@@ -379,3 +379,11 @@ def test_a_broken_coverage_config_is_an_error(tmp_path: Path) -> None:
     assert v["status"] == "error"
     assert v["summary"].startswith("coverage could not start measuring:")
     assert "no-such-library" in v["summary"]
+
+
+def test_collect_only_runs_nothing_and_says_so(tmp_path: Path) -> None:
+    project = write_files(tmp_path / "p", {"test_a.py": "def test_a():\n    pass\n"})
+    v = verdict_of(rt(project, PY, "--", "--collect-only"))
+    assert v["status"] == "fail"
+    assert v["summary"] == "no tests ran: 1 test collected, none run"
+    assert by_rule(v, "no-tests")[0]["data"] == {"why": "none-ran"}

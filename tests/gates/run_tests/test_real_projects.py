@@ -257,3 +257,32 @@ def test_the_project_s_own_pytest_rerunfailures(modern_python: str, tmp_path: Pa
     assert "lost the race (attempt 1 failed; attempt 2 passed)" in flaky["message"]
     [broken] = [f for f in v["findings"] if f["rule"] == "test-failed"]
     assert broken["data"]["attempts"] == 3
+
+
+@pytest.mark.parametrize("xdist", [["-n", "0"], ["-n", "2"]])
+def test_subprocesses_measured_as_pytest_cov_4_does(
+    old_python: str, tmp_path: Path, xdist: list[str]
+) -> None:
+    # pytest-cov < 7 measures a Python subprocess a test starts, through its own start-up
+    # hook; taken over, that keeps working, into qualgate's data.
+    files = {
+        "pyproject.toml": '[tool.pytest.ini_options]\naddopts = "--cov=app"\n',
+        "app/__init__.py": "",
+        "app/core.py": (
+            "def add(a, b):\n    return a + b\n\n\n"
+            "def only_in_child(x):\n    if x:\n        return 'child'\n    return 'never'\n"
+        ),
+        "tests/test_sub.py": (
+            "import subprocess\nimport sys\n\n\ndef test_child():\n"
+            "    code = 'from app.core import only_in_child; print(only_in_child(1))'\n"
+            "    done = subprocess.run([sys.executable, '-c', code], capture_output=True,\n"
+            "                          text=True, check=True)\n"
+            "    assert done.stdout.strip() == 'child'\n"
+        ),
+    }
+    project = write_files(tmp_path / "p", files)
+    v = _verdict(rt(project, old_python, "--coverage-min", "0", "--", *xdist))
+    # Only the child ran only_in_child()'s body: 4 of 6 statements.
+    assert v["metrics"]["files"]["app/core.py"]["missing"] == 2
+    theirs = pytest_cov_total(old_python, project, tmp_path / "theirs")
+    assert v["metrics"]["coverage"] == pytest.approx(theirs, abs=TOLERANCE)

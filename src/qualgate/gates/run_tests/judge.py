@@ -212,9 +212,13 @@ def _no_tests(res: TestResults, settings: Settings) -> tuple[Status, str, Any]:
         if settings.allow_all_skipped:
             return Status.SKIPPED, summary + "; allowed by allow-all-skipped", None
         why = "all-skipped"
-    elif res.deselected:
+    elif res.deselected and not res.selected:
         summary = f"no tests ran: all {res.deselected} collected were deselected"
         why = "all-deselected"
+    elif res.selected:
+        # Collected and selected, and none ran: --collect-only, or a plugin that ran nothing.
+        summary = f"no tests ran: {plural(res.selected, 'test')} collected, none run"
+        why = "none-ran"
     else:
         summary = "no tests were collected"
         why = "none-collected"
