@@ -52,10 +52,11 @@ def plain_coverage(
     source: Sequence[str] = (),
     pytest_args: Sequence[str] = (),
     rcfile: str | None = None,
+    env: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """coverage.py's JSON report of a plain serial ``coverage run -m pytest``."""
     scratch.mkdir(parents=True, exist_ok=True)
-    env = {**_env(), "COVERAGE_FILE": str(scratch / ".coverage")}
+    env = {**_env(), **(env or {}), "COVERAGE_FILE": str(scratch / ".coverage")}
     run = [python, "-m", "coverage", "run", "--parallel-mode"]
     if source:
         run.append("--source=" + ",".join(source))

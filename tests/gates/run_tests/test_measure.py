@@ -5,6 +5,7 @@ serial ``coverage run`` of the same suite."""
 
 from __future__ import annotations
 
+import shutil
 import sys
 from pathlib import Path
 from typing import Any
@@ -244,3 +245,23 @@ def test_detect_survives_a_hostile_pyproject(tmp_path: Path) -> None:
     deep = "a = " + "[" * 5000 + "]" * 5000 + "\n"
     write_files(tmp_path / "deep", {"pyproject.toml": deep, "pkg/__init__.py": ""})
     assert sources.detect(tmp_path / "deep") == ["pkg"]
+
+
+def test_detected_package_installed_without_e_is_measured_where_it_runs(tmp_path: Path) -> None:
+    # `pip install .` (not -e): the tests import the installed copy, not src/. Measuring the
+    # src/ folder would find nothing run there; the package is measured by name instead.
+    files = src_layout_project()
+    files["pyproject.toml"] = files["pyproject.toml"].replace('pythonpath = ["src"]\n', "")
+    project = write_files(tmp_path / "p", files)
+    site = tmp_path / "site"
+    shutil.copytree(project / "src", site)
+    env = {"PYTHONPATH": str(site)}
+    v = rt(project, PY, "--coverage-min", "0", env=env).verdict
+    assert v is not None
+    m = v["metrics"]
+    assert m["coverage_source"]["source"] == ["calc_tools"]
+    installed = {f for f in m["files"] if f.startswith(str(site))}
+    assert len(installed) == 4, m["files"]
+    assert m["files"][str(site / "calc_tools/export/csv.py")]["coverage"] == 0.0
+    plain = plain_coverage(PY, project, tmp_path / "plain", source=["calc_tools"], env=env)
+    assert m["coverage"] == pytest.approx(total(plain), abs=TOLERANCE)

@@ -160,8 +160,9 @@ def _start(spec: dict[str, Any], *, worker: bool, detected: Any = ()) -> dict[st
             if not configured and detected:
                 # No source anywhere: measure the project's own packages, so that a module
                 # no test imports counts as 0% (as `pytest --cov=PKG` would show it).
-                cov.set_option("run:source", list(detected))
-                spec["source"] = list(detected)
+                chosen = [_where_imported(name) for name in detected]
+                cov.set_option("run:source", chosen)
+                spec["source"] = chosen
                 spec["origin"] = "detected"
             elif not configured:
                 spec["origin"] = "everything"
@@ -209,12 +210,36 @@ def _report_include(spec: dict[str, Any]) -> list[str]:
     for name in spec["source"] or ():
         if os.path.isdir(name):
             patterns.append(os.path.join(os.path.abspath(name), "*"))
-        else:
+        elif os.path.isfile(name + ".py"):
             patterns.append(os.path.abspath(name + ".py"))
+        else:
+            return []  # an installed package, measured by name: its files are elsewhere
     return patterns
 
 
 _SOURCE_KEYS = ("source", "source_pkgs", "include")
+
+
+def _where_imported(folder: str) -> str:
+    """A detected package folder, or its package name when the tests would import an
+    installed copy instead (``pip install .`` without ``-e``): coverage then measures the
+    copy that runs, by name, rather than finding nothing run in the folder."""
+    name = os.path.basename(folder.rstrip(os.sep))
+    if not os.path.isdir(folder) or not name.isidentifier():
+        return folder
+    try:
+        import importlib.util
+
+        found = importlib.util.find_spec(name)
+    except (ImportError, ValueError):
+        return folder
+    locations = list(getattr(found, "submodule_search_locations", None) or ())
+    if not locations:
+        return folder
+    inside = os.path.realpath(folder)
+    if any(os.path.realpath(place) == inside for place in locations):
+        return folder
+    return name
 
 
 def _has(cov: Any, key: str) -> bool:
