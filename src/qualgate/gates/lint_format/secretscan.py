@@ -91,7 +91,8 @@ def candidate_files(root: Path, python_files: Iterable[str], listed: Iterable[st
 def _settings() -> dict[str, object]:
     from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
 
-    names = [cls.__name__ for cls in get_mapping_from_secret_type_to_class().values()]
+    mapping: dict[str, type] = get_mapping_from_secret_type_to_class()
+    names = [plugin.__name__ for plugin in mapping.values()]
     # A public IP address is no credential.
     plugins: list[dict[str, object]] = [{"name": n} for n in names if n != "IPPublicDetector"]
     plugins.append({"name": "GoogleApiKeyDetector", "path": f"file://{_PLUGINS}"})
