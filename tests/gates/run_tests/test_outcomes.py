@@ -94,6 +94,11 @@ def test_some_skipped_is_not_zero_tests(tmp_path: Path) -> None:
     assert run.code == 0, v["summary"]
     assert (v["metrics"]["passed"], v["metrics"]["skipped"]) == (1, 3)
     assert by_rule(v, "no-tests") == []
+    # Why they were skipped, most common first (what `make test` prints).
+    assert list(v["metrics"]["skip_reasons"].items()) == [
+        ("needs the staging database", 2),
+        ("no GPU here", 1),
+    ]
 
 
 def test_nothing_collected_and_all_deselected_say_which(tmp_path: Path) -> None:

@@ -53,6 +53,12 @@ class Inputs:
     measured: dict[str, Any] | None = None
 
 
+def skip_reasons(reasons: Mapping[str, int], limit: int = 20) -> dict[str, int]:
+    """The most common skip reasons first (pytest's ``-rs`` summary), at most ``limit``."""
+    ranked = sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))
+    return dict(ranked[:limit])
+
+
 def _r(value: float | None) -> float | None:
     return None if value is None else round(value, 2)
 
@@ -77,6 +83,8 @@ def build(inputs: Inputs, settings: Settings) -> Verdict:
         "slowest": res.slowest(10),
         "stopped_early": res.stopped_early,
     }
+    if res.skip_reasons:
+        metrics["skip_reasons"] = skip_reasons(res.skip_reasons)
     if inputs.measured is not None:
         metrics["coverage_source"] = inputs.measured
     next_steps: list[str] = []
@@ -206,8 +214,7 @@ def _no_tests(res: TestResults, settings: Settings) -> tuple[Status, str, Any]:
     """No test ran: which of nothing collected, all deselected, all skipped."""
     skipped = res.counts.get("skipped", 0)
     if skipped:
-        reasons = sorted(res.skip_reasons.items(), key=lambda kv: (-kv[1], kv[0]))[:3]
-        told = "; ".join(f"{n}x {reason}" for reason, n in reasons)
+        told = "; ".join(f"{n}x {r}" for r, n in skip_reasons(res.skip_reasons, 3).items())
         summary = f"no tests ran: all {plural(skipped, 'test')} were skipped ({told})"
         if settings.allow_all_skipped:
             return Status.SKIPPED, summary + "; allowed by allow-all-skipped", None
