@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from qualgate.agents.events import Answer, HookEvent, Kind, flag, path, text
+from qualgate.agents.events import HookEvent, Kind, decision_reply, flag, path, text
 
 NAME = "claude"
 _KINDS = {
@@ -40,16 +40,5 @@ def parse(payload: Mapping[str, Any]) -> HookEvent:
     )
 
 
-def reply(event: HookEvent, answer: Answer) -> dict[str, Any] | None:
-    if answer.block and event.kind in (Kind.STOP, Kind.SUBAGENT_STOP, Kind.POST_TOOL):
-        return {"decision": "block", "reason": answer.reason or "qualgate blocked this turn"}
-    if answer.context and event.kind is Kind.SESSION_START:
-        return {
-            "hookSpecificOutput": {
-                "hookEventName": "SessionStart",
-                "additionalContext": answer.context,
-            }
-        }
-    if answer.warning:
-        return {"systemMessage": answer.warning}
-    return None
+# The reply is the shared Claude Code protocol's (see events.decision_reply).
+reply = decision_reply

@@ -2,7 +2,8 @@
 
 Adapters (one module per agent: claude, codex, cursor, copilot) only translate: the
 agent's payload into a `HookEvent`, and an `Answer` into the agent's own JSON. The core
-decides (see `qualgate.agents.hook`).
+decides (see `qualgate.agents.hook`). The helpers below are what adapters share: reading
+payload fields, and the reply of the hook protocol Claude Code defined and Codex follows.
 """
 
 from __future__ import annotations
@@ -82,3 +83,24 @@ def flag(payload: Mapping[str, Any], *keys: str) -> bool | None:
 def path(payload: Mapping[str, Any], *keys: str) -> Path | None:
     value = text(payload, *keys)
     return Path(value) if value else None
+
+
+def decision_reply(event: HookEvent, answer: Answer) -> dict[str, Any] | None:
+    """The answer in Claude Code's hook protocol, which Codex follows with the same keys.
+
+    Blocking a stop or a tool use is ``{"decision": "block", "reason": ...}``; session-start
+    context is ``hookSpecificOutput.additionalContext``; a warning is ``systemMessage``.
+    Codex refuses unknown keys, so nothing else goes in.
+    """
+    if answer.block and event.kind in (Kind.STOP, Kind.SUBAGENT_STOP, Kind.POST_TOOL):
+        return {"decision": "block", "reason": answer.reason or "qualgate blocked this turn"}
+    if answer.context and event.kind is Kind.SESSION_START:
+        return {
+            "hookSpecificOutput": {
+                "hookEventName": "SessionStart",
+                "additionalContext": answer.context,
+            }
+        }
+    if answer.warning:
+        return {"systemMessage": answer.warning}
+    return None
