@@ -131,13 +131,16 @@ def describe_diff(diff: Any) -> dict[str, Any]:
         table = cons.table.name if getattr(cons, "table", None) is not None else None
         cols = ", ".join(c.name for c in cons.columns) if hasattr(cons, "columns") else ""
         where = "in the models only" if kind.startswith("add") else "in the database only"
-        label = "foreign key" if kind.endswith("_fk") else type(cons).__name__
+        label = "foreign key" if kind.endswith("_fk") else _words(type(cons).__name__)
         message = f"{label} {cons.name or ''} on {table}({cols}) is {where}".replace("  ", " ")
     elif kind.startswith("modify_"):
         table, column = diff[2], diff[3]
         old, new = diff[5], diff[6]
         what = kind[len("modify_") :]
-        message = f"column {table}.{column} {what}: database has {old!r}, models have {new!r}"
+        message = (
+            f"column {table}.{column} {what}: database has {_shown(what, old)}, "
+            f"models have {_shown(what, new)}"
+        )
     elif kind in ("add_table_comment", "remove_table_comment"):
         table = diff[1].name
         message = f"table {table} comment differs"
@@ -164,12 +167,54 @@ def diff_snapshots(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
                 out.append(f"column {table}.{col} is left over")
             elif b["columns"][col] != a["columns"][col]:
                 out.append(
-                    f"column {table}.{col} differs: {b['columns'][col]} vs {a['columns'][col]}"
+                    f"column {table}.{col} {_spec_change(b['columns'][col], a['columns'][col])}"
                 )
         for key in ("primary_key", "foreign_keys", "indexes", "unique"):
             if b[key] != a[key]:
-                out.append(f"{key.replace('_', ' ')} of {table} differ: {b[key]} vs {a[key]}")
+                out.append(_part_change(key, table, b[key], a[key]))
     return out
+
+
+def _words(name: str) -> str:
+    """``UniqueConstraint`` -> ``unique constraint``."""
+    return "".join(f" {c.lower()}" if c.isupper() else c for c in name).strip()
+
+
+def _shown(what: str, value: Any) -> str:
+    """One side of an autogenerate ``modify_*`` difference, as a reader writes it."""
+    if value is None:
+        return "no default" if what == "default" else "none"
+    if what == "nullable":
+        return "NULL" if value else "NOT NULL"
+    arg = getattr(value, "arg", None)  # a server default (DefaultClause)
+    if arg is not None:
+        value = getattr(arg, "text", arg)
+    return str(value)
+
+
+def _spec_change(expected: dict[str, Any], found: dict[str, Any]) -> str:
+    """What differs of one column: only the changed parts, ``type INTEGER vs BIGINT``."""
+    parts = []
+    for key in sorted(set(expected) | set(found)):
+        old, new = expected.get(key), found.get(key)
+        if old != new:
+            if key == "nullable":
+                old, new = _shown(key, old), _shown(key, new)
+            parts.append(f"{key} {old} vs {new}")
+    return "differs: " + "; ".join(parts)
+
+
+def _part_change(kind: str, table: str, expected: list[str], found: list[str]) -> str:
+    """What differs of a table's keys or indexes: what is missing, what is left over."""
+    label = kind.replace("_", " ")
+    if kind == "primary_key":
+        shown = [f"({', '.join(x)})" if x else "none" for x in (expected, found)]
+        return f"{label} of {table} differs: {shown[0]} vs {shown[1]}"
+    gone = [x for x in expected if x not in found]
+    extra = [x for x in found if x not in expected]
+    parts = [f"missing {', '.join(gone)}"] if gone else []
+    parts += [f"left over {', '.join(extra)}"] if extra else []
+    return f"{label} of {table} differ: {'; '.join(parts) or 'order'}"
 
 
 _MISSING = object()
@@ -200,9 +245,9 @@ def _describe(key: tuple[str, ...], expected: Any, found: Any) -> str:
             return f"{name} is left over"
         if found is _MISSING:
             return f"{name} is missing"
-        return f"{name} differs: {expected} vs {found}"
+        return f"{name} {_spec_change(expected, found)}"
     shown = [] if expected is _MISSING else expected
-    return f"{kind.replace('_', ' ')} of {table} differ: {shown} vs {found}"
+    return _part_change(kind, table, shown, [] if found is _MISSING else found)
 
 
 def roundtrip_residue(
