@@ -5,6 +5,7 @@ the project targets, `scratch_database` gives a throwaway database of that engin
 embedded SQLite file, or a throwaway server), and `upgrade_to_head` runs the project's
 ``env.py`` (in the project's interpreter) against a database the caller owns, with every
 engine forced onto that URL. `own_driver` is the driver qualgate's process connects with.
+`scratch_inputs` is the result-cache key of a run on a throwaway database, for both gates.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from qualgate import process
 from qualgate.errors import GateError, ToolTimeout
@@ -24,16 +25,21 @@ from qualgate.gates.migration_check.drivers import own_driver
 from qualgate.gates.migration_check.scratch import Scratch, Where, scratch_database
 from qualgate.redact import mask, url_secrets
 
+if TYPE_CHECKING:
+    from qualgate.cache.inputs import Inputs
+    from qualgate.context import GateContext
+
 __all__ = [
+    "DOC_FILES",
     "Scratch",
     "Where",
     "WorkerResult",
-    "cache_inputs",
     "has_alembic",
     "own_driver",
     "project_engine",
     "run_worker",
     "scratch_database",
+    "scratch_inputs",
     "upgrade_to_head",
     "worker_problem",
 ]
@@ -280,14 +286,29 @@ def _last_step(result: WorkerResult) -> str:
     return f"after {', '.join(finished)}" if finished else "during the first upgrade"
 
 
-def cache_inputs(
-    root: Path, *, backend: str, source: str, search: Sequence[str] | None
-) -> tuple[str, ...]:
-    """What a throwaway database adds to a gate's result-cache key: the server it would be."""
+# Files that change nothing env.py, the migrations or the seeds do: left out of the
+# result-cache key of both gates.
+DOC_FILES = ("**/*.md", "**/*.rst", "**/*.png", "**/*.jpg", "**/*.jpeg", "**/*.gif", "**/*.svg")
+
+
+def scratch_inputs(ctx: GateContext, *, name: str | None = None) -> Inputs:
+    """The result-cache inputs of a run on a throwaway database: every file but the docs
+    and every variable (env.py may read any), and the server the run would start (its
+    binaries and version) for the project's engine.
+
+    Reads the options migration-check and seed share: ``alembic-ini``, ``dialect``,
+    ``server`` and ``server-path``; ``name`` is the alembic.ini section, when the gate has one.
+    """
+    from qualgate.cache.inputs import Inputs
     from qualgate.gates.migration_check import servers
 
+    backend = project_engine(
+        ctx.root, ini=str(ctx.option("alembic-ini")), name=name, dialect=str(ctx.option("dialect"))
+    ).backend
+    search = ctx.option("server-path")
     paths = [Path(p) for p in search] if search is not None else None
-    return (f"scratch={servers.identity(backend, source, paths, root)}",)
+    server = servers.identity(backend, str(ctx.option("server")), paths, ctx.root)
+    return Inputs(exclude=DOC_FILES, extra=(f"scratch={server}",), database=True)
 
 
 def project_engine(

@@ -161,30 +161,17 @@ def INPUTS(ctx: GateContext) -> Inputs:
     throwaway server the run would start (its binaries and version)."""
     from qualgate.cache.engine import engine_identity
     from qualgate.cache.inputs import Inputs
-    from qualgate.gates.migration_check.api import cache_inputs, project_engine
+    from qualgate.gates.migration_check.api import DOC_FILES, scratch_inputs
 
-    docs = ("**/*.md", "**/*.rst", "**/*.png", "**/*.jpg", "**/*.jpeg", "**/*.gif", "**/*.svg")
     url = ctx.option("database-url")
     if ctx.option("static-only"):
-        return Inputs(exclude=docs)
+        return Inputs(exclude=DOC_FILES)
     if url:
         engine = engine_identity(str(url))
         skip = None if engine else "the database server did not say its version"
         given: tuple[str, ...] = (f"engine={engine}",) if engine else ()
-        return Inputs(exclude=docs, extra=given, skip=skip, database=True)
-    backend = project_engine(
-        ctx.root,
-        ini=str(ctx.option("alembic-ini")),
-        name=ctx.option("name"),
-        dialect=str(ctx.option("dialect")),
-    ).backend
-    extra = cache_inputs(
-        ctx.root,
-        backend=backend,
-        source=str(ctx.option("server")),
-        search=ctx.option("server-path"),
-    )
-    return Inputs(exclude=docs, extra=extra, database=True)
+        return Inputs(exclude=DOC_FILES, extra=given, skip=skip, database=True)
+    return scratch_inputs(ctx, name=ctx.option("name"))
 
 
 def run(ctx: GateContext) -> Verdict:

@@ -131,22 +131,12 @@ def INPUTS(ctx: GateContext) -> Inputs:
     """Every file; never cached with --database-url (its content is an input, and a load
     changes it); the throwaway server a run would start otherwise."""
     from qualgate.cache.inputs import Inputs
-    from qualgate.gates.migration_check.api import cache_inputs, project_engine
+    from qualgate.gates.migration_check.api import DOC_FILES, scratch_inputs
 
-    docs = ("**/*.md", "**/*.rst", "**/*.png", "**/*.jpg", "**/*.jpeg", "**/*.gif", "**/*.svg")
     if ctx.option("database-url"):
         skip = "seed loads into --database-url: its content is an input"
-        return Inputs(exclude=docs, skip=skip, database=True)
-    backend = project_engine(
-        ctx.root, ini=str(ctx.option("alembic-ini")), dialect=str(ctx.option("dialect"))
-    ).backend
-    extra = cache_inputs(
-        ctx.root,
-        backend=backend,
-        source=str(ctx.option("server")),
-        search=ctx.option("server-path"),
-    )
-    return Inputs(exclude=docs, extra=extra, database=True)
+        return Inputs(exclude=DOC_FILES, skip=skip, database=True)
+    return scratch_inputs(ctx)
 
 
 def run(ctx: GateContext) -> Verdict:
