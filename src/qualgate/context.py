@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from qualgate import git
+from qualgate import git, pyenv
 from qualgate.errors import GateError
 
 
@@ -93,27 +93,18 @@ class GateContext:
         return changed
 
     def python(self) -> str:
-        """The project's interpreter: --python, else <root>/.venv, else ours.
+        """The project's interpreter (`qualgate.pyenv`: --python, the project's or its
+        workspace's venv, the active venv, else qualgate's own)."""
+        return self.interpreter().path
 
-        Gates that declare a ``python`` option get it honoured here.
-        """
-        found = project_python(self.root, self.options.get("python"))
-        if found is None:
-            chosen = self.options.get("python")
-            raise GateError(
-                f"--python {chosen}: no such interpreter",
-                "point --python at the project's python (e.g. .venv/bin/python)",
-            )
-        return found
+    def interpreter(self, *, trusted: bool = False) -> pyenv.Interpreter:
+        """`python` with where it came from; ``trusted``: the reader gates' trust rule."""
+        return pyenv.find(self.root, self.options.get("python"), trusted=trusted)
 
 
 def project_python(root: Path, chosen: str | os.PathLike[str] | None) -> str | None:
     """The interpreter `GateContext.python` picks (None when ``chosen`` does not exist)."""
-    if chosen:
-        path = Path(chosen)
-        return str(path) if path.exists() else None
-    for candidate in (".venv/bin/python", "venv/bin/python", ".venv/Scripts/python.exe"):
-        path = root / candidate
-        if path.exists():
-            return str(path)
-    return sys.executable
+    try:
+        return pyenv.find(root, chosen).path
+    except GateError:
+        return None

@@ -5,13 +5,12 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import os
-import sys
 import time
 from pathlib import Path
 
-from qualgate import process
+from qualgate import pyenv
 from qualgate.context import GateContext
-from qualgate.errors import GateError, ToolMissing, ToolTimeout
+from qualgate.errors import GateError
 from qualgate.fsutil import escapes_root
 from qualgate.gates.dependency_scan import offline, report, sources
 from qualgate.gates.dependency_scan.lookup import Lookup, lookup_offline, lookup_online
@@ -95,16 +94,18 @@ def collect(ctx: GateContext) -> Inputs:
             if name in found.locked:
                 inputs = _merge(inputs, found)
     if want_installed:
-        python = _interpreter(ctx)
+        interp = _interpreter(ctx)
+        python = interp.path
         env = installed.parse(python, ctx.relpath, cwd=ctx.root, timeout=ctx.remaining())
         problems = inputs.problems
-        if not ctx.option("python") and python == sys.executable:
-            # No --python and no .venv in the project: the environment read is qualgate's own
+        if not interp.own:
+            # No --python, no venv, none active: the environment read is qualgate's own
             # (right when the project is installed beside qualgate, as in many CI jobs).
             problems += (
                 Problem(
                     rule="installed-interpreter",
-                    message=f"no project interpreter found (.venv/bin/python): scanned the "
+                    message="no project interpreter found (no .venv in the project or its "
+                    f"workspace, no $VIRTUAL_ENV): scanned the "
                     f"environment qualgate runs in ({python}); pass --python to choose",
                     path=None,
                     blocking=False,
@@ -120,49 +121,18 @@ def collect(ctx: GateContext) -> Inputs:
     return inputs
 
 
-def _interpreter(ctx: GateContext) -> str:
-    """The interpreter ``--installed`` runs: --python, else the project's own .venv, but
-    only one the repository did not deliver (the rule SECURITY.md states for every reader
-    gate: inside a git work tree where git tracks nothing of it), else qualgate's."""
-    python = ctx.python()
-    if ctx.option("python") or python == sys.executable:
-        return python
-    why = _refusal(Path(python), ctx.root, ctx.remaining())
-    if why is not None:
+def _interpreter(ctx: GateContext) -> pyenv.Interpreter:
+    """The interpreter ``--installed`` runs (`qualgate.pyenv`), but never one the
+    repository delivered (the trust rule SECURITY.md states for every reader gate)."""
+    found = ctx.interpreter(trusted=True)
+    if found.refused:
+        shown, why = found.refused[0]
         raise GateError(
             f"{why}: it is not run to list the installed distributions",
-            f"pass --python {ctx.relpath(python)} (or $QUALGATE_DEPENDENCY_SCAN_PYTHON) if you "
+            f"pass --python {shown} (or $QUALGATE_DEPENDENCY_SCAN_PYTHON) if you "
             "made that environment yourself, or an interpreter you trust",
         )
-    return python
-
-
-def _refusal(python: Path, root: Path, timeout: float) -> str | None:
-    venv = python.parent.parent  # <venv>/bin/python
-    shown = os.path.relpath(venv, root)
-    targets = {shown, os.path.relpath(python, root)}
-    real_root = os.path.realpath(root)
-    for path in (venv, python):
-        real = os.path.realpath(path)
-        if real.startswith(real_root + os.sep):
-            targets.add(os.path.relpath(real, real_root))
-    try:
-        done = process.run(
-            ["git", "ls-files", "-z", "--", *sorted(f"./{t}" for t in targets)],
-            cwd=root,
-            timeout=min(30.0, timeout),
-        )
-    except (ToolMissing, ToolTimeout):
-        done = None
-    if done is None or done.returncode != 0:
-        return (
-            f"{shown} lies in the project and the project is not a git work tree, so qualgate "
-            "cannot tell whether it was made here or shipped with the code"
-        )
-    tracked = [p for p in done.stdout.split("\0") if p]
-    if tracked:
-        return f"the repository commits its own environment (git tracks {tracked[0]})"
-    return None
+    return found
 
 
 def _lookup(ctx: GateContext, pinned: list[Dependency]) -> Lookup:

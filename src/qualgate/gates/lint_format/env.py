@@ -5,11 +5,10 @@ A repository must not choose the binaries a reader gate runs (a pull request cou
 
 - ``--python`` / ``--ruff`` (command line or ``QUALGATE_LINT_FORMAT_*``; never repository
   config) are the user's choice and are used as given;
-- a virtual environment inside the project (``.venv``, ``venv``) is used only when the
-  project is a git work tree and git tracks nothing in it (nor the folder itself, nor what
-  a link in it leads to): a folder the developer or the CI job created, not one the
-  repository delivered. Outside a git work tree qualgate cannot tell, and uses none;
-- any other binary found on ``PATH`` that lies inside the project obeys the same rule.
+- a virtual environment of the project or its workspace (``.venv``, ``venv``) is used only
+  when git tracks nothing in it: the trust rule of `qualgate.pyenv`, shared by every
+  reader gate;
+- any other binary found on ``PATH`` that lies inside the repository obeys the same rule.
 
 A refused environment is reported in the verdict (``metrics.environment``) with the
 command that uses it anyway.
@@ -18,17 +17,14 @@ command that uses it anyway.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from qualgate import process
+from qualgate import process, pyenv
 from qualgate.errors import GateError, ToolMissing
 
-# The folders, relative to the root, where a project keeps its virtual environment.
-VENV_DIRS = (".venv", "venv")
 # Distributions whose versions one probe of the project's interpreter reports.
 PROBED = ("mypy", "black", "isort", "flake8", "pylint", "pyright", "basedpyright", "ruff")
 _PROBE = (
@@ -50,59 +46,6 @@ class ToolCommand:
     version: str
     # "project" (the project's environment), "qualgate" (beside qualgate), "path", "given".
     source: str
-
-
-def _inside(path: Path, root: Path) -> bool:
-    lexical = Path(os.path.abspath(path))
-    real = Path(os.path.realpath(path))
-    real_root = Path(os.path.realpath(root))
-    return any(
-        p.is_relative_to(r)
-        for p in (lexical, real)
-        for r in (Path(os.path.abspath(root)), real_root)
-    )
-
-
-def _venv_of(path: Path, root: Path) -> Path:
-    """The environment folder a binary belongs to: the nearest folder with pyvenv.cfg
-    below the root, else the binary's own folder's parent (``bin/..``)."""
-    lexical = Path(os.path.abspath(path))
-    for parent in lexical.parents:
-        if parent == Path(os.path.abspath(root)) or not parent.is_relative_to(root):
-            break
-        if (parent / "pyvenv.cfg").is_file():
-            return parent
-    return lexical.parent.parent if lexical.parent != Path(os.path.abspath(root)) else lexical
-
-
-def refusal(path: Path, root: Path) -> str | None:
-    """Why the binary ``path`` found by discovery may not run, or None when it may."""
-    if not _inside(path, root):
-        return None
-    venv = _venv_of(path, root)
-    shown = os.path.relpath(venv, root)
-    targets = {shown}
-    for p in (venv, path):
-        real = Path(os.path.realpath(p))
-        if real.is_relative_to(Path(os.path.realpath(root))):
-            targets.add(os.path.relpath(real, os.path.realpath(root)))
-    try:
-        done = process.run(
-            ["git", "ls-files", "-z", "--", *sorted(f"./{t}" for t in targets)],
-            cwd=root,
-            timeout=30,
-        )
-    except (GateError, OSError):
-        done = None
-    if done is None or done.returncode != 0:
-        return (
-            f"{shown} lies in the project and the project is not a git work tree: "
-            "qualgate cannot tell whether it was made here or shipped with the code"
-        )
-    tracked = [p for p in done.stdout.split("\0") if p]
-    if tracked:
-        return f"git tracks {tracked[0]}: the repository ships {shown}, so qualgate does not run it"
-    return None
 
 
 @dataclass(kw_only=True)
@@ -139,28 +82,10 @@ def _shown(path: str, root: Path) -> str:
 
 
 def resolve(root: Path, given: Path | None) -> Environment:
-    """The project's interpreter: ``--python``, else a trusted ``.venv``/``venv``, else ours."""
-    if given is not None:
-        if not given.exists():
-            raise GateError(
-                f"--python {given}: no such interpreter",
-                "point --python at the project's python (e.g. .venv/bin/python)",
-            )
-        return Environment(root=root, python=str(given), own=True)
-    refused: list[str] = []
-    for name in VENV_DIRS:
-        for sub in ("bin/python", "Scripts/python.exe"):
-            candidate = root / name / sub
-            if not (candidate.exists() or candidate.is_symlink()):
-                continue
-            why = refusal(candidate, root)
-            if why is None:
-                return Environment(root=root, python=str(candidate), own=True)
-            refused.append(
-                f"{name}/{sub} not used ({why}); to use it anyway: --python {name}/{sub}"
-            )
-    same = sys.executable
-    return Environment(root=root, python=same, own=False, refused=refused)
+    """The project's interpreter under the trust rule (`qualgate.pyenv`), else ours."""
+    found = pyenv.find(root, given, trusted=True)
+    refused = [f"{p} not used ({why}); to use it anyway: --python {p}" for p, why in found.refused]
+    return Environment(root=root, python=found.path, own=found.own, refused=refused)
 
 
 def _probe(python: str, root: Path, timeout: float) -> dict[str, str]:
@@ -212,6 +137,6 @@ def python_tool(env: Environment, dist: str, module: str, timeout: float) -> Too
 def path_tool(root: Path, name: str) -> str | None:
     """``name`` on PATH, unless it lies in the project without passing the trust rule."""
     found = shutil.which(name)
-    if found is None or refusal(Path(found), root) is not None:
+    if found is None or pyenv.shipped(Path(found), root) is not None:
         return None
     return found

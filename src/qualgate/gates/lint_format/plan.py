@@ -65,7 +65,7 @@ class Plan:
         tool = python_tool(self.env, dist, module, self.ctx.remaining())
         if tool is None:
             # A tool installed on its own (pipx, npm -g, a system package); never one the
-            # repository ships (see `env.refusal`).
+            # repository ships (see `qualgate.pyenv.shipped`).
             found = path_tool(self.root, dist)
             if found is not None:
                 from qualgate import process
