@@ -10,15 +10,13 @@ Whatever the declaration, the key also holds the gate's options, qualgate's own 
 environment, the ``--base`` commit and the files the gate opened or listed in-process
 while it ran (`qualgate.cache.record`), and those it named with ``ctx.note_inputs``.
 
-`INTERIM` holds the declarations of the gates that do not declare their own yet (today
-lint-format, run-tests, dependency-scan, artifact-validate); each entry is what that
-gate's ``gate.py`` should hold as ``INPUTS``. openapi-lint, migration-check, seed and
-integrity declare their own.
+Every gate of qualgate declares its own, in its ``gate.py``; the helpers below
+(`rel_glob`, `outside_root`, `parents_of`, `user_config`) are what those declarations
+share.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -68,10 +66,8 @@ Declaration = Inputs | Iterable[str] | Callable[[GateContext], Inputs]
 
 
 def declared(gate: str, module: object, ctx: GateContext) -> Inputs:
-    """The gate's own ``INPUTS``, else its interim declaration, else everything."""
+    """The gate's own ``INPUTS``, else everything."""
     decl: Any = getattr(module, "INPUTS", None)
-    if decl is None:
-        decl = INTERIM.get(gate)
     if decl is None:
         return Inputs()
     if isinstance(decl, Inputs):
@@ -128,153 +124,3 @@ def user_config(*relative: str) -> tuple[str, ...]:
     """Files under the user's config folder (``$XDG_CONFIG_HOME``, else ``~/.config``)."""
     base = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
     return tuple(str(base / r) for r in relative)
-
-
-# --- interim declarations, one per gate (to move into each gate.py as INPUTS) ---------
-
-# What linters, formatters and type checkers read: code, and their configuration.
-LINT_CONFIGS = (
-    "pyproject.toml",
-    "setup.cfg",
-    "tox.ini",
-    ".flake8",
-    ".pylintrc",
-    "pylintrc",
-    "mypy.ini",
-    ".mypy.ini",
-    "ruff.toml",
-    ".ruff.toml",
-    "pyrightconfig.json",
-    ".isort.cfg",
-    ".editorconfig",
-)
-LINT_FILES = (
-    "**/*.py",
-    "**/*.pyi",
-    "**/*.ipynb",
-    "**/py.typed",
-    "**/.gitignore",
-    "**/.ignore",
-    "qualgate.toml",
-    *(f"**/{name}" for name in LINT_CONFIGS),
-)
-
-
-def lint_format(ctx: GateContext) -> Inputs:
-    fix = bool(ctx.option("fix"))
-    ruff = ctx.option("ruff")
-    return Inputs(
-        files=LINT_FILES,
-        outside=(
-            *parents_of(ctx, LINT_CONFIGS),
-            *user_config("ruff/ruff.toml", "ruff/pyproject.toml", "ruff/.ruff.toml"),
-            *user_config("mypy/config", "pycodestyle", "flake8", "pylintrc", "black"),
-            str(Path.home() / ".mypy.ini"),
-            str(Path.home() / ".pylintrc"),
-        ),
-        env=("PATH", "VIRTUAL_ENV", "PYTHON*", "MYPY*", "RUFF_*", "FLAKE8*", "PYLINT*"),
-        tools=(
-            *((str(ruff),) if ruff else ()),
-            "ruff",
-            "mypy",
-            "black",
-            "isort",
-            "flake8",
-            "pylint",
-            "pyright",
-        ),
-        skip="--fix changes the project's files" if fix else None,
-        exclusive=fix,
-    )
-
-
-def measured_files(verdict: Verdict) -> list[str]:
-    """The files coverage measured (keys of run-tests' ``metrics.files``): those outside the
-    project are imported by the tests but in no snapshot of the project."""
-    files = verdict.metrics.get("files")
-    return [str(p) for p in files] if isinstance(files, dict) else []
-
-
-def run_tests(ctx: GateContext) -> Inputs:
-    # A test may read any file and any variable: everything is an input, and so is every
-    # module the tests imported from outside the project (coverage data names them).
-    shard = ctx.option("shard")
-    return Inputs(
-        skip="--shard leaves data for `qualgate merge`" if shard else None,
-        reported=measured_files,
-    )
-
-
-DEPENDENCY_FILES = (
-    "**/*requirements*.txt",
-    "**/requirements/*.txt",
-    "**/*.in",
-    "**/pyproject.toml",
-    "**/setup.cfg",
-    "**/setup.py",
-    "**/uv.lock",
-    "**/poetry.lock",
-    "**/pdm.lock",
-    "**/Pipfile",
-    "**/Pipfile.lock",
-    "**/pylock*.toml",
-    "**/constraints*.txt",
-    "qualgate.toml",
-)
-
-
-def dependency_scan(ctx: GateContext) -> Inputs:
-    db = ctx.option("vuln-db")
-    skip = None
-    if db is None:
-        skip = "the OSV service's answers change over time (pass --vuln-db to cache)"
-    elif ctx.option("sbom") is not None:
-        skip = "--sbom writes a file"
-    files = [
-        *DEPENDENCY_FILES,
-        *rel_glob(ctx, db, "/**"),
-        *(g for f in ctx.option("file") or () for g in rel_glob(ctx, f)),
-    ]
-    return Inputs(
-        files=tuple(files),
-        outside=(
-            *outside_root(ctx, db, *(ctx.option("file") or ())),
-            *parents_of(ctx, ("uv.lock", "poetry.lock", "pdm.lock", "pyproject.toml")),
-        ),
-        env=(),
-        python=bool(ctx.option("installed")),
-        # Accepted advisories expire (`until`): an answer holds for one day.
-        extra=(f"date={dt.datetime.now(dt.timezone.utc).date().isoformat()}",),
-        skip=skip,
-    )
-
-
-def artifact_validate(ctx: GateContext) -> Inputs:
-    if ctx.option("verdict-files"):
-        return Inputs(
-            skip="it validates qualgate's verdict files, which every run rewrites "
-            "(verdict-files = false makes it cacheable)"
-        )
-    files = [
-        *rel_glob(ctx, ctx.option("artifacts-dir"), "/**"),
-        *(str(g) for g in ctx.option("api-contract") or ()),
-        "pyproject.toml",
-        "qualgate.toml",
-    ]
-    for entry in ctx.option("schemas") or ():
-        if isinstance(entry, dict):
-            files += [str(v) for k, v in entry.items() if k in ("glob", "schema")]
-    for spec in (ctx.option("types") or {}).values():
-        if isinstance(spec, dict) and spec.get("schema"):
-            files.append(str(spec["schema"]))
-        if isinstance(spec, dict):
-            files += [f"{str(f).strip('/')}/**" for f in spec.get("folders") or ()]
-    return Inputs(files=tuple(files), env=(), python=False)
-
-
-INTERIM: dict[str, Declaration] = {
-    "lint-format": lint_format,
-    "run-tests": run_tests,
-    "dependency-scan": dependency_scan,
-    "artifact-validate": artifact_validate,
-}

@@ -19,7 +19,7 @@ With ``--base``, every check is judged by changed lines (`BASE_SCOPED`).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from qualgate.context import GateContext
 from qualgate.gates.artifact_validate import checks as c
@@ -36,6 +36,9 @@ from qualgate.verdict import (
     findings_summary,
     plural,
 )
+
+if TYPE_CHECKING:
+    from qualgate.cache.inputs import Inputs
 
 DEFAULT_TIMEOUT = 120.0
 BASE_SCOPED = ALL_CHECKS
@@ -108,6 +111,34 @@ OPTIONS = (
         action=describe_types,
     ),
 )
+
+
+def INPUTS(ctx: GateContext) -> Inputs:
+    """What an answer depends on, for the result cache (`qualgate.cache.inputs`): the
+    artifacts, the documents and schemas the options name, the configuration. Never
+    cached while ``verdict-files`` is on."""
+    from qualgate.cache.inputs import Inputs, rel_glob
+
+    if ctx.option("verdict-files"):
+        return Inputs(
+            skip="it validates qualgate's verdict files, which every run rewrites "
+            "(verdict-files = false makes it cacheable)"
+        )
+    files = [
+        *rel_glob(ctx, ctx.option("artifacts-dir"), "/**"),
+        *(str(g) for g in ctx.option("api-contract") or ()),
+        "pyproject.toml",
+        "qualgate.toml",
+    ]
+    for entry in ctx.option("schemas") or ():
+        if isinstance(entry, dict):
+            files += [str(v) for k, v in entry.items() if k in ("glob", "schema")]
+    for spec in (ctx.option("types") or {}).values():
+        if isinstance(spec, dict) and spec.get("schema"):
+            files.append(str(spec["schema"]))
+        if isinstance(spec, dict):
+            files += [f"{str(f).strip('/')}/**" for f in spec.get("folders") or ()]
+    return Inputs(files=tuple(files), env=(), python=False)
 
 
 def run(ctx: GateContext) -> Verdict:

@@ -19,6 +19,7 @@ from qualgate.options import Kind, Option
 from qualgate.policy import ALL_CHECKS
 
 if TYPE_CHECKING:
+    from qualgate.cache.inputs import Inputs
     from qualgate.context import GateContext
     from qualgate.verdict import Verdict
 
@@ -26,6 +27,23 @@ DEFAULT_TIMEOUT = 120.0
 BASE_SCOPED = ALL_CHECKS
 OSV_URL = "https://api.osv.dev"
 SEVERITIES = ("low", "medium", "high", "critical")
+# Where dependencies are declared or locked: the files a scan may detect and read.
+DEPENDENCY_FILES = (
+    "**/*requirements*.txt",
+    "**/requirements/*.txt",
+    "**/*.in",
+    "**/pyproject.toml",
+    "**/setup.cfg",
+    "**/setup.py",
+    "**/uv.lock",
+    "**/poetry.lock",
+    "**/pdm.lock",
+    "**/Pipfile",
+    "**/Pipfile.lock",
+    "**/pylock*.toml",
+    "**/constraints*.txt",
+    "qualgate.toml",
+)
 
 
 def _ignores(value: object) -> object:
@@ -165,6 +183,39 @@ OPTIONS = (
         help="Write a CycloneDX JSON SBOM of the scanned dependencies to FILE.",
     ),
 )
+
+
+def INPUTS(ctx: GateContext) -> Inputs:
+    """What an answer depends on, for the result cache (`qualgate.cache.inputs`): the
+    dependency files, the offline database, today's date. Never cached: asking the OSV
+    service (its answers change over time), writing an SBOM."""
+    import datetime as dt
+
+    from qualgate.cache.inputs import Inputs, outside_root, parents_of, rel_glob
+
+    db = ctx.option("vuln-db")
+    skip = None
+    if db is None:
+        skip = "the OSV service's answers change over time (pass --vuln-db to cache)"
+    elif ctx.option("sbom") is not None:
+        skip = "--sbom writes a file"
+    files = [
+        *DEPENDENCY_FILES,
+        *rel_glob(ctx, db, "/**"),
+        *(g for f in ctx.option("file") or () for g in rel_glob(ctx, f)),
+    ]
+    return Inputs(
+        files=tuple(files),
+        outside=(
+            *outside_root(ctx, db, *(ctx.option("file") or ())),
+            *parents_of(ctx, ("uv.lock", "poetry.lock", "pdm.lock", "pyproject.toml")),
+        ),
+        env=(),
+        python=bool(ctx.option("installed")),
+        # Accepted advisories expire (`until`): an answer holds for one day.
+        extra=(f"date={dt.datetime.now(dt.timezone.utc).date().isoformat()}",),
+        skip=skip,
+    )
 
 
 def run(ctx: GateContext) -> Verdict:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from qualgate import policy
 from qualgate.context import GateContext
@@ -25,6 +26,9 @@ from .plan import Plan, jobs
 from .projectfiles import ProjectFiles
 from .rules import RULES
 from .tools import Outcome, find_ruff
+
+if TYPE_CHECKING:
+    from qualgate.cache.inputs import Inputs
 
 DEFAULT_TIMEOUT = 600.0
 CHECK_NAMES = toolchain.CHECKS
@@ -127,6 +131,67 @@ OPTIONS = (
         help="List the rules of the standards preset and exit.",
     ),
 )
+
+
+# What linters, formatters and type checkers read: code, and their configuration.
+LINT_CONFIGS = (
+    "pyproject.toml",
+    "setup.cfg",
+    "tox.ini",
+    ".flake8",
+    ".pylintrc",
+    "pylintrc",
+    "mypy.ini",
+    ".mypy.ini",
+    "ruff.toml",
+    ".ruff.toml",
+    "pyrightconfig.json",
+    ".isort.cfg",
+    ".editorconfig",
+)
+LINT_FILES = (
+    "**/*.py",
+    "**/*.pyi",
+    "**/*.ipynb",
+    "**/py.typed",
+    "**/.gitignore",
+    "**/.ignore",
+    "qualgate.toml",
+    *(f"**/{name}" for name in LINT_CONFIGS),
+)
+
+
+def INPUTS(ctx: GateContext) -> Inputs:
+    """What an answer depends on, for the result cache (`qualgate.cache.inputs`): the code
+    and the tools' configuration (in the project, above it, in the user's config folder),
+    the tools themselves; ``--fix`` is never answered from the cache."""
+    from qualgate.cache.inputs import Inputs, parents_of, user_config
+
+    fix = bool(ctx.option("fix"))
+    ruff = ctx.option("ruff")
+    return Inputs(
+        files=LINT_FILES,
+        outside=(
+            *parents_of(ctx, LINT_CONFIGS),
+            *user_config("ruff/ruff.toml", "ruff/pyproject.toml", "ruff/.ruff.toml"),
+            *user_config("mypy/config", "pycodestyle", "flake8", "pylintrc", "black"),
+            str(Path.home() / ".mypy.ini"),
+            str(Path.home() / ".pylintrc"),
+        ),
+        env=("PATH", "VIRTUAL_ENV", "PYTHON*", "MYPY*", "RUFF_*", "FLAKE8*", "PYLINT*"),
+        tools=(
+            *((str(ruff),) if ruff else ()),
+            "ruff",
+            "mypy",
+            "black",
+            "isort",
+            "flake8",
+            "pylint",
+            "pyright",
+        ),
+        skip="--fix changes the project's files" if fix else None,
+        exclusive=fix,
+    )
 
 
 def _has_python(root: Path) -> bool:

@@ -16,7 +16,7 @@ import tempfile
 import time
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from qualgate.context import GateContext
 from qualgate.errors import GateError
@@ -26,6 +26,9 @@ from qualgate.gates.run_tests import cov as cov_mod
 from qualgate.gates.run_tests import execute, judge, merge, results, shards, sources
 from qualgate.options import Kind, Option
 from qualgate.verdict import Verdict
+
+if TYPE_CHECKING:
+    from qualgate.cache.inputs import Inputs
 
 DEFAULT_TIMEOUT = 1800.0
 PASSTHROUGH = True
@@ -102,6 +105,29 @@ OPTIONS = (
         help="Run the K-th of N deterministic slices of the suite; combine with `qualgate merge`.",
     ),
 )
+
+
+def measured_files(verdict: Verdict) -> list[str]:
+    """The files coverage measured (keys of run-tests' ``metrics.files``): those outside the
+    project are imported by the tests but in no snapshot of the project."""
+    files = verdict.metrics.get("files")
+    return [str(p) for p in files] if isinstance(files, dict) else []
+
+
+def INPUTS(ctx: GateContext) -> Inputs:
+    """What an answer depends on, for the result cache (`qualgate.cache.inputs`).
+
+    A test may read any file and any variable: everything is an input, and so is every
+    module the tests imported from outside the project (coverage data names them).
+    ``--shard`` is never answered from the cache.
+    """
+    from qualgate.cache.inputs import Inputs
+
+    shard = ctx.option("shard")
+    return Inputs(
+        skip="--shard leaves data for `qualgate merge`" if shard else None,
+        reported=measured_files,
+    )
 
 
 def settings_of(ctx: GateContext) -> judge.Settings:
