@@ -32,7 +32,7 @@ def write_atomic(path: Path, text: str) -> None:
         raise
 
 
-def read_bytes_bounded(path: Path, limit: int = MAX_READ_BYTES) -> bytes:
+def read_bytes_bounded(path: str | os.PathLike[str], limit: int = MAX_READ_BYTES) -> bytes:
     """The bytes of a regular file of at most ``limit`` bytes.
 
     Devices, FIFOs and sockets report a size of 0 and never end (``/dev/zero``), so the
@@ -64,7 +64,9 @@ def read_bytes_bounded(path: Path, limit: int = MAX_READ_BYTES) -> bytes:
     return data
 
 
-def read_text_bounded(path: Path, limit: int = MAX_READ_BYTES, errors: str = "strict") -> str:
+def read_text_bounded(
+    path: str | os.PathLike[str], limit: int = MAX_READ_BYTES, errors: str = "strict"
+) -> str:
     """`read_bytes_bounded` decoded as UTF-8."""
     return read_bytes_bounded(path, limit).decode("utf-8", errors=errors)
 
