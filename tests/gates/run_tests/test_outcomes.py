@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from tests.gates.run_tests.helpers import rt
-from tests.support import write_files
+from tests.support import run_qualgate, write_files
 
 PY = sys.executable
 
@@ -392,3 +392,49 @@ def test_collect_only_runs_nothing_and_says_so(tmp_path: Path) -> None:
     assert v["status"] == "fail"
     assert v["summary"] == "no tests ran: 1 test collected, none run"
     assert by_rule(v, "no-tests")[0]["data"] == {"why": "none-ran"}
+
+
+# ---------------------------------------------------------------------------
+# The wrong interpreter: an isolated qualgate and a project without a venv
+
+
+MISSING_DEP = {
+    "pyproject.toml": "",
+    "app.py": "import qualgate_test_absent_dep\n\n\ndef f():\n    return 1\n",
+    "test_app.py": "from app import f\n\n\ndef test_f():\n    assert f()\n",
+    "test_other.py": "import qualgate_test_absent_dep.sub\n\n\ndef test_g():\n    pass\n",
+}
+
+
+def test_missing_dependencies_in_qualgates_own_interpreter_are_an_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("VIRTUAL_ENV", raising=False)
+    project = write_files(tmp_path / "p", MISSING_DEP)
+    run = run_qualgate("run-tests", str(project))
+    v = verdict_of(run)
+    assert run.code == 2, v["summary"]
+    assert v["status"] == "error"
+    assert (
+        "cannot import qualgate_test_absent_dep: they ran in qualgate's own interpreter"
+        in (v["summary"])
+    )
+    assert "--python" in v["next_steps"][0]
+    # Pointed at that same interpreter on purpose, the missing module is the code's defect.
+    chosen = rt(project, PY)
+    assert chosen.code == 1
+    assert verdict_of(chosen)["status"] == "fail"
+
+
+def test_a_module_of_the_project_failing_to_import_stays_a_failure(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("VIRTUAL_ENV", raising=False)
+    files = {
+        "pyproject.toml": "",
+        "src/mypkg/__init__.py": "",
+        "test_a.py": "import mypkg.gone\n\n\ndef test_a():\n    pass\n",
+    }
+    run = run_qualgate("run-tests", str(write_files(tmp_path / "p", files)))
+    assert run.code == 1
+    assert verdict_of(run)["status"] == "fail"

@@ -23,7 +23,7 @@ from qualgate.errors import GateError
 from qualgate.fsutil import write_atomic
 from qualgate.gates import ExtraCommand
 from qualgate.gates.run_tests import cov as cov_mod
-from qualgate.gates.run_tests import execute, judge, merge, results, shards, sources
+from qualgate.gates.run_tests import environment, execute, judge, merge, results, shards, sources
 from qualgate.options import Kind, Option
 from qualgate.verdict import Verdict
 
@@ -144,7 +144,8 @@ def settings_of(ctx: GateContext) -> judge.Settings:
 
 def run(ctx: GateContext) -> Verdict:
     """Run the suite once (or one shard of it) and judge the outcome."""
-    python = ctx.python()
+    interpreter = ctx.interpreter()
+    python = interpreter.path
     settings = settings_of(ctx)
     shard = settings.shard
     # Resolve --base before spending minutes on the suite: a bad ref is an early error.
@@ -177,6 +178,7 @@ def run(ctx: GateContext) -> Verdict:
             report={"data_file": str(data_file), "out": str(out)},
         )
         res = done.results
+        environment.check(res, interpreter, ctx.root)
         report = None
         coverage_ms = 0
         rcfile, include = _report_scope(res.measured)
