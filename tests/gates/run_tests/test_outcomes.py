@@ -438,3 +438,21 @@ def test_a_module_of_the_project_failing_to_import_stays_a_failure(
     run = run_qualgate("run-tests", str(write_files(tmp_path / "p", files)))
     assert run.code == 1
     assert verdict_of(run)["status"] == "fail"
+
+
+def test_failing_on_a_python_the_project_does_not_support_is_an_error(tmp_path: Path) -> None:
+    files = {
+        "pyproject.toml": '[project]\nname = "p"\nrequires-python = ">=3.99"\n',
+        "test_new_syntax.py": "def test_a():\n    raise NameError('deferred annotations')\n",
+    }
+    run = rt(write_files(tmp_path / "p", files), PY)
+    v = verdict_of(run)
+    assert run.code == 2, v["summary"]
+    version = ".".join(str(n) for n in sys.version_info[:3])
+    assert v["summary"].startswith(
+        f"the project requires Python >=3.99 and the tests ran on Python {version}"
+    )
+    assert "--python" in v["next_steps"][0]
+    # Passing there anyway is a pass: nothing to blame on the interpreter.
+    files["test_new_syntax.py"] = "def test_a():\n    pass\n"
+    assert rt(write_files(tmp_path / "q", files), PY).code == 0

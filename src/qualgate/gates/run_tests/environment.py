@@ -1,10 +1,12 @@
-"""Tests that cannot import the project's dependencies ran in the wrong interpreter.
+"""Tests that ran in the wrong interpreter: an error naming the right one, not a failure.
 
-With no ``--python``, no venv of the project or its workspace and no active virtualenv,
+- With no ``--python``, no venv of the project or its workspace and no active virtualenv,
 run-tests runs pytest in qualgate's own interpreter (`qualgate.pyenv`): right when the
 project is installed beside qualgate, wrong for an isolated install. When the tests then
 fail to import a third-party module, the verdict is not the code's fault: it is an
 ``error`` naming the interpreter to pass, never a ``fail`` an agent would "fix".
+- A suite that fails on a Python the project does not support (``[project]
+  requires-python``) says so, the same way.
 """
 
 from __future__ import annotations
@@ -12,6 +14,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+from qualgate.config import read_toml
 from qualgate.errors import GateError
 from qualgate.gates.run_tests.results import TestResults
 from qualgate.pyenv import Interpreter
@@ -42,7 +47,11 @@ def _in_project(name: str, root: Path) -> bool:
 
 
 def check(res: TestResults, interpreter: Interpreter, root: Path) -> None:
-    """Raise `GateError` when qualgate's own interpreter lacks the tests' dependencies."""
+    """Raise `GateError` when the tests failed because of the interpreter they ran on."""
+    failing = res.counts.get("failed", 0) + res.counts.get("errors", 0) + len(res.problems)
+    if not failing:
+        return
+    _supported(res, interpreter, root)
     if interpreter.own:
         return
     missing = missing_modules(res, root)
@@ -57,4 +66,24 @@ def check(res: TestResults, interpreter: Interpreter, root: Path) -> None:
         "PATH/TO/python` (or QUALGATE_RUN_TESTS_PYTHON), e.g. after `python3 -m venv .venv "
         "&& .venv/bin/pip install -e . pytest coverage`; if qualgate's interpreter is the "
         "project's, install the missing dependencies there",
+    )
+
+
+def _supported(res: TestResults, interpreter: Interpreter, root: Path) -> None:
+    """The project's ``requires-python`` excludes the interpreter the tests failed on."""
+    if res.python_version is None:
+        return
+    try:
+        requires = read_toml(root / "pyproject.toml").get("project", {}).get("requires-python")
+        spec = SpecifierSet(str(requires)) if isinstance(requires, str) else None
+    except (GateError, InvalidSpecifier, AttributeError):
+        return  # no (readable) pyproject.toml: nothing to say
+    if spec is None or spec.contains(res.python_version, prereleases=True):
+        return
+    raise GateError(
+        f"the project requires Python {spec} and the tests ran on Python "
+        f"{res.python_version} ({interpreter.path})",
+        "point run-tests at an interpreter the project supports: `qualgate run-tests "
+        "--python PATH/TO/python` (or QUALGATE_RUN_TESTS_PYTHON), e.g. a venv made with "
+        "that Python",
     )

@@ -60,6 +60,8 @@ class TestResults:
     contexts: bool = False
     stopped_early: bool = False
     pytest_version: str | None = None
+    # The interpreter the tests ran on (X.Y.Z).
+    python_version: str | None = None
     coverage_version: str | None = None
     measuring: bool = False
     dynamic_context: str | None = None
@@ -114,6 +116,7 @@ def parse(events: Iterable[Mapping[str, Any]], relpath: RelPath) -> TestResults:
         if kind == "start":
             info["started"] = True
             info["pytest_version"] = event.get("pytest")
+            info["python_version"] = event.get("python")
             info["coverage_version"] = event.get("coverage")
             info["measuring"] = bool(event.get("measuring"))
             info["dynamic_context"] = event.get("dynamic_context") or None

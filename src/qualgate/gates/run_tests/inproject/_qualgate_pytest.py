@@ -145,6 +145,7 @@ def pytest_configure(config: pytest.Config) -> None:
             {
                 "event": "start",
                 "pytest": pytest.__version__,
+                "python": ".".join(str(n) for n in sys.version_info[:3]),
                 "coverage": getattr(cov_module, "__version__", None) if cov is not None else None,
                 "measuring": cov is not None,
                 "dynamic_context": (measured or {}).get("dynamic_context"),
