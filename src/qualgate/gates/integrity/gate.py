@@ -8,12 +8,17 @@ Each finding names its guard; ``allow = [{rule, path, reason}]`` allows one, as 
 
 from __future__ import annotations
 
+import hashlib
+import json
+from typing import TYPE_CHECKING
+
 from qualgate import git
-from qualgate.cache.inputs import Inputs
 from qualgate.context import GateContext
+from qualgate.errors import GateError
 from qualgate.gates import GATES
+from qualgate.gates.integrity import testcount
 from qualgate.gates.integrity.allow import apply_allowances, parse_allow
-from qualgate.gates.integrity.change import Change, changed_files, resolve_base
+from qualgate.gates.integrity.change import Change, Changed, changed_files, resolve_base
 from qualgate.gates.integrity.configguards import config_guards
 from qualgate.gates.integrity.pyguards import python_guards, test_guards
 from qualgate.gates.integrity.testcount import test_count
@@ -30,14 +35,15 @@ from qualgate.verdict import (
     plural,
 )
 
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from qualgate.cache.inputs import Inputs
+
 DEFAULT_TIMEOUT = 120.0
 # The gate compares with its base itself (a deleted test has no changed line to sit on):
 # the pipeline marks none of its findings existing.
 BASE_SCOPED: frozenset[str] = frozenset()
-# Never answered from the result cache: the answer depends on git history (the base, and
-# HEAD when no --base is given) and on run-tests' verdict under .qualgate/, which no digest
-# of the working tree covers. The gate takes tens of milliseconds anyway.
-INPUTS = Inputs(skip="integrity compares with git history and run-tests' last verdict")
 
 TEST_GLOBS = ("test_*.py", "*_test.py", "tests/**/*.py", "test/**/*.py", "conftest.py")
 WRAPPERS = (
@@ -71,6 +77,77 @@ OPTIONS = (
 )
 
 _CHECKS = ("skip-marks", "tests", "test-count", "suppressions", "config", "wiring")
+# What git reads from the environment: itself on PATH, its variables, its configuration
+# and global ignore file (under HOME or XDG_CONFIG_HOME).
+GIT_ENV = ("PATH", "HOME", "XDG_CONFIG_HOME", "GIT_*")
+
+
+def INPUTS(ctx: GateContext) -> Inputs:
+    """What an answer depends on, for the result cache (`qualgate.cache.inputs`).
+
+    Every file of the working tree (the guards read the changed files, and configuration
+    and wrappers by name); git and its variables; the commit compared with (HEAD, or the
+    one ``--base`` names, and the name shown); the files git counts as changed (renames,
+    mode changes and ignore rules are git's to say); and what the test-count guard reads
+    under the verdict folder and ``.qualgate/``, which no digest of the project covers:
+    run-tests' counts, commit and cleanliness, whether that verdict is newer than every
+    changed file, and the counts the ledger holds. `all` starts integrity only after
+    run-tests, whose verdict it reads.
+    """
+    from qualgate.cache.inputs import Inputs
+
+    after = ("run-tests",)
+    try:
+        resolved = resolve_base(ctx.root, ctx.base)
+        if resolved is None:  # skipped: nothing to compare with, until a first commit
+            return Inputs(
+                env=GIT_ENV, tools=("git",), python=False, extra=("base=none",), after=after
+            )
+        base, shown = resolved
+        files = changed_files(ctx.root, base)
+    except GateError as exc:
+        return Inputs(skip=f"git cannot say what changed: {exc.reason}", after=after)
+    verdict = ctx.option("verdict-dir") / "run-tests.json"
+    document = testcount._read_json(verdict)
+    return Inputs(
+        env=GIT_ENV,
+        tools=("git",),
+        python=False,
+        extra=(
+            # HEAD without --base; with it, the commit it names (HEAD is not compared).
+            f"base={shown}={base}",
+            f"changed={_digest([[f.old, f.new] for f in files])}",
+            f"run-tests={_test_count_inputs(ctx.root, base, verdict, document, files)}",
+        ),
+        after=after,
+    )
+
+
+def _test_count_inputs(
+    root: Path, base: str, verdict: Path, document: dict[str, object] | None, files: list[Changed]
+) -> str:
+    """What `testcount.test_count` reads beside the project's files, as one digest."""
+    if document is None:
+        return "absent"
+    project = document.get("project")
+    project = project if isinstance(project, dict) else {}
+    commit = project.get("commit")
+    ledger = testcount._ledger(root)
+    read = {
+        "executed": testcount.executed(document),
+        "commit": commit,
+        "dirty": project.get("dirty"),
+        "fresh": testcount._fresh(verdict, [root / f.new for f in files if f.new]),
+        "ledger_base": ledger.get(base),
+        # What the run would remember (`harvest`): kept or lost, the next run knows.
+        "ledger_commit": ledger.get(commit) if isinstance(commit, str) else None,
+    }
+    return _digest(read)
+
+
+def _digest(value: object) -> str:
+    text = json.dumps(value, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def run(ctx: GateContext) -> Verdict:
