@@ -17,35 +17,40 @@ from qualgate.context import GateContext
 from qualgate.options import Kind, Option
 from qualgate.verdict import Status, Verdict
 
-from . import env as environment
-from . import flake8, formatters, pylint, pyright, schedule, target, toolchain
-from . import mypy as mypy_check
-from . import ruff as ruff_check
-from .judge import STANDARDS_CHECK, build_verdict, dedupe_standards
-from .plan import Plan, jobs
-from .projectfiles import ProjectFiles
-from .rules import RULES
-from .tools import Outcome, find_ruff
-
 if TYPE_CHECKING:
     from qualgate.cache.inputs import Inputs
 
+    from .plan import Plan
+
+# The tools' modules (toolchain alone brings packaging and YAML) load in `run`, not here:
+# `--help`, `qualgate config` and an answer from the result cache never need them.
 DEFAULT_TIMEOUT = 600.0
-CHECK_NAMES = toolchain.CHECKS
+# `toolchain.CHECKS` and `judge.STANDARDS_CHECK`, without importing them (a test keeps
+# them equal).
+CHECK_NAMES = ("ruff", "format", "flake8", "pylint", "black", "isort", "mypy", "pyright")
+STANDARDS_CHECK = "standards"
 PRESETS = ("none", "standards")
 # Every check's findings are judged by the lines changed since --base.
 BASE_SCOPED = policy.ALL_CHECKS
-ORDER = (
-    ruff_check.RUFF_CHECK,
-    ruff_check.RUFF_FORMAT,
-    flake8.FLAKE8,
-    pylint.PYLINT,
-    formatters.BLACK_CHECK,
-    formatters.ISORT_CHECK,
-    mypy_check.MYPY,
-    pyright.PYRIGHT,
-    STANDARDS_CHECK,
-)
+
+
+def _order() -> tuple[str, ...]:
+    """The order of the checks in the verdict, whichever finished first."""
+    from . import flake8, formatters, pylint, pyright
+    from . import mypy as mypy_check
+    from . import ruff as ruff_check
+
+    return (
+        ruff_check.RUFF_CHECK,
+        ruff_check.RUFF_FORMAT,
+        flake8.FLAKE8,
+        pylint.PYLINT,
+        formatters.BLACK_CHECK,
+        formatters.ISORT_CHECK,
+        mypy_check.MYPY,
+        pyright.PYRIGHT,
+        STANDARDS_CHECK,
+    )
 
 
 def _valid_checks(value: tuple[str, ...]) -> tuple[str, ...]:
@@ -60,6 +65,7 @@ def _valid_checks(value: tuple[str, ...]) -> tuple[str, ...]:
 
 def _describe_standards() -> str:
     from . import standards
+    from .rules import RULES
 
     lines = [f"The `standards` preset (qualgate {RULES.gate} --preset standards):"]
     for s in standards.STANDARDS:
@@ -209,6 +215,14 @@ def _has_python(root: Path) -> bool:
 
 def run(ctx: GateContext) -> Verdict:
     """Run the project's checks (and its fixers, with --fix) and judge their findings."""
+    from . import env as environment
+    from . import mypy as mypy_check
+    from . import pyright, schedule, target, toolchain
+    from .judge import build_verdict, dedupe_standards
+    from .plan import Plan, jobs
+    from .projectfiles import ProjectFiles
+    from .tools import Outcome, find_ruff
+
     root = ctx.root
     preset: str = ctx.option("preset")
     fix: bool = ctx.option("fix")
@@ -255,7 +269,7 @@ def run(ctx: GateContext) -> Verdict:
         check_jobs[STANDARDS_CHECK] = standards_job(plan)
     ctx.progress(f"running {', '.join(check_jobs)}")
     foreground = [n for n in (mypy_check.MYPY, pyright.PYRIGHT) if n in check_jobs][:1]
-    outcomes.extend(schedule.run_all(check_jobs, ORDER, foreground=foreground))
+    outcomes.extend(schedule.run_all(check_jobs, _order(), foreground=foreground))
     outcomes = dedupe_standards(outcomes)
     verdict = build_verdict(
         ctx,
