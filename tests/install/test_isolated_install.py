@@ -8,6 +8,7 @@ session). CI runs it.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -177,3 +178,76 @@ def test_every_gate_leaves_the_project_venv_untouched(
     if gate in ("run-tests", "migration-check", "seed"):
         # Checked in the project's own interpreter, on its own pins.
         assert verdict["status"] == "pass", verdict["summary"]
+
+
+BARE = {
+    "pyproject.toml": '[project]\nname = "bare"\nversion = "0"\n',
+    "bare.py": "def f(x):\n    return x + 1\n",
+    "test_bare.py": """\
+import pytest
+
+from bare import f
+
+
+def test_f() -> None:
+    assert f(1) == 2
+
+
+def test_only_coverage_is_lent() -> None:
+    # qualgate's coverage measures this run; nothing else of qualgate's environment leaks in.
+    with pytest.raises(ImportError):
+        import click  # noqa: F401
+""",
+}
+
+
+def _env_without_venv() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"}
+
+
+@pytest.fixture(scope="session")
+def bare_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A project whose venv has pytest and no coverage."""
+    root = write_files(tmp_path_factory.mktemp("bare") / "bare", BARE)
+    assert _run([sys.executable, "-m", "venv", str(root / ".venv")], root).returncode == 0
+    done = _run([str(root / ".venv/bin/pip"), "install", "-q", "pytest==8.3.5"], root)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return root
+
+
+def test_a_project_venv_without_coverage_is_measured_with_qualgates_own(
+    qualgate_bin: Path, bare_project: Path
+) -> None:
+    before = _freeze(bare_project)
+    assert "coverage" not in before.lower()
+    done = _run(
+        [str(qualgate_bin), "run-tests", str(bare_project), "--format", "json"],
+        bare_project,
+        env=_env_without_venv(),
+    )
+    verdict = json.loads(done.stdout)
+    assert_valid_verdict(verdict)
+    assert verdict["status"] == "pass", verdict["summary"]
+    assert verdict["metrics"]["passed"] == 2 and verdict["metrics"]["coverage"] == 100.0
+    probe = "import coverage; print(coverage.__version__)"
+    ours = _run([str(qualgate_bin.parent / "python"), "-c", probe], bare_project)
+    (check,) = [c for c in verdict["checks"] if c["name"] == "coverage"]
+    assert check["tool_version"] == ours.stdout.strip()
+    assert _freeze(bare_project) == before
+
+
+def test_no_project_interpreter_at_all_is_an_error_naming_the_one_to_pass(
+    qualgate_bin: Path, tmp_path: Path
+) -> None:
+    # An isolated qualgate (no pytest of its own), a project with no venv, none active.
+    project = write_files(tmp_path / "novenv", BARE)
+    done = _run(
+        [str(qualgate_bin), "run-tests", str(project), "--format", "json"],
+        project,
+        env=_env_without_venv(),
+    )
+    verdict = json.loads(done.stdout)
+    assert_valid_verdict(verdict)
+    assert done.returncode == 2 and verdict["status"] == "error"
+    assert verdict["summary"].startswith("no project interpreter found")
+    assert "--python" in verdict["next_steps"][0]

@@ -366,8 +366,30 @@ def test_too_old_coverage_is_an_error_with_the_upgrade_command(tmp_path: Path) -
     assert v["metrics"] == {}
 
 
-def test_missing_coverage_is_an_error_with_the_install_command(tmp_path: Path) -> None:
+def test_a_project_without_coverage_is_measured_with_qualgates_own(tmp_path: Path) -> None:
+    # The project's interpreter cannot import coverage: qualgate's own is loaded in its
+    # place, from its package folder alone (tests/install: nothing else of qualgate's
+    # becomes importable in a project venv).
     env = _fake_coverage(tmp_path, "raise ImportError('not here')\n")
+    files = {
+        "app.py": "def f(x):\n    if x:\n        return 1\n    return 2\n",
+        "test_a.py": "from app import f\n\n\ndef test_a():\n    assert f(1) == 1\n",
+    }
+    v = verdict_of(rt(write_files(tmp_path / "p", files), PY, env=env))
+    assert v["status"] == "fail", v["summary"]  # app.py is 75% covered: under the minimum
+    assert v["metrics"]["passed"] == 1
+    assert v["metrics"]["files"]["app.py"]["missing"] == 1
+
+
+def test_missing_coverage_is_an_error_with_the_install_command(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Neither the project's interpreter nor qualgate (its fallback fails to load) has one.
+    env = _fake_coverage(tmp_path, "raise ImportError('not here')\n")
+    broken = write_files(tmp_path / "ours", {"coverage/__init__.py": "raise SyntaxError('new')\n"})
+    from qualgate.gates.run_tests import cov
+
+    monkeypatch.setattr(cov, "our_coverage", lambda: str(broken / "coverage"))
     project = write_files(tmp_path / "p", {"test_a.py": "def test_a():\n    pass\n"})
     v = verdict_of(rt(project, PY, env=env))
     assert v["status"] == "error"

@@ -8,6 +8,8 @@ exclusions, path remapping) apply exactly as they do for ``coverage report``.
 
 from __future__ import annotations
 
+import functools
+import importlib.util
 import json
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -101,6 +103,19 @@ _INHERITED = (
 )
 
 
+# The folder of qualgate's own coverage package, for a project interpreter without one
+# (`_qualgate_measure.import_coverage`).
+FALLBACK_ENV = "QUALGATE_RT_COVERAGE"
+
+
+@functools.cache
+def our_coverage() -> str | None:
+    """The folder of the coverage package installed beside qualgate (None: none)."""
+    spec = importlib.util.find_spec("coverage")
+    locations = spec.submodule_search_locations if spec is not None else None
+    return str(locations[0]) if locations else None
+
+
 def clean_env(root: Path) -> dict[str, str | None]:
     """Environment overrides so a measuring parent's settings do not leak in (None removes).
 
@@ -109,6 +124,7 @@ def clean_env(root: Path) -> dict[str, str | None]:
     project is the user's own choice and is kept.
     """
     env: dict[str, str | None] = dict.fromkeys(_INHERITED)
+    env[FALLBACK_ENV] = our_coverage()
     rcfile = os.environ.get("COVERAGE_RCFILE")
     if rcfile:
         try:

@@ -11,6 +11,7 @@ fail to import a third-party module, the verdict is not the code's fault: it is 
 
 from __future__ import annotations
 
+import importlib.util
 import re
 from pathlib import Path
 
@@ -21,6 +22,10 @@ from qualgate.errors import GateError
 from qualgate.gates.run_tests.results import TestResults
 from qualgate.pyenv import Interpreter
 
+_HINT = (
+    "`qualgate run-tests --python PATH/TO/python` (or QUALGATE_RUN_TESTS_PYTHON), e.g. after "
+    "`python3 -m venv .venv && .venv/bin/pip install -e . pytest`"
+)
 _NO_MODULE = re.compile(r"No module named '([^']+)'")
 
 
@@ -46,6 +51,17 @@ def _in_project(name: str, root: Path) -> bool:
     )
 
 
+def preflight(interpreter: Interpreter) -> None:
+    """Before the run: qualgate's own interpreter (the project has none) without pytest."""
+    if interpreter.own or importlib.util.find_spec("pytest") is not None:
+        return
+    raise GateError(
+        "no project interpreter found: the project has no .venv (nor its workspace) and no "
+        f"virtualenv is active, and qualgate's own interpreter ({interpreter.path}) has no pytest",
+        f"point run-tests at the project's interpreter: {_HINT}",
+    )
+
+
 def check(res: TestResults, interpreter: Interpreter, root: Path) -> None:
     """Raise `GateError` when the tests failed because of the interpreter they ran on."""
     failing = res.counts.get("failed", 0) + res.counts.get("errors", 0) + len(res.problems)
@@ -62,10 +78,8 @@ def check(res: TestResults, interpreter: Interpreter, root: Path) -> None:
         f"the tests cannot import {shown}: they ran in qualgate's own interpreter "
         f"({interpreter.path}) because the project has no .venv (nor its workspace) and no "
         "virtualenv is active",
-        "point run-tests at the project's interpreter: `qualgate run-tests --python "
-        "PATH/TO/python` (or QUALGATE_RUN_TESTS_PYTHON), e.g. after `python3 -m venv .venv "
-        "&& .venv/bin/pip install -e . pytest coverage`; if qualgate's interpreter is the "
-        "project's, install the missing dependencies there",
+        f"point run-tests at the project's interpreter: {_HINT}; if qualgate's interpreter "
+        "is the project's, install the missing dependencies there",
     )
 
 

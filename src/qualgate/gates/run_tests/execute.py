@@ -17,6 +17,7 @@ from pathlib import Path
 
 from qualgate import process
 from qualgate.errors import GateError, ToolTimeout
+from qualgate.gates.run_tests import cov as cov_mod
 from qualgate.gates.run_tests import results as results_mod
 from qualgate.gates.run_tests.cov import INPROJECT_DIR, clean_env
 
@@ -182,9 +183,11 @@ def _tail(text: str) -> str:
 
 def _explain_no_start(python: str, root: Path, code: int, tail: str) -> None:
     """pytest never reached our plugin: find out whether pytest or coverage is missing."""
+    # qualgate's own coverage stands in for a project without one (cov.our_coverage).
+    needed = ("pytest",) if cov_mod.our_coverage() else ("pytest", "coverage")
     probe = (
         "import importlib.util, json; print(json.dumps("
-        "[m for m in ('pytest', 'coverage') if importlib.util.find_spec(m) is None]))"
+        f"[m for m in {needed!r} if importlib.util.find_spec(m) is None]))"
     )
     missing: list[str] = []
     try:

@@ -145,6 +145,7 @@ def settings_of(ctx: GateContext) -> judge.Settings:
 def run(ctx: GateContext) -> Verdict:
     """Run the suite once (or one shard of it) and judge the outcome."""
     interpreter = ctx.interpreter()
+    environment.preflight(interpreter)
     python = interpreter.path
     settings = settings_of(ctx)
     shard = settings.shard

@@ -37,7 +37,42 @@ MIN_VERSION = (5, 5)  # combine(keep=), json_report(show_contexts=), Coverage.cu
 # pytest-cov (< 7) measures subprocesses through its own .pth hook and these variables.
 _COV_CORE = ("COV_CORE_SOURCE", "COV_CORE_CONFIG", "COV_CORE_DATAFILE", "COV_CORE_BRANCH")
 
+# qualgate's own coverage package (a folder), used only when the project has none.
+FALLBACK_ENV = "QUALGATE_RT_COVERAGE"
+
 _active: dict[str, Any] = {}
+
+
+def import_coverage() -> Any:
+    """The project's coverage.py; else qualgate's own, loaded from its package folder
+    alone (``$QUALGATE_RT_COVERAGE``), so nothing else of qualgate's environment becomes
+    importable and a coverage the project installs always wins. ImportError: neither."""
+    import importlib.util
+    import sys
+
+    try:
+        import coverage
+
+        return coverage
+    except ImportError:
+        folder = os.environ.get(FALLBACK_ENV)
+        if not folder:
+            raise
+    init = os.path.join(folder, "__init__.py")
+    spec = importlib.util.spec_from_file_location(
+        "coverage", init, submodule_search_locations=[folder]
+    )
+    if spec is None or spec.loader is None:
+        raise ImportError(f"no coverage package in {folder}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["coverage"] = module
+    try:
+        spec.loader.exec_module(module)
+    except Exception as exc:  # a coverage too new for this Python, say
+        for name in [m for m in sys.modules if m == "coverage" or m.startswith("coverage.")]:
+            del sys.modules[name]
+        raise ImportError(f"qualgate's coverage cannot run here: {exc}") from exc
+    return module
 
 
 def active() -> Any:
@@ -72,7 +107,7 @@ def begin(early_config: Any) -> dict[str, Any] | None:
 
 def _begin_controller(early_config: Any, request: dict[str, Any]) -> dict[str, Any] | None:
     try:
-        import coverage
+        coverage = import_coverage()
     except ImportError:
         return {"event": "coverage_problem", "problem": "missing"}
     version = tuple(getattr(coverage, "version_info", (0, 0))[:2])
@@ -146,8 +181,7 @@ def _config_file(name: str) -> Any:
 def _start(spec: dict[str, Any], *, worker: bool, detected: Any = ()) -> dict[str, Any] | None:
     """Start a Coverage for ``spec`` in this process; a problem event when it cannot."""
     try:
-        import coverage
-
+        coverage = import_coverage()
         cov = coverage.Coverage(
             data_file=spec["data_file"],
             data_suffix=True,
