@@ -478,3 +478,14 @@ def test_failing_on_a_python_the_project_does_not_support_is_an_error(tmp_path: 
     # Passing there anyway is a pass: nothing to blame on the interpreter.
     files["test_new_syntax.py"] = "def test_a():\n    pass\n"
     assert rt(write_files(tmp_path / "q", files), PY).code == 0
+
+
+def test_a_conftest_failing_on_an_unsupported_python_is_an_error(tmp_path: Path) -> None:
+    files = {
+        "pyproject.toml": '[project]\nname = "p"\nrequires-python = ">=3.99"\n',
+        "conftest.py": "class User:\n    items: list[Item]  # deferred annotations (PEP 649)\n",
+        "test_a.py": "def test_a():\n    pass\n",
+    }
+    v = verdict_of(rt(write_files(tmp_path / "p", files), PY))
+    assert v["status"] == "error"
+    assert v["summary"].startswith("the project requires Python >=3.99 and the tests ran on")

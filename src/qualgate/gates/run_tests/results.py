@@ -116,7 +116,7 @@ def parse(events: Iterable[Mapping[str, Any]], relpath: RelPath) -> TestResults:
         if kind == "start":
             info["started"] = True
             info["pytest_version"] = event.get("pytest")
-            info["python_version"] = event.get("python")
+            info["python_version"] = event.get("python") or info.get("python_version")
             info["coverage_version"] = event.get("coverage")
             info["measuring"] = bool(event.get("measuring"))
             info["dynamic_context"] = event.get("dynamic_context") or None
@@ -140,6 +140,8 @@ def parse(events: Iterable[Mapping[str, Any]], relpath: RelPath) -> TestResults:
             info["integration_selected"] = int(event.get("integration", 0))
             info["contexts"] = bool(event.get("contexts"))
         elif kind == "collect_error":
+            if event.get("python"):
+                info.setdefault("python_version", event["python"])
             problems.append(_collect_problem(event, relpath))
         elif kind == "test_start":
             started[str(event["nodeid"])] = None

@@ -123,6 +123,8 @@ def pytest_load_initial_conftests(early_config: pytest.Config) -> Generator[None
                 "event": "collect_error",
                 "nodeid": path.name,
                 "conftest": True,
+                # No "start" event follows a broken conftest.py: say which Python failed.
+                "python": ".".join(str(n) for n in sys.version_info[:3]),
                 "error": _import_error(path, exc.cause, Path(str(early_config.rootpath))),
                 "text": "",
             }
