@@ -70,6 +70,9 @@ def test_an_unchanged_run_is_replayed_with_the_same_findings(fake_gate: str, pro
     assert second.verdict["checks"] == first.verdict["checks"]
     written = json.loads((project / ".qualgate/verdicts/fake.json").read_text())
     assert written["cached"] is True
+    # A person reading text output is told too (the checks' times are the replayed run's).
+    text = run_qualgate(fake_gate, str(project), "--mode", "fail", "--format", "text")
+    assert "ms, from the result cache; --no-cache runs it again)" in text.stdout
 
 
 INPUT_CHANGES: dict[str, Callable[[Path], dict[str, str] | None]] = {}

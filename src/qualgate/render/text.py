@@ -122,9 +122,11 @@ def render(verdict: Verdict) -> str:
         )
     if verdict.checks:
         lines.append("")
+    # A replayed answer says so: its checks' times are those of the run it replays.
+    cached = ", from the result cache; --no-cache runs it again" if verdict.cached else ""
     lines.append(
         f"{_STATUS_WORD[verdict.status]} {verdict.gate}: {safe(verdict.summary)} "
-        f"({verdict.duration_ms} ms)"
+        f"({verdict.duration_ms} ms{cached})"
     )
     lines += [f"  -> {safe(step)}" for step in verdict.next_steps]
     return "\n".join(lines) + "\n"
