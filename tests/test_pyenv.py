@@ -161,3 +161,45 @@ def test_run_tests_in_a_workspace_member_uses_the_workspace_venv(tmp_path: Path)
     assert run.code == 0, run.stdout
     assert run.verdict is not None
     assert run.verdict["metrics"]["passed"] == 1
+
+
+def test_version_of_reads_pyvenv_cfg_without_running_the_interpreter(tmp_path: Path) -> None:
+    ours = ".".join(str(n) for n in sys.version_info[:3])
+    assert pyenv.version_of(sys.executable) == ours
+    python = fake_venv(tmp_path / "v")
+    (tmp_path / "v" / "pyvenv.cfg").write_text("home = /x\nversion = 3.14.0\n")
+    assert pyenv.version_of(str(python)) == "3.14.0"
+    (tmp_path / "v" / "pyvenv.cfg").write_text("home = /x\nversion_info = 3.12.1.final.0\n")
+    assert pyenv.version_of(str(python)) == "3.12.1"  # uv's spelling
+    (tmp_path / "v" / "pyvenv.cfg").unlink()
+    assert pyenv.version_of(str(python)) is None
+
+
+def test_unsupported_names_the_requirement_and_the_version(tmp_path: Path) -> None:
+    project = write_files(
+        tmp_path / "p", {"pyproject.toml": '[project]\nname = "p"\nrequires-python = ">=3.99"\n'}
+    )
+    why = pyenv.unsupported(project, sys.executable)
+    assert why is not None and why.startswith("the project requires Python >=3.99 and its")
+    (project / "pyproject.toml").write_text('[project]\nrequires-python = ">=3.8"\n')
+    assert pyenv.unsupported(project, sys.executable) is None
+    for broken in ("[project]\nrequires-python = 'not a spec'\n", "[project\n", "project = 1\n"):
+        (project / "pyproject.toml").write_text(broken)
+        assert pyenv.unsupported(project, sys.executable) is None
+
+
+def test_migration_check_on_an_unsupported_python_says_so(tmp_path: Path) -> None:
+    # A project written for a newer Python: env.py fails on its syntax or semantics here.
+    from tests.gates.migration_check.factory import good_chain, make_project
+
+    project = make_project(
+        tmp_path / "p",
+        good_chain(),
+        extra={"pyproject.toml": '[project]\nname = "p"\nrequires-python = ">=3.99"\n'},
+    )
+    env_py = project / "migrations" / "env.py"
+    env_py.write_text("raise NameError(\"name 'Item' is not defined\")\n" + env_py.read_text())
+    run = run_qualgate("migration-check", str(project), "--no-cache")
+    assert run.code == 2 and run.verdict is not None
+    assert "the project requires Python >=3.99 and its interpreter" in run.verdict["summary"]
+    assert run.verdict["next_steps"][0].startswith("point --python at an interpreter")

@@ -25,8 +25,16 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
 from qualgate import process
 from qualgate.errors import GateError, ToolMissing
+from qualgate.fsutil import read_text_bounded
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
 
 # The folders where a project (or a workspace) keeps its virtual environment.
 VENV_DIRS = (".venv", "venv")
@@ -108,6 +116,40 @@ def find(root: Path, given: str | os.PathLike[str] | None, *, trusted: bool = Fa
             if candidate.exists():
                 return Interpreter(path=str(candidate), source="active", refused=tuple(refused))
     return Interpreter(path=sys.executable, source="qualgate", refused=tuple(refused))
+
+
+def version_of(python: str) -> str | None:
+    """The X.Y.Z of an interpreter without running it: ours, else its venv's pyvenv.cfg
+    (``version`` from venv and virtualenv, ``version_info`` from uv); None when unknown."""
+    if os.path.abspath(python) == os.path.abspath(sys.executable):
+        return ".".join(str(n) for n in sys.version_info[:3])
+    try:
+        text = read_text_bounded(Path(python).parent.parent / "pyvenv.cfg", 64 * 1024, "replace")
+    except (OSError, ValueError):
+        return None
+    for line in text.splitlines():
+        key, _, value = line.partition("=")
+        if key.strip() in ("version", "version_info") and value.strip()[:1].isdigit():
+            return ".".join(value.strip().split(".")[:3])
+    return None
+
+
+def unsupported(root: Path, python: str) -> str | None:
+    """Why ``python`` cannot run the project: its ``[project] requires-python`` excludes the
+    interpreter's version (None: supported, or either is unknown). A hint for the errors of
+    the gates that run the project's code: a SyntaxError there is not the code's defect."""
+    version = version_of(python)
+    if version is None:
+        return None
+    try:
+        data = tomllib.loads(read_text_bounded(root / "pyproject.toml", 1024 * 1024))
+        requires = data.get("project", {}).get("requires-python")
+        spec = SpecifierSet(requires) if isinstance(requires, str) else None
+    except (OSError, ValueError, RecursionError, AttributeError, InvalidSpecifier):
+        return None
+    if spec is None or spec.contains(version, prereleases=True):
+        return None
+    return f"the project requires Python {spec} and its interpreter ({python}) is Python {version}"
 
 
 def _inside(path: Path, folder: Path) -> bool:

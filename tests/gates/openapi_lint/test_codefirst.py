@@ -294,6 +294,16 @@ def test_an_app_that_fails_to_import_is_an_error_with_the_import_error(tmp_path:
     assert any("--app-env" in step for step in run.verdict["next_steps"])
 
 
+def test_an_app_for_a_newer_python_says_which_python_it_needs(tmp_path: Path) -> None:
+    # Deferred annotations (Python 3.14): a NameError on an older interpreter, not a defect.
+    app = "class User:\n    items: list[Item]\n\n\nclass Item:\n    pass\n\n\n" + APP
+    pyproject = '[project]\nname = "shop"\nrequires-python = ">=3.99"\n'
+    run = run_qualgate("openapi-lint", str(project(tmp_path, app, **{"pyproject.toml": pyproject})))
+    assert run.code == 2 and run.verdict is not None
+    assert "the project requires Python >=3.99 and its interpreter" in run.verdict["summary"]
+    assert run.verdict["next_steps"][0].startswith("point --python at an interpreter")
+
+
 @pytest.mark.slow
 def test_app_env_and_dotenv_give_the_app_its_environment(tmp_path: Path) -> None:
     app = "import os\n\nDATABASE_URL = os.environ['SHOP_DATABASE_URL']\n" + APP

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from qualgate import process
+from qualgate import process, pyenv
 from qualgate.errors import GateError, ToolTimeout
 from qualgate.gates.migration_check import engine, project
 from qualgate.gates.migration_check.drivers import own_driver
@@ -229,7 +229,7 @@ def _masked(value: Any, secrets: Sequence[str]) -> Any:
     return value
 
 
-def worker_problem(result: WorkerResult, python: str) -> GateError | None:
+def worker_problem(result: WorkerResult, python: str, root: Path) -> GateError | None:
     """A GateError when the worker could not do its job (as opposed to a migration failing)."""
     outcome = result.outcome
     if result.timed_out:
@@ -274,6 +274,10 @@ def worker_problem(result: WorkerResult, python: str) -> GateError | None:
             hint = f"install alembic and SQLAlchemy in {python}, or pass --python"
         elif "greenlet" in message:
             hint = f"env.py runs async engines: {python} -m pip install 'sqlalchemy[asyncio]'"
+        why = pyenv.unsupported(root, python)
+        if why:
+            message = f"{message}; {why}"
+            hint = "point --python at an interpreter the project supports"
         return GateError(f"env.py could not run ({outcome.get('step')}): {message}", hint)
     return None
 
@@ -386,7 +390,7 @@ def upgrade_to_head(
         secrets=secret_values,
         drivers=drivers,
     )
-    problem = worker_problem(result, python)
+    problem = worker_problem(result, python, root)
     if problem is not None:
         raise problem
     outcome = result.outcome

@@ -133,7 +133,7 @@ def run(
             drivers=drivers,
             irreversible=irreversible,
         )
-    problem = worker_problem(result, python) or _missing_extension(result, db)
+    problem = worker_problem(result, python, ctx.root) or _missing_extension(result, db)
     if problem is not None:
         checks.append(
             Check(

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from qualgate import git, process
+from qualgate import git, process, pyenv
 from qualgate.context import GateContext
 from qualgate.errors import GateError
 from qualgate.fsutil import ReadRefused, read_text_bounded
@@ -125,9 +125,11 @@ def generate(
         )
         if len(error) > 600:
             error = error[:597] + "..."
+        why = pyenv.unsupported(where, python)
         raise GateError(
-            mask(f"cannot generate the OpenAPI document of {app.target}: {error}{at}", env.secrets),
-            HINT,
+            mask(f"cannot generate the OpenAPI document of {app.target}: {error}{at}", env.secrets)
+            + (f"; {why}" if why else ""),
+            f"point --python at an interpreter the project supports (or {HINT})" if why else HINT,
         )
     return _generated(result, app, argv, done.duration_ms, where)
 
