@@ -16,10 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from qualgate.errors import GateError
-from qualgate.fsutil import ReadRefused
+from qualgate.fsutil import ReadRefused, read_bytes_bounded
 from qualgate.gates.artifact_validate import markdown
 from qualgate.gates.artifact_validate.fastyaml import simple_yaml
-from qualgate.gates.artifact_validate.files import read_regular
 from qualgate.gates.artifact_validate.links import link_problems
 from qualgate.gates.artifact_validate.locate import Position, Positions, bad_scalar, yaml_positions
 from qualgate.gates.artifact_validate.rules import RULES, shorten
@@ -135,7 +134,7 @@ def check_files(
             rel = rel.replace(os.sep, "/")
         try:
             # Regular files only, bounded: a `.md` linked to /dev/zero is never read.
-            text = read_regular(path, MAX_ARTIFACT_BYTES).decode("utf-8")
+            text = read_bytes_bounded(path, MAX_ARTIFACT_BYTES).decode("utf-8")
         except UnicodeDecodeError as exc:
             line = exc.object[: exc.start].count(b"\n") + 1
             report.findings.append(

@@ -17,8 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from qualgate.fsutil import MAX_READ_BYTES as MAX_FILE_BYTES
-from qualgate.fsutil import ReadRefused
-from qualgate.gates.artifact_validate.files import read_regular
+from qualgate.fsutil import ReadRefused, read_bytes_bounded
 from qualgate.gates.artifact_validate.locate import (
     Lines,
     Position,
@@ -231,7 +230,7 @@ def check_file(
         ]
     if text is None:
         try:
-            text = read_regular(path, MAX_FILE_BYTES).decode("utf-8")
+            text = read_bytes_bounded(path, MAX_FILE_BYTES).decode("utf-8")
         except UnicodeDecodeError as exc:
             line = exc.object[: exc.start].count(b"\n") + 1
             return [_finding("unreadable", f"not UTF-8 text: {exc.reason}", rel, line, None, check)]

@@ -266,18 +266,15 @@ def worker_problem(result: WorkerResult, python: str, root: Path) -> GateError |
     if outcome["event"] == "crashed":
         message = str(outcome.get("message", ""))
         hint = (
-            "fix the error in env.py or alembic.ini; if the app's settings require environment "
-            "variables, set them (any database URL they build is redirected to the scratch "
-            "database)"
+            "fix the error in env.py or alembic.ini; if the app's settings need environment "
+            "variables, set them (any database URL they build is redirected to the scratch one)"
         )
         if "No module named" in message and outcome.get("step") == "setup":
             hint = f"install alembic and SQLAlchemy in {python}, or pass --python"
         elif "greenlet" in message:
             hint = f"env.py runs async engines: {python} -m pip install 'sqlalchemy[asyncio]'"
-        why = pyenv.unsupported(root, python)
-        if why:
-            message = f"{message}; {why}"
-            hint = "point --python at an interpreter the project supports"
+        if why := pyenv.unsupported(root, python):
+            message, hint = f"{message}; {why}", "point --python at a Python the project supports"
         return GateError(f"env.py could not run ({outcome.get('step')}): {message}", hint)
     return None
 
