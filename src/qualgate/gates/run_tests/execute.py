@@ -38,8 +38,8 @@ class PytestRun:
     stderr_tail: str
 
 
-def install_hint(python: str) -> str:
-    return f"`{python} -m pip install pytest coverage`"
+def install_hint(python: str, missing: Sequence[str] = ("pytest", "coverage")) -> str:
+    return f"`{python} -m pip install {' '.join(missing)}`"
 
 
 def run_pytest(
@@ -199,7 +199,8 @@ def _explain_no_start(python: str, root: Path, code: int, tail: str) -> None:
         raise GateError(
             f"{' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} not installed "
             f"in the project's python ({python})",
-            f"install them: {install_hint(python)} (or point --python at the right interpreter)",
+            f"install {'it' if len(missing) == 1 else 'them'}: {install_hint(python, missing)} "
+            "(or point --python at the right interpreter)",
         )
     if code == USAGE_ERROR:
         raise GateError(
