@@ -203,7 +203,12 @@ def run_gates(ctx: GateContext) -> Ran:
     shared: dict[str, object] = {}  # one git diff for every gate asked before any runs
     try:
         session.project = project_info(ctx.root, ctx.base)
-        for gate in waiting:
+        # A gate that reads another's verdict (``after``) is asked only once those it reads
+        # are answered: when one of them runs again, so does it.
+        ordered = sorted(waiting, key=lambda g: bool((inputs[g] or Inputs()).after))
+        for gate in ordered:
+            if any(g in waiting and g not in verdicts for g in (inputs[gate] or Inputs()).after):
+                continue
             asked = dataclasses.replace(requests[gate], shared=shared)
             answered = pipeline.answer_without_running(asked, session)
             if answered is not None:
@@ -219,11 +224,21 @@ def run_gates(ctx: GateContext) -> Ran:
         from qualgate import workers  # fork and pipes: only when something runs
 
         after = {g: (inputs[g] or Inputs()).after for g in misses}
-        outcomes = workers.run_all(
-            [requests[g] for g in order], database=database, jobs=_jobs(ctx), after=after
+        # Each verdict file is written as its gate finishes: a gate started after it reads it.
+        published: dict[str, Verdict] = {}
+
+        def publish(outcome: pipeline.Outcome) -> None:
+            published[outcome.verdict.gate] = _published(outcome, ctx.root)
+
+        workers.run_all(
+            [requests[g] for g in order],
+            database=database,
+            jobs=_jobs(ctx),
+            after=after,
+            on_done=publish,
         )
         for gate in misses:
-            verdicts[gate] = _published(outcomes[gate], ctx.root)
+            verdicts[gate] = published[gate]
     return Ran(verdicts=[verdicts[g] for g in names], not_affected=idle, not_run=[])
 
 

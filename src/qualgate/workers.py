@@ -22,7 +22,7 @@ import signal
 import sys
 import time
 import warnings
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -46,15 +46,22 @@ def run_all(
     database: Collection[str],
     jobs: int,
     after: Mapping[str, Collection[str]] | None = None,
+    on_done: Callable[[pipeline.Outcome], object] | None = None,
 ) -> dict[str, pipeline.Outcome]:
     """Every request's outcome, ``jobs`` at a time, one ``database`` gate at a time, each
-    after the gates it reads (``after``); otherwise in the order given."""
+    after the gates it reads (``after``); otherwise in the order given. ``on_done`` sees
+    each outcome as soon as it is known (before a gate waiting on it starts)."""
+    report = on_done or (lambda outcome: None)
     waits = {r.gate: set(after.get(r.gate, ())) if after else set() for r in requests}
     names = {r.gate for r in requests}
     for gate in waits:
         waits[gate] &= names - {gate}
     if jobs <= 1 or len(requests) <= 1 or not hasattr(os, "fork"):
-        return {r.gate: pipeline.execute(r) for r in _in_order(requests, waits)}
+        serial: dict[str, pipeline.Outcome] = {}
+        for request in _in_order(requests, waits):
+            serial[request.gate] = pipeline.execute(request)
+            report(serial[request.gate])
+        return serial
     pending = list(requests)
     running: dict[int, _Worker] = {}
     done: dict[str, pipeline.Outcome] = {}
@@ -90,6 +97,7 @@ def run_all(
                 os.close(fd)
                 del running[fd]
                 done[worker.request.gate] = _finish(worker)
+                report(done[worker.request.gate])
     except BaseException:
         _stop(list(running.values()))
         raise

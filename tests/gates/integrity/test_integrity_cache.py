@@ -193,3 +193,38 @@ def test_all_starts_it_after_run_tests(repo: Path) -> None:
     assert declared.skip is not None and declared.after == ("run-tests",)
     plain = GateContext(gate="integrity", root=repo.parent, options=values)
     assert gate.INPUTS(plain).after == ("run-tests",)  # no repository: skipped, still after
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_under_all_integrity_reads_the_run_tests_verdict_of_this_run(repo: Path, jobs: str) -> None:
+    """`all` writes each gate's verdict as it finishes and starts integrity after run-tests,
+    so an edit made since the last run is judged against this run's counts."""
+    (repo / "pyproject.toml").write_text(
+        (repo / "pyproject.toml").read_text() + "\n[tool.qualgate.run-tests]\ncoverage-min = 0\n"
+        '\n[tool.qualgate.all]\ngates = ["run-tests", "integrity"]\n'
+    )
+    git(repo, "commit", "-qam", "gates")
+    first = run_qualgate("all", str(repo), "--jobs", jobs)  # records HEAD's count
+    assert first.verdict is not None and first.code == 0, first.stdout
+    for round_ in range(2):
+        # An edit since the last run: integrity must not take the old verdict for this one.
+        (repo / "src/demo/__init__.py").write_text(f"def compute() -> int:\n    return {round_}\n")
+        time.sleep(0.01)
+        run = run_qualgate("all", str(repo), "--jobs", jobs)
+        assert run.verdict is not None, run.stdout
+        assert run.verdict["metrics"]["gates"] == {"run-tests": "pass", "integrity": "pass"}
+        check = count_check(json.loads((repo / ".qualgate/verdicts/integrity.json").read_text()))
+        assert check["status"] == "pass", check["summary"]
+        assert check["summary"].startswith("2 tests ran"), check["summary"]
+
+
+def test_an_error_or_broken_collection_is_never_recorded_as_a_count() -> None:
+    from qualgate.gates.integrity.testcount import executed
+
+    ran = {"passed": 3, "failed": 1, "errors": 0, "xfailed": 1, "xpassed": 0}
+    assert executed({"gate": "run-tests", "status": "fail", "metrics": ran}) == 5
+    assert executed({"gate": "run-tests", "status": "error", "metrics": {}}) is None
+    assert executed({"gate": "run-tests", "status": "error", "metrics": ran}) is None
+    broken = {**ran, "passed": 0, "failed": 0, "xfailed": 0, "collection_errors": 2}
+    assert executed({"gate": "run-tests", "status": "fail", "metrics": broken}) is None
+    assert executed({"gate": "lint-format", "status": "pass", "metrics": ran}) is None

@@ -28,9 +28,15 @@ _RAN = ("passed", "failed", "errors", "xfailed", "xpassed")
 
 
 def executed(document: Mapping[str, Any]) -> int | None:
-    """Tests that ran (not skipped, not deselected) according to a run-tests verdict."""
+    """Tests that ran (not skipped, not deselected) according to a run-tests verdict; None
+    when it does not say (an ``error`` verdict, or one cut short by collection errors, is
+    no count: recorded as 0 it would switch the fewer-tests check off for that commit)."""
     metrics = document.get("metrics")
     if document.get("gate") != "run-tests" or not isinstance(metrics, dict):
+        return None
+    if document.get("status") == "error" or "passed" not in metrics:
+        return None
+    if metrics.get("collection_errors"):
         return None
     counts = [metrics.get(key, 0) for key in _RAN]
     if not all(isinstance(c, int) and not isinstance(c, bool) for c in counts):
