@@ -25,16 +25,9 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from packaging.specifiers import InvalidSpecifier, SpecifierSet
-
 from qualgate import process
 from qualgate.errors import GateError, ToolMissing
 from qualgate.fsutil import read_text_bounded
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
 
 # The folders where a project (or a workspace) keeps its virtual environment.
 VENV_DIRS = (".venv", "venv")
@@ -141,6 +134,13 @@ def unsupported(root: Path, python: str) -> str | None:
     version = version_of(python)
     if version is None:
         return None
+    # Loaded here: every command imports this module, few ask this question.
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - Python 3.10
+        import tomli as tomllib
     try:
         data = tomllib.loads(read_text_bounded(root / "pyproject.toml", 1024 * 1024))
         requires = data.get("project", {}).get("requires-python")
