@@ -38,6 +38,18 @@ def test_no_module_over_the_size_limit() -> None:
     assert not too_long, f"modules over {MAX_LINES} lines: {too_long}"
 
 
+def test_code_run_in_the_projects_interpreter_parses_on_python_3_9() -> None:
+    # inproject/ modules run in the project's interpreter, which may be as old as 3.9:
+    # ruff reports syntax that a 3.9 parser rejects (match, except*, PEP 695, ...).
+    folders = sorted(str(p) for p in SRC.glob("gates/*/inproject"))
+    done = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "--no-cache", "--isolated", "--preview",
+         "--target-version", "py39", "--select", "E9,F63,F7,F82", *folders],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
+
+
 def test_import_contracts_hold() -> None:
     lint_imports = shutil.which("lint-imports", path=str(Path(sys.executable).parent))
     if lint_imports is None:
