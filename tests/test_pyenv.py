@@ -202,4 +202,6 @@ def test_migration_check_on_an_unsupported_python_says_so(tmp_path: Path) -> Non
     run = run_qualgate("migration-check", str(project), "--no-cache")
     assert run.code == 2 and run.verdict is not None
     assert "the project requires Python >=3.99 and its interpreter" in run.verdict["summary"]
-    assert run.verdict["next_steps"][0].startswith("point --python at a Python the project supports")
+    assert run.verdict["next_steps"][0].startswith(
+        "point --python at a Python the project supports"
+    )
