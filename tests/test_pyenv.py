@@ -27,6 +27,7 @@ def fake_venv(folder: Path) -> Path:
 @pytest.fixture(autouse=True)
 def no_active_venv(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("VIRTUAL_ENV", raising=False)
+    monkeypatch.delenv("QUALGATE_PYTHON", raising=False)
 
 
 @pytest.fixture
@@ -205,3 +206,21 @@ def test_migration_check_on_an_unsupported_python_says_so(tmp_path: Path) -> Non
     assert run.verdict["next_steps"][0].startswith(
         "point --python at a Python the project supports"
     )
+
+
+def test_qualgate_python_points_every_gate_below_their_own_option(
+    workspace: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    other = fake_venv(workspace.parent / "ci-python")
+    monkeypatch.setenv("QUALGATE_PYTHON", str(other))
+    found = pyenv.find(workspace / "backend", None, trusted=True)
+    assert (found.path, found.source) == (str(other), "given")
+    # A gate's own --python (or QUALGATE_<GATE>_PYTHON) wins over it.
+    assert pyenv.find(workspace / "backend", sys.executable).path == sys.executable
+    monkeypatch.setenv("QUALGATE_PYTHON", str(workspace / "nope"))
+    with pytest.raises(GateError, match=r"^\$QUALGATE_PYTHON .*: no such interpreter"):
+        pyenv.find(workspace, None)
+    # The CLI: `all` and every gate honour it (a missing one is an error verdict).
+    run = run_qualgate("run-tests", str(workspace / "backend"))
+    assert run.code == 2 and run.verdict is not None
+    assert run.verdict["summary"].startswith("$QUALGATE_PYTHON ")

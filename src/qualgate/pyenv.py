@@ -3,7 +3,8 @@
 qualgate runs from its own isolated environment (pipx, ``uv tool``, a venv of its own) and
 points the gates that need the project's packages at the project's interpreter. In order:
 
-1. ``--python`` (command line or ``QUALGATE_<GATE>_PYTHON``; never repository config);
+1. ``--python`` (command line or ``QUALGATE_<GATE>_PYTHON``; never repository config),
+   else ``$QUALGATE_PYTHON`` (every gate at once: an isolated install in CI);
 2. the project's virtual environment: ``.venv`` or ``venv`` in the root;
 3. a workspace's: ``.venv``/``venv`` in a folder above the root, up to the repository's
    top (a uv workspace keeps one environment at the workspace root for every member);
@@ -32,6 +33,8 @@ from qualgate.fsutil import read_text_bounded
 # The folders where a project (or a workspace) keeps its virtual environment.
 VENV_DIRS = (".venv", "venv")
 _BINARIES = ("bin/python", "Scripts/python.exe")
+# The project's interpreter for every gate at once (below --python / QUALGATE_<GATE>_PYTHON).
+GLOBAL_ENV = "QUALGATE_PYTHON"
 # How far above the root a repository's top (its .git) is looked for.
 _LEVELS = 16
 
@@ -86,11 +89,14 @@ def find(root: Path, given: str | os.PathLike[str] | None, *, trusted: bool = Fa
     ``trusted``: apply the trust rule to environments found in the repository (the gates
     that only read the project). Raises `GateError` when ``given`` does not exist.
     """
+    named = "--python"
+    if not given and os.environ.get(GLOBAL_ENV):
+        named, given = f"${GLOBAL_ENV}", os.environ[GLOBAL_ENV]
     if given:
         if not Path(given).exists():
             raise GateError(
-                f"--python {given}: no such interpreter",
-                "point --python at the project's python (e.g. .venv/bin/python)",
+                f"{named} {given}: no such interpreter",
+                f"point {named} at the project's python (e.g. .venv/bin/python)",
             )
         return Interpreter(path=str(given), source="given")
     refused: list[tuple[str, str]] = []
