@@ -108,7 +108,7 @@ def INPUTS(ctx: GateContext) -> Inputs:
     except GateError as exc:
         return Inputs(skip=f"git cannot say what changed: {exc.reason}", after=after)
     verdict = ctx.option("verdict-dir") / "run-tests.json"
-    document = testcount._read_json(verdict)
+    document = testcount.read_json(verdict)
     return Inputs(
         env=GIT_ENV,
         tools=("git",),
@@ -132,12 +132,12 @@ def _test_count_inputs(
     project = document.get("project")
     project = project if isinstance(project, dict) else {}
     commit = project.get("commit")
-    ledger = testcount._ledger(root)
+    ledger = testcount.ledger(root)
     read = {
         "executed": testcount.executed(document),
         "commit": commit,
         "dirty": project.get("dirty"),
-        "fresh": testcount._fresh(verdict, [root / f.new for f in files if f.new]),
+        "fresh": testcount.fresh(verdict, [root / f.new for f in files if f.new]),
         "ledger_base": ledger.get(base),
         # What the run would remember (`harvest`): kept or lost, the next run knows.
         "ledger_commit": ledger.get(commit) if isinstance(commit, str) else None,

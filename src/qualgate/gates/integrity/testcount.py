@@ -44,7 +44,7 @@ def executed(document: Mapping[str, Any]) -> int | None:
     return sum(int(c) for c in counts)
 
 
-def _read_json(path: Path) -> dict[str, Any] | None:
+def read_json(path: Path) -> dict[str, Any] | None:
     try:
         data = json.loads(read_text_bounded(path, 8 * 1024 * 1024))
     except (OSError, ReadRefused, ValueError):
@@ -52,25 +52,25 @@ def _read_json(path: Path) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
-def _ledger(root: Path) -> dict[str, Any]:
-    return _read_json(root / LEDGER) or {}
+def ledger(root: Path) -> dict[str, Any]:
+    return read_json(root / LEDGER) or {}
 
 
 def _store(root: Path, commit: str, count: int) -> None:
-    ledger = _ledger(root)
-    if ledger.get(commit) == count:
+    entries = ledger(root)
+    if entries.get(commit) == count:
         return
-    ledger[commit] = count
-    while len(ledger) > MAX_ENTRIES:
-        ledger.pop(next(iter(ledger)))
+    entries[commit] = count
+    while len(entries) > MAX_ENTRIES:
+        entries.pop(next(iter(entries)))
     path = root / LEDGER
     if not escapes_root(path, root):
-        write_atomic(path, json.dumps(ledger, indent=1) + "\n")
+        write_atomic(path, json.dumps(entries, indent=1) + "\n")
 
 
 def harvest(root: Path, verdict_dir: Path) -> None:
     """Remember the test count of a run-tests verdict made on a clean commit."""
-    document = _read_json(verdict_dir / "run-tests.json")
+    document = read_json(verdict_dir / "run-tests.json")
     if document is None:
         return
     project = document.get("project") or {}
@@ -86,8 +86,8 @@ def remember(root: Path, key: str, head: str, verdict_dir: Path, changed: Sequen
     verdict was made at ``head`` and is newer than every file in ``changed`` (the files that
     differ from ``head``). Returns whether it was recorded."""
     path = verdict_dir / "run-tests.json"
-    document = _read_json(path)
-    if document is None or not _fresh(path, changed):
+    document = read_json(path)
+    if document is None or not fresh(path, changed):
         return False
     project = document.get("project") or {}
     count = executed(document)
@@ -100,7 +100,7 @@ def remember(root: Path, key: str, head: str, verdict_dir: Path, changed: Sequen
     return True
 
 
-def _fresh(verdict: Path, files: Sequence[Path]) -> bool:
+def fresh(verdict: Path, files: Sequence[Path]) -> bool:
     try:
         stamp = verdict.stat().st_mtime
     except OSError:
@@ -129,13 +129,13 @@ def test_count(
     ]
     if modules:
         return skipped(f"{plural(len(modules), 'test file')} changed; the test guards judge them")
-    base_count = _ledger(change.root).get(change.base)
+    base_count = ledger(change.root).get(change.base)
     if not isinstance(base_count, int):
         return skipped(f"no run-tests result is recorded for {change.shown_base}")
     path = verdict_dir / "run-tests.json"
-    document = _read_json(path)
+    document = read_json(path)
     changed = [change.root / f.new for f in change.files if f.new]
-    if document is None or not _fresh(path, changed):
+    if document is None or not fresh(path, changed):
         return skipped("no run-tests verdict newer than the change (run-tests before integrity)")
     project = document.get("project") or {}
     if project.get("commit") == change.base and project.get("dirty") is False:
