@@ -224,3 +224,17 @@ def test_qualgate_python_points_every_gate_below_their_own_option(
     run = run_qualgate("run-tests", str(workspace / "backend"))
     assert run.code == 2 and run.verdict is not None
     assert run.verdict["summary"].startswith("$QUALGATE_PYTHON ")
+
+
+def test_an_activated_venv_the_repository_commits_is_refused_to_reader_gates(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A CI job that sources the checkout's .venv/bin/activate: a committed one stays unused.
+    top = write_files(tmp_path / "repo", {"backend/app.py": "x = 1\n"})
+    fake_venv(top / "env")
+    git_init(top)
+    monkeypatch.setenv("VIRTUAL_ENV", str(top / "env"))
+    found = pyenv.find(top / "backend", None, trusted=True)
+    assert found.source == "qualgate"
+    assert "commits its own environment (git tracks env/" in found.refused[0][1]
+    assert pyenv.find(top / "backend", None).source == "active"

@@ -112,8 +112,13 @@ def find(root: Path, given: str | os.PathLike[str] | None, *, trusted: bool = Fa
     if active and os.path.realpath(active) != os.path.realpath(sys.prefix):
         for binary in _BINARIES:
             candidate = Path(active) / binary
-            if candidate.exists():
+            if not candidate.exists():
+                continue
+            # A CI job may activate the checkout's committed .venv: the same rule holds.
+            why = shipped(candidate, root) if trusted else None
+            if why is None:
                 return Interpreter(path=str(candidate), source="active", refused=tuple(refused))
+            refused.append((os.path.relpath(candidate, root), why))
     return Interpreter(path=sys.executable, source="qualgate", refused=tuple(refused))
 
 
