@@ -286,3 +286,26 @@ def test_subprocesses_measured_as_pytest_cov_4_does(
     assert v["metrics"]["files"]["app/core.py"]["missing"] == 2
     theirs = pytest_cov_total(old_python, project, tmp_path / "theirs")
     assert v["metrics"]["coverage"] == pytest.approx(theirs, abs=TOLERANCE)
+
+
+@pytest.mark.parametrize("interpreter", INTERPRETERS)
+def test_a_conftest_that_cannot_import_is_a_collection_error_in_pytest_7_and_8(
+    request: pytest.FixtureRequest, interpreter: str, tmp_path: Path
+) -> None:
+    """igorbenav/FastAPI-boilerplate: tests/conftest.py imports settings that read a .env
+    file the checkout does not have. pytest 7 keeps the error in ``excinfo`` where pytest 8
+    keeps it in ``cause``: either way a finding at the conftest, not a "usage error"."""
+    python = _python(request, interpreter)
+    files = {
+        "pyproject.toml": '[tool.pytest.ini_options]\ntestpaths = ["tests"]\n',
+        "app/__init__.py": "",
+        "app/config.py": "from pathlib import Path\n\nENV = Path('.env').read_text()\n",
+        "tests/__init__.py": "",
+        "tests/conftest.py": "import pytest\n\nfrom app.config import ENV\n",
+        "tests/test_a.py": "def test_a():\n    pass\n",
+    }
+    v = _verdict(rt(write_files(tmp_path / "p", files), python))
+    assert v["status"] == "fail", v["summary"]
+    (finding,) = [f for f in v["findings"] if f["rule"] == "collection-error"]
+    assert finding["path"] == "tests/conftest.py"
+    assert "FileNotFoundError" in finding["message"] and ".env" in finding["message"]

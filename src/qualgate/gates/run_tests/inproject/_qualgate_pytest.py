@@ -115,8 +115,12 @@ def pytest_load_initial_conftests(early_config: pytest.Config) -> Generator[None
             raise pytest.UsageError(f"qualgate: coverage cannot measure this run ({problem})")
     outcome = yield
     exc = outcome.excinfo[1] if outcome.excinfo else None
-    # pytest's ConftestImportFailure: a conftest.py that does not import.
-    if exc is not None and hasattr(exc, "path") and hasattr(exc, "cause"):
+    # pytest's ConftestImportFailure: a conftest.py that does not import. pytest 8 keeps the
+    # error as ``cause``, pytest 7 as ``excinfo`` (type, value, traceback).
+    cause = getattr(exc, "cause", None)
+    if cause is None and isinstance(getattr(exc, "excinfo", None), tuple):
+        cause = exc.excinfo[1]  # type: ignore[union-attr]
+    if exc is not None and hasattr(exc, "path") and isinstance(cause, BaseException):
         path = Path(str(exc.path))
         _events().write(
             {
@@ -125,7 +129,7 @@ def pytest_load_initial_conftests(early_config: pytest.Config) -> Generator[None
                 "conftest": True,
                 # No "start" event follows a broken conftest.py: say which Python failed.
                 "python": ".".join(str(n) for n in sys.version_info[:3]),
-                "error": _import_error(path, exc.cause, Path(str(early_config.rootpath))),
+                "error": _import_error(path, cause, Path(str(early_config.rootpath))),
                 "text": "",
             }
         )
