@@ -351,6 +351,29 @@ def test_an_app_factory(tmp_path: Path) -> None:
     assert run.verdict["metrics"]["generated"]["app"] == "app.main:create_app", run.verdict
 
 
+def test_an_app_built_by_a_factory_in_another_module(tmp_path: Path) -> None:
+    """igorbenav/FastAPI-boilerplate's shape: main.py imports no framework and builds the
+    app with a factory (that needs arguments) from the package's own core/setup.py."""
+    routes = APP.replace('app = FastAPI(title="Shop", version="1.0")', "router = APIRouter()")
+    routes = routes.replace("@app.", "@router.").replace(
+        "from fastapi import FastAPI", "from fastapi import APIRouter"
+    )
+    files = {
+        "src/app/__init__.py": "",
+        "src/app/api.py": routes,
+        "src/app/core/__init__.py": "",
+        "src/app/core/setup.py": "from fastapi import APIRouter, FastAPI\n\n\n"
+        "def create_application(router: APIRouter, title: str) -> FastAPI:\n"
+        "    application = FastAPI(title=title)\n"
+        "    application.include_router(router)\n    return application\n",
+        "src/app/main.py": "from .api import router\nfrom .core.setup import create_application\n\n"
+        'app = create_application(router=router, title="Shop")\n',
+    }
+    run = run_qualgate("openapi-lint", str(write_files(tmp_path / "p", files)))
+    assert run.verdict is not None and run.code == 0, run.verdict
+    assert run.verdict["metrics"]["generated"]["app"] == "app.main:app"
+
+
 @pytest.mark.slow
 def test_explicit_app_option(tmp_path: Path) -> None:
     project(tmp_path)

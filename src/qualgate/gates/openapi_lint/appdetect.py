@@ -3,7 +3,8 @@
 Candidates, best first: a module-level ``app = FastAPI(...)`` (or Starlette, Litestar,
 ``NinjaAPI``, flask-smorest ``Api``, apispec ``APISpec``); Django REST framework with
 drf-spectacular in the settings ``manage.py`` names; a module-level ``app = create_app()``
-or an app factory function in a module that imports a supported framework. Tests,
+or an app factory function in a module that imports a supported framework; a module-level
+``app = <factory>(...)`` in a module that imports none, the factory defined in one that does. Tests,
 migrations, docs, examples and environment folders are not searched. The candidate is
 only a name (``module:attr``): generating imports it in the project's interpreter
 (`appspec`).
@@ -62,23 +63,27 @@ def detect(root: Path) -> list[Candidate]:
     """Every candidate, best first (empty when the project defines no app we know)."""
     settings = _django_settings(root)
     found: list[Candidate] = []
+    # Factories (functions that build an app) by name, with their framework: a module that
+    # imports no framework may still build the app with one (``app = create_application()``
+    # in main.py, the factory in core/setup.py).
+    factories: dict[str, str] = {}
+    plain: list[Path] = []
     for path in _sources(root):
-        try:
-            text = read_text_bounded(path, _MAX_BYTES)
-        except (OSError, UnicodeDecodeError):
+        parsed = _parse(root, path)
+        if parsed is None:
             continue
+        text, tree, module = parsed
         imported = set(_FRAMEWORK_IMPORT.findall(text))
         if not imported:
+            plain.append(path)
             continue
         rel = path.relative_to(root).as_posix()
-        module = _module_name(root, path)
-        if module is None:
-            continue
-        try:
-            tree = ast.parse(text)
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
-            continue
+        for node in tree.body:
+            if isinstance(node, ast.FunctionDef) and _returns_app(node, imported):
+                factories.setdefault(node.name, _framework_of(imported))
         found.extend(_candidates(tree, imported, rel, module, settings, bool(_HINT.search(text))))
+    if factories:
+        found.extend(_built_elsewhere(root, plain, factories))
     if settings is not None and _has_drf_spectacular(root, settings):
         found.append(
             Candidate(
@@ -91,6 +96,52 @@ def detect(root: Path) -> list[Candidate]:
             )
         )
     return sorted(found, key=lambda c: (c.rank, c.path, c.target))
+
+
+def _parse(root: Path, path: Path) -> tuple[str, ast.Module, str] | None:
+    """A source's text, tree and module name (None: unreadable, unparsable or unimportable)."""
+    module = _module_name(root, path)
+    if module is None:
+        return None
+    try:
+        text = read_text_bounded(path, _MAX_BYTES)
+        return text, ast.parse(text), module
+    except (OSError, UnicodeDecodeError, SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+
+
+def _built_elsewhere(root: Path, paths: list[Path], factories: dict[str, str]) -> list[Candidate]:
+    """``app = <factory>(...)`` at module level in a module that imports no framework, the
+    factory defined in one that does."""
+    names = "|".join(re.escape(n) for n in sorted(factories))
+    wanted = re.compile(
+        rf"^(?:{'|'.join(_APP_NAMES)})\s*(?::[^=\n]*)?=\s*[\w.]*?\b(?:{names})\s*\(", re.M
+    )
+    out: list[Candidate] = []
+    for path in paths:
+        parsed = _parse(root, path)
+        if parsed is None or not wanted.search(parsed[0]):
+            continue
+        _, tree, module = parsed
+        rel = path.relative_to(root).as_posix()
+        for node in tree.body:
+            value = node.value if isinstance(node, (ast.Assign, ast.AnnAssign)) else None
+            called = _called_name(value) if isinstance(value, ast.Call) else None
+            targets = (
+                node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
+            )
+            for target in targets:
+                if isinstance(target, ast.Name) and target.id in _APP_NAMES and called in factories:
+                    out.append(
+                        Candidate(
+                            target=f"{module}:{target.id}",
+                            framework=factories[called].replace("_", "-"),
+                            path=rel,
+                            line=node.lineno,
+                            rank=(1, 0, 0 if path.name in _MAIN_FILES else 1, rel.count("/")),
+                        )
+                    )
+    return out
 
 
 def _candidates(
@@ -197,7 +248,11 @@ def _sources(root: Path) -> list[Path]:
         for name in sorted(files):
             if not name.endswith(".py") or name.startswith("test_") or name.endswith("_test.py"):
                 continue
-            if name in ("conftest.py", "setup.py", "noxfile.py"):
+            # The packaging and task scripts at the top, not a package's own setup module
+            # (``app/core/setup.py`` often holds the app factory).
+            if name == "conftest.py" or (
+                name in ("setup.py", "noxfile.py") and folder == str(root)
+            ):
                 continue
             path = Path(folder) / name
             if path.is_symlink():
