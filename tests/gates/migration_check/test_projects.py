@@ -530,3 +530,60 @@ def test_async_env_py_with_aiomysql_on_mariadb(tmp_path: Path, mariadb_admin_url
     assert run.code == 0, run.verdict
     assert metrics(run)["engine"]["backend"] == "mysql"
     assert metrics(run)["driver"] == "mysql+aiomysql"
+
+
+def _in_src(root: Path, models: str) -> Path:
+    """igorbenav/FastAPI-boilerplate's layout: src/alembic.ini with a relative
+    script_location and prepend_sys_path, run as `cd src && alembic upgrade head`; env.py
+    imports the models without a fallback (a wrong working directory is an error)."""
+    from tests.gates.migration_check.factory import (
+        ALEMBIC_INI,
+        ENV_STANDARD,
+        good_chain,
+        make_project,
+    )
+
+    env = ENV_STANDARD.replace(
+        "try:\n    from models import Base\n    target_metadata = Base.metadata\n"
+        "except ImportError:\n    target_metadata = None\n",
+        "from models import Base\ntarget_metadata = Base.metadata\n",
+    )
+    assert env != ENV_STANDARD
+    make_project(
+        root / "src",
+        good_chain(),
+        env=env,
+        models=models,
+        extra={"alembic.ini": ALEMBIC_INI.replace("%(here)s/migrations", "migrations")},
+    )
+    return root
+
+
+def test_an_alembic_ini_in_a_subfolder_is_found_and_run_from_there(tmp_path: Path) -> None:
+    from tests.gates.migration_check.factory import MODELS_WITH_NICK
+
+    project = _in_src(tmp_path / "p", MODELS_WITH_NICK)
+    run = check(project)
+    assert run.code == 0, run.verdict
+    assert statuses(run)["model drift"] == "pass"
+    # The models are really imported from src/: a column only they have is drift.
+    wider = MODELS_WITH_NICK + "    age = sa.Column(sa.Integer, nullable=True)\n"
+    drift = check(_in_src(tmp_path / "q", wider))
+    assert drift.code == 1
+    assert any(
+        f["rule"] == "model-drift" and "users.age" in f["message"] for f in drift.findings
+    ), drift.findings
+
+
+def test_several_alembic_configs_below_the_root_are_named_not_guessed(tmp_path: Path) -> None:
+    from tests.gates.migration_check.factory import MODELS_WITH_NICK
+
+    _in_src(tmp_path / "p", MODELS_WITH_NICK)
+    (tmp_path / "p" / "other").mkdir()
+    (tmp_path / "p" / "other" / "alembic.ini").write_text("[alembic]\nscript_location = m\n")
+    run = check(tmp_path / "p")
+    assert run.verdict is not None and run.verdict["status"] == "skipped"
+    assert run.verdict["summary"] == (
+        "no Alembic config: alembic.ini does not exist; several below the root: "
+        "other/alembic.ini, src/alembic.ini"
+    )

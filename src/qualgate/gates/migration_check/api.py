@@ -22,6 +22,7 @@ from qualgate import process, pyenv
 from qualgate.errors import GateError, ToolTimeout
 from qualgate.gates.migration_check import engine, project
 from qualgate.gates.migration_check.drivers import own_driver
+from qualgate.gates.migration_check.project import find_ini, has_alembic
 from qualgate.gates.migration_check.scratch import Scratch, Where, scratch_database
 from qualgate.redact import mask, url_secrets
 
@@ -88,16 +89,6 @@ class WorkerResult:
         return self.first("start")
 
 
-def has_alembic(root: Path, ini: str = "alembic.ini") -> bool:
-    """Whether ``root`` has an Alembic config: ``ini`` with an ``[alembic]`` section, or
-    (without ``ini``) ``[tool.alembic]`` in pyproject.toml."""
-    path = Path(ini)
-    path = path if path.is_absolute() else root / path
-    if path.is_file():
-        return project.has_section(path)
-    return project.toml_settings(root) is not None
-
-
 def run_worker(
     root: Path,
     *,
@@ -118,6 +109,7 @@ def run_worker(
     toml: Path | None = None,
     drivers: Sequence[str] = (),
     irreversible: Sequence[str] = (),
+    cwd: Path | None = None,
 ) -> WorkerResult:
     """Run the worker once for ``steps`` against ``url``; never raises for a step failure.
 
@@ -133,6 +125,8 @@ def run_worker(
         python = str(Path(python).absolute())
     request = {
         "root": str(root),
+        # Where env.py runs (alembic's working directory): the root, or the ini's folder.
+        "cwd": str(cwd or root),
         "ini": str(ini_path) if ini_path.is_file() else None,
         "toml": str(toml) if toml else None,
         "name": name,
@@ -176,7 +170,7 @@ def run_worker(
         try:
             done = process.run(
                 argv,
-                cwd=root,
+                cwd=cwd or root,
                 timeout=timeout,
                 env=env,
                 install_hint="pass --python with the project's interpreter",
@@ -326,7 +320,7 @@ def project_engine(
     revisions: list[tuple[str, str]] = []
     if has_alembic(root, ini):
         try:
-            proj = project.load(root, ini, name)
+            proj = project.load(root, find_ini(root, ini), name)
         except GateError:
             proj = None
         if proj is not None:
@@ -366,7 +360,7 @@ def upgrade_to_head(
     """
     from sqlalchemy.engine import make_url
 
-    ini_path = Path(ini) if Path(ini).is_absolute() else root / ini
+    ini_path = find_ini(root, ini)
     section = name or "alembic"
     if ini_path.is_file() and not project.has_section(ini_path, section):
         # `name` is the alembic.ini section (like `alembic --name`), not a label.
@@ -382,10 +376,11 @@ def upgrade_to_head(
         url=url,
         steps=("upgrade",),
         timeout=timeout,
-        ini=ini,
+        ini=ini_path,
         name=name,
         secrets=secret_values,
         drivers=drivers,
+        cwd=project.workdir_of(root, ini_path, name),
     )
     problem = worker_problem(result, python, root)
     if problem is not None:

@@ -132,6 +132,7 @@ def run(
             },
             drivers=drivers,
             irreversible=irreversible,
+            cwd=proj.workdir,
         )
     problem = worker_problem(result, python, ctx.root) or _missing_extension(result, db)
     if problem is not None:

@@ -11,7 +11,6 @@ downgrade, upgrade again.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from qualgate.context import GateContext
@@ -176,13 +175,14 @@ def INPUTS(ctx: GateContext) -> Inputs:
 
 def run(ctx: GateContext) -> Verdict:
     """Lint the revision files, then prove the chain on a scratch database."""
-    ini = str(ctx.option("alembic-ini"))
-    ini_path = Path(ini) if Path(ini).is_absolute() else ctx.root / ini
+    ini_path = project.find_ini(ctx.root, str(ctx.option("alembic-ini")))
     if not ini_path.is_file() and project.toml_settings(ctx.root) is None:
+        several = [ctx.relpath(p) for p in project.ini_candidates(ctx.root, ini_path.name)]
+        why = f"; several below the root: {', '.join(several)}" if len(several) > 1 else ""
         return Verdict(
             gate=ctx.gate,
             status=Status.SKIPPED,
-            summary=f"no Alembic config: {ctx.relpath(ini_path)} does not exist",
+            summary=f"no Alembic config: {ctx.relpath(ini_path)} does not exist{why}",
             next_steps=("point --alembic-ini at the project's Alembic config",),
         )
     proj = project.load(ctx.root, ini_path, ctx.option("name"))

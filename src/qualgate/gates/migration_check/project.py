@@ -29,6 +29,9 @@ class AlembicProject:
     recursive: bool
     url: str | None
     toml: Path | None = None  # pyproject.toml, when it has [tool.alembic]
+    # Where `alembic` runs: the root, or the ini's folder when the config's relative paths
+    # only make sense from there (``cd src && alembic upgrade head``).
+    workdir: Path | None = None
 
     def revision_files(self) -> list[Path]:
         """Every revision module Alembic would load, sorted."""
@@ -48,6 +51,46 @@ def has_section(ini: Path, section: str = "alembic") -> bool:
     except (configparser.Error, OSError, UnicodeDecodeError):
         return ini.is_file()
     return parser.has_section(section)
+
+
+def has_alembic(root: Path, ini: str | Path = "alembic.ini") -> bool:
+    """Whether ``root`` has an Alembic config: ``ini`` (found by `find_ini`) with an
+    ``[alembic]`` section, or (without ``ini``) ``[tool.alembic]`` in pyproject.toml."""
+    path = find_ini(root, str(ini))
+    if path.is_file():
+        return has_section(path)
+    return toml_settings(root) is not None
+
+
+def find_ini(root: Path, name: str = "alembic.ini") -> Path:
+    """``name`` in the root; else the one alembic.ini one or two folders down (``src/``,
+    ``backend/``), outside tests and environments; else ``root / name`` (absent)."""
+    given = Path(name)
+    path = given if given.is_absolute() else root / given
+    if path.is_file() or given.is_absolute() or given.name != name or toml_settings(root):
+        return path
+    found = ini_candidates(root, name)
+    return found[0] if len(found) == 1 else path
+
+
+def ini_candidates(root: Path, name: str = "alembic.ini") -> list[Path]:
+    """Every ``name`` one or two folders below the root, outside tests and environments."""
+    return [
+        p
+        for pattern in (f"*/{name}", f"*/*/{name}")
+        for p in sorted(root.glob(pattern))
+        if p.is_file()
+        and not p.is_symlink()
+        and not any(
+            part.startswith(".") or part in _NOT_HERE for part in p.relative_to(root).parts[:-1]
+        )
+    ]
+
+
+# Folders whose alembic.ini is not the project's own (tests' fixtures, environments).
+_NOT_HERE = frozenset(
+    ("tests", "test", "docs", "examples", "node_modules", "venv", "site-packages", "build")
+)
 
 
 def _resolve(root: Path, ini: Path, value: str) -> Path:
@@ -127,7 +170,15 @@ def load(root: Path, ini_name: str | Path, section: str | None) -> AlembicProjec
             f"{where} [{section}] has no script_location",
             "set script_location to the folder holding env.py",
         )
+    workdir = root
     script = _resolve(root, ini, location)
+    if (
+        not (script / "env.py").is_file()
+        and (_resolve(ini.parent, ini, location) / "env.py").is_file()
+    ):
+        # Relative to the ini's folder, where the project runs alembic from.
+        workdir = ini.parent
+        script = _resolve(workdir, ini, location)
     if not (script / "env.py").is_file():
         raise GateError(
             f"{where} [{section}]: script_location {location} has no env.py",
@@ -144,7 +195,7 @@ def load(root: Path, ini_name: str | Path, section: str | None) -> AlembicProjec
             if splitter and splitter != " "
             else re.split(r"[\s,]+", versions_raw)
         )
-        versions = tuple(_resolve(root, ini, p) for p in pieces if p.strip())
+        versions = tuple(_resolve(workdir, ini, p) for p in pieces if p.strip())
     else:
         versions = (script / "versions",)
     recursive = (get("recursive_version_locations") or "").strip().lower() in (
@@ -162,4 +213,14 @@ def load(root: Path, ini_name: str | Path, section: str | None) -> AlembicProjec
         recursive=recursive,
         url=get("sqlalchemy.url"),
         toml=root / "pyproject.toml" if toml is not None else None,
+        workdir=workdir,
     )
+
+
+def workdir_of(root: Path, ini: Path, name: str | None) -> Path:
+    """Where alembic runs for this config (`AlembicProject.workdir`); the root when the
+    config cannot be read (the worker then reports what is wrong with it)."""
+    try:
+        return load(root, ini, name).workdir or root
+    except GateError:
+        return root

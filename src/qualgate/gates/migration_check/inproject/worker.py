@@ -572,7 +572,7 @@ def main(argv: list[str]) -> int:
     emitter = Emitter(result_path, request.get("secrets", []))
     # Anything env.py or the app prints must not reach the parent's protocol.
     sys.stdout = sys.stderr
-    os.chdir(request["root"])
+    os.chdir(request.get("cwd") or request["root"])
     step = "setup"
     try:
         import alembic
