@@ -581,6 +581,9 @@ def test_several_alembic_configs_below_the_root_are_named_not_guessed(tmp_path: 
     _in_src(tmp_path / "p", MODELS_WITH_NICK)
     (tmp_path / "p" / "other").mkdir()
     (tmp_path / "p" / "other" / "alembic.ini").write_text("[alembic]\nscript_location = m\n")
+    # Flask-Migrate's migrations/alembic.ini names no scripts (the app sets them): not one.
+    (tmp_path / "p" / "migrations").mkdir()
+    (tmp_path / "p" / "migrations" / "alembic.ini").write_text("[alembic]\n\n[loggers]\n")
     run = check(tmp_path / "p")
     assert run.verdict is not None and run.verdict["status"] == "skipped"
     assert run.verdict["summary"] == (

@@ -74,7 +74,9 @@ def find_ini(root: Path, name: str = "alembic.ini") -> Path:
 
 
 def ini_candidates(root: Path, name: str = "alembic.ini") -> list[Path]:
-    """Every ``name`` one or two folders below the root, outside tests and environments."""
+    """Every ``name`` one or two folders below the root, outside tests and environments,
+    that names its scripts (Flask-Migrate's ``migrations/alembic.ini`` does not: the app
+    sets script_location at run time, so it is no config to run alone)."""
     return [
         p
         for pattern in (f"*/{name}", f"*/*/{name}")
@@ -84,7 +86,17 @@ def ini_candidates(root: Path, name: str = "alembic.ini") -> list[Path]:
         and not any(
             part.startswith(".") or part in _NOT_HERE for part in p.relative_to(root).parts[:-1]
         )
+        and _names_scripts(p)
     ]
+
+
+def _names_scripts(ini: Path) -> bool:
+    parser = configparser.ConfigParser(interpolation=None)
+    try:
+        parser.read(ini, encoding="utf-8")
+        return bool(parser.get("alembic", "script_location", fallback="").strip())
+    except (configparser.Error, OSError, UnicodeDecodeError):
+        return False
 
 
 # Folders whose alembic.ini is not the project's own (tests' fixtures, environments).
