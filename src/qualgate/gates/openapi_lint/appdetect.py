@@ -69,13 +69,16 @@ def detect(root: Path) -> list[Candidate]:
     factories: dict[str, str] = {}
     plain: list[Path] = []
     for path in _sources(root):
-        parsed = _parse(root, path)
-        if parsed is None:
+        read = _read(root, path)
+        if read is None:
             continue
-        text, tree, module = parsed
+        text, module = read
         imported = set(_FRAMEWORK_IMPORT.findall(text))
         if not imported:
-            plain.append(path)
+            plain.append(path)  # parsed only if it may build an app (below)
+            continue
+        tree = _tree(text)
+        if tree is None:
             continue
         rel = path.relative_to(root).as_posix()
         for node in tree.body:
@@ -98,15 +101,21 @@ def detect(root: Path) -> list[Candidate]:
     return sorted(found, key=lambda c: (c.rank, c.path, c.target))
 
 
-def _parse(root: Path, path: Path) -> tuple[str, ast.Module, str] | None:
-    """A source's text, tree and module name (None: unreadable, unparsable or unimportable)."""
+def _read(root: Path, path: Path) -> tuple[str, str] | None:
+    """A source's text and module name (None: unreadable, or not importable by name)."""
     module = _module_name(root, path)
     if module is None:
         return None
     try:
-        text = read_text_bounded(path, _MAX_BYTES)
-        return text, ast.parse(text), module
-    except (OSError, UnicodeDecodeError, SyntaxError, ValueError, RecursionError, MemoryError):
+        return read_text_bounded(path, _MAX_BYTES), module
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def _tree(text: str) -> ast.Module | None:
+    try:
+        return ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
 
 
@@ -119,10 +128,11 @@ def _built_elsewhere(root: Path, paths: list[Path], factories: dict[str, str]) -
     )
     out: list[Candidate] = []
     for path in paths:
-        parsed = _parse(root, path)
-        if parsed is None or not wanted.search(parsed[0]):
+        read = _read(root, path)
+        tree = _tree(read[0]) if read is not None and wanted.search(read[0]) else None
+        if read is None or tree is None:
             continue
-        _, tree, module = parsed
+        module = read[1]
         rel = path.relative_to(root).as_posix()
         for node in tree.body:
             value = node.value if isinstance(node, (ast.Assign, ast.AnnAssign)) else None
