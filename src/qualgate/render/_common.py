@@ -14,9 +14,18 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from qualgate.verdict import Finding, Severity, Verdict
+from qualgate.verdict import Finding, Severity, Threshold, Verdict
 
 SEVERITY_RANK = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.NOTE: 2}
+
+
+def wanted(t: Threshold, at_least: str = ">=", at_most: str = "<=") -> str:
+    """What a threshold asks for: ``>= 80``, ``<= 5``, both joined by "and"; "" for none."""
+    bounds = (
+        f"{at_least} {t.min:g}" if t.min is not None else "",
+        f"{at_most} {t.max:g}" if t.max is not None else "",
+    )
+    return " and ".join(b for b in bounds if b)
 
 
 def order_findings(findings: Iterable[Finding]) -> list[Finding]:

@@ -9,7 +9,7 @@ header, the fixes and the reproduce line always kept and the findings trimmed to
 
 from __future__ import annotations
 
-from qualgate.render._common import order_findings, visible_controls
+from qualgate.render._common import order_findings, visible_controls, wanted
 from qualgate.verdict import Finding, Status, Threshold, Verdict
 
 MAX_CHARS = 8000
@@ -35,16 +35,8 @@ def _finding(f: Finding) -> str:
 
 
 def _threshold(t: Threshold) -> str:
-    wanted = " and ".join(
-        part
-        for part in (
-            f">= {t.min:g}" if t.min is not None else "",
-            f"<= {t.max:g}" if t.max is not None else "",
-        )
-        if part
-    )
     actual = "n/a" if t.actual is None else f"{t.actual:g}"
-    return line_of(f"threshold {t.name} is {actual}, wanted {wanted or 'a value'}")
+    return line_of(f"threshold {t.name} is {actual}, wanted {wanted(t) or 'a value'}")
 
 
 def _problems(verdict: Verdict) -> list[str]:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from qualgate.render import markdown
-from qualgate.render._common import one_line, order_findings, repo_root, visible_controls
+from qualgate.render._common import one_line, order_findings, repo_root, visible_controls, wanted
 from qualgate.verdict import Finding, Severity, Status, Verdict
 
 MAX_ANNOTATIONS = 50
@@ -109,16 +109,8 @@ def _verdict_annotations(verdict: Verdict) -> list[_Annotation]:
     for t in verdict.thresholds:
         if t.ok:
             continue
-        wanted = " and ".join(
-            part
-            for part in (
-                f">= {t.min:g}" if t.min is not None else "",
-                f"<= {t.max:g}" if t.max is not None else "",
-            )
-            if part
-        )
         actual = "unknown" if t.actual is None else f"{t.actual:g}"
-        text = f"{t.name} is {actual}, wanted {wanted or 'a value'}"
+        text = f"{t.name} is {actual}, wanted {wanted(t) or 'a value'}"
         out.append(
             _Annotation(level="error", message=text, properties={"title": f"{title}: threshold"})
         )

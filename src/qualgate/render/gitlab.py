@@ -27,7 +27,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from qualgate.render._common import one_line, order_findings, repo_root
+from qualgate.render._common import one_line, order_findings, repo_root, wanted
 from qualgate.render.sarif import owner, project_file, security_severity
 from qualgate.verdict import Finding, Severity, Status, Verdict
 
@@ -70,16 +70,8 @@ def verdict_problems(verdict: Verdict) -> Iterator[Problem]:
     for t in verdict.thresholds:
         if t.ok:
             continue
-        wanted = " and ".join(
-            part
-            for part in (
-                f">= {t.min:g}" if t.min is not None else "",
-                f"<= {t.max:g}" if t.max is not None else "",
-            )
-            if part
-        )
         actual = "unknown" if t.actual is None else f"{t.actual:g}"
-        text = f"{t.name} is {actual}, wanted {wanted or 'a value'}"
+        text = f"{t.name} is {actual}, wanted {wanted(t) or 'a value'}"
         gate = t.name.split(":", 1)[0] if combined and ":" in t.name else verdict.gate
         yield Problem(gate=gate, kind="threshold", severity=Severity.ERROR, message=text)
 

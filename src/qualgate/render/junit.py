@@ -17,7 +17,7 @@ import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
-from qualgate.render._common import order_findings
+from qualgate.render._common import order_findings, wanted
 from qualgate.verdict import Finding, Status, Verdict
 
 # Everything outside XML 1.0's Char production (tab, LF, CR and the printable ranges).
@@ -148,22 +148,15 @@ def render(verdict: Verdict) -> str:
             time_ms=verdict.duration_ms,
         )
     for t in verdict.thresholds:
-        wanted = " and ".join(
-            w
-            for w in (
-                f">= {t.min:g}" if t.min is not None else "",
-                f"<= {t.max:g}" if t.max is not None else "",
-            )
-            if w
-        )
+        asked = wanted(t)
         actual = "n/a" if t.actual is None else f"{t.actual:g}"
         _case(
             suite,
             counts,
             classname=f"{base_class}.thresholds",
-            name=f"{t.name} {wanted}".strip(),
+            name=f"{t.name} {asked}".strip(),
             status=Status.PASS if t.ok else Status.FAIL,
-            message=f"{t.name} is {actual}, wanted {wanted or 'a value'}",
+            message=f"{t.name} is {actual}, wanted {asked or 'a value'}",
             kind="threshold",
         )
     for f in blocking:

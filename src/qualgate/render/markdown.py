@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import PurePosixPath
 from typing import Any
 
-from qualgate.render._common import JOINER, order_findings, visible_controls
+from qualgate.render._common import JOINER, order_findings, visible_controls, wanted
 from qualgate.verdict import Check, Finding, Severity, Status, Threshold, Verdict, plural
 
 MAX_FINDINGS = 50
@@ -158,16 +158,9 @@ def _check_rows(checks: Iterable[Check]) -> list[str]:
 def _threshold_rows(thresholds: Iterable[Threshold]) -> list[str]:
     rows = ["| Threshold | Actual | Wanted | Result |", "| --- | ---: | --- | --- |"]
     for t in thresholds:
-        wanted = " and ".join(
-            w
-            for w in (
-                f"≥ {t.min:g}" if t.min is not None else "",
-                f"≤ {t.max:g}" if t.max is not None else "",
-            )
-            if w
-        )
         result = "✅ ok" if t.ok else "❌ failed"
-        rows.append(f"| {escape(t.name)} | {_number(t.actual)} | {wanted} | {result} |")
+        asked = wanted(t, "≥", "≤")
+        rows.append(f"| {escape(t.name)} | {_number(t.actual)} | {asked} | {result} |")
     return rows
 
 

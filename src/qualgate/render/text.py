@@ -8,7 +8,7 @@ hostile message cannot rewrite the terminal or hide lines.
 
 from __future__ import annotations
 
-from qualgate.render._common import order_findings, visible_controls
+from qualgate.render._common import order_findings, visible_controls, wanted
 from qualgate.verdict import Finding, Status, Threshold, Verdict, plural
 
 MAX_FINDINGS = 200
@@ -57,13 +57,9 @@ def _finding(f: Finding, gate: str, seen_help: set[tuple[str, str]]) -> str:
 
 
 def _threshold(t: Threshold, name: str | None = None) -> str:
-    bounds = [
-        f">= {t.min:g}" if t.min is not None else "",
-        f"<= {t.max:g}" if t.max is not None else "",
-    ]
-    wanted = " and ".join(b for b in bounds if b) or "a value"
     actual = "n/a" if t.actual is None else f"{t.actual:g}"
-    return f"  {'ok  ' if t.ok else 'FAIL'} {safe(name or t.name)} {actual} (want {wanted})"
+    asked = wanted(t) or "a value"
+    return f"  {'ok  ' if t.ok else 'FAIL'} {safe(name or t.name)} {actual} (want {asked})"
 
 
 def _blocks(verdict: Verdict) -> list[str]:
