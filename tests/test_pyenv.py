@@ -238,3 +238,24 @@ def test_an_activated_venv_the_repository_commits_is_refused_to_reader_gates(
     assert found.source == "qualgate"
     assert "commits its own environment (git tracks env/" in found.refused[0][1]
     assert pyenv.find(top / "backend", None).source == "active"
+
+
+def test_every_gate_declares_python_the_same_way() -> None:
+    import importlib
+
+    from qualgate.gates import GATES
+
+    found = {}
+    for name, info in GATES.items():
+        options = getattr(importlib.import_module(info.module), "OPTIONS", ())
+        for option in options:
+            if option.name == "python":
+                found[name] = option
+    assert set(found) == {
+        "run-tests", "lint-format", "openapi-lint", "migration-check", "seed", "dependency-scan"
+    }  # fmt: skip
+    for name, option in found.items():
+        assert "$QUALGATE_PYTHON" in option.help and "$VIRTUAL_ENV" in option.help, name
+    # Gates that only read (or import an app) never let the repository pick the binary.
+    cli_only = {name for name, option in found.items() if option.cli_only}
+    assert cli_only == {"lint-format", "openapi-lint", "dependency-scan"}

@@ -3,7 +3,8 @@
 qualgate runs from its own isolated environment (pipx, ``uv tool``, a venv of its own) and
 points the gates that need the project's packages at the project's interpreter. In order:
 
-1. ``--python`` (command line or ``QUALGATE_<GATE>_PYTHON``; never repository config),
+1. ``--python`` (command line or ``QUALGATE_<GATE>_PYTHON``; repository config only for
+   the gates that run the project's code anyway: `python_option`'s ``cli_only``),
    else ``$QUALGATE_PYTHON`` (every gate at once: an isolated install in CI);
 2. the project's virtual environment: ``.venv`` or ``venv`` in the root;
 3. a workspace's: ``.venv``/``venv`` in a folder above the root, up to the repository's
@@ -29,6 +30,7 @@ from pathlib import Path
 from qualgate import process
 from qualgate.errors import GateError, ToolMissing
 from qualgate.fsutil import read_text_bounded
+from qualgate.options import Kind, Option
 
 # The folders where a project (or a workspace) keeps its virtual environment.
 VENV_DIRS = (".venv", "venv")
@@ -54,6 +56,23 @@ class Interpreter:
     def own(self) -> bool:
         """Whether this is the project's interpreter rather than qualgate's."""
         return self.source != "qualgate"
+
+
+def python_option(purpose: str, *, cli_only: bool, trusted: bool = False) -> Option:
+    """The ``--python`` option of a gate that uses the project's interpreter ``purpose``
+    ("that runs env.py"); ``cli_only``: repository config may not set it; ``trusted``:
+    the gate only reads the project (the trust rule applies to what is found)."""
+    found = "$QUALGATE_PYTHON, the project's .venv/venv, a workspace's above it"
+    found += " (unless git tracks it)" if trusted else ""
+    where = " Command line or environment only." if cli_only else ""
+    return Option(
+        name="python",
+        kind=Kind.PATH,
+        metavar="PYTHON",
+        cli_only=cli_only,
+        help=f"The project's interpreter {purpose} (default: {found}, $VIRTUAL_ENV, else "
+        f"qualgate's own).{where}",
+    )
 
 
 def repository_top(root: Path) -> Path | None:
@@ -143,8 +162,15 @@ def unsupported(root: Path, python: str) -> str | None:
     interpreter's version (None: supported, or either is unknown). A hint for the errors of
     the gates that run the project's code: a SyntaxError there is not the code's defect."""
     version = version_of(python)
-    if version is None:
+    spec = None if version is None else excluding(root, version)
+    if spec is None:
         return None
+    return f"the project requires Python {spec} and its interpreter ({python}) is Python {version}"
+
+
+def excluding(root: Path, version: str) -> str | None:
+    """The project's ``[project] requires-python`` when it excludes Python ``version``
+    (None: it admits it, or there is no readable one)."""
     # Loaded here: every command imports this module, few ask this question.
     from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
@@ -160,7 +186,7 @@ def unsupported(root: Path, python: str) -> str | None:
         return None
     if spec is None or spec.contains(version, prereleases=True):
         return None
-    return f"the project requires Python {spec} and its interpreter ({python}) is Python {version}"
+    return str(spec)
 
 
 def _inside(path: Path, folder: Path) -> bool:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from qualgate import pyenv
 from qualgate.options import Kind, Option
 from qualgate.policy import ALL_CHECKS
 
@@ -84,14 +85,7 @@ OPTIONS = (
         "or environment only.",
         cli_only=True,
     ),
-    Option(
-        name="python",
-        kind=Kind.PATH,
-        metavar="PYTHON",
-        help="The project's interpreter for --installed (default: the project's .venv/bin/python "
-        "unless the repository commits it). Command line or environment only.",
-        cli_only=True,
-    ),
+    pyenv.python_option("for --installed", cli_only=True, trusted=True),
     Option(
         name="vuln-db",
         kind=Kind.PATH,

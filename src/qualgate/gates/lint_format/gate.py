@@ -12,7 +12,7 @@ import dataclasses
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from qualgate import policy
+from qualgate import policy, pyenv
 from qualgate.context import GateContext
 from qualgate.options import Kind, Option
 from qualgate.verdict import Status, Verdict
@@ -110,16 +110,7 @@ OPTIONS = (
         metavar="N",
         help="With --preset standards: the longest a function may be, in lines (default 50).",
     ),
-    Option(
-        name="python",
-        kind=Kind.PATH,
-        metavar="PYTHON",
-        cli_only=True,
-        help=(
-            "The project's interpreter (default: an untracked .venv/venv in a git work "
-            "tree, else qualgate's). Command line or environment only."
-        ),
-    ),
+    pyenv.python_option("whose tools run", cli_only=True, trusted=True),
     Option(
         name="ruff",
         kind=Kind.PATH,

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from qualgate import pyenv
 from qualgate.context import GateContext
 from qualgate.gates.migration_check import graph, project, static
 from qualgate.options import Kind, Option
@@ -69,12 +70,7 @@ OPTIONS = (
         help="Folders searched for server binaries (initdb, postgres, mariadbd...) instead "
         "of PATH and the usual places (command line and environment only).",
     ),
-    Option(
-        name="python",
-        kind=Kind.PATH,
-        metavar="PYTHON",
-        help="The project's interpreter that runs env.py (default .venv/bin/python).",
-    ),
+    pyenv.python_option("that runs env.py", cli_only=False),
     Option(
         name="alembic-ini",
         default="alembic.ini",

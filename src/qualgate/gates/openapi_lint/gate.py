@@ -15,7 +15,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from qualgate import policy
+from qualgate import policy, pyenv
 from qualgate.context import GateContext
 from qualgate.gates.openapi_lint import report
 from qualgate.gates.openapi_lint.rules import RULES
@@ -96,14 +96,7 @@ OPTIONS = (
         help="The agreed OpenAPI contract to check the app's generated document against "
         "(default: the committed document, when there is exactly one).",
     ),
-    Option(
-        name="python",
-        kind=Kind.PATH,
-        metavar="PYTHON",
-        cli_only=True,
-        help="The project's interpreter that imports the app (default .venv/bin/python; "
-        "command line or environment only).",
-    ),
+    pyenv.python_option("that imports the app", cli_only=True),
     Option(
         name="rules",
         kind=Kind.JSON,

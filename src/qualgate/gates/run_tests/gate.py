@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from qualgate import pyenv
 from qualgate.context import GateContext
 from qualgate.errors import GateError
 from qualgate.fsutil import write_atomic
@@ -45,13 +46,7 @@ def _percent(name: str, default: float, text: str) -> Option:
 
 
 OPTIONS = (
-    Option(
-        name="python",
-        kind=Kind.PATH,
-        default=None,
-        metavar="PYTHON",
-        help="The project's interpreter (default: <root>/.venv/bin/python, else qualgate's).",
-    ),
+    pyenv.python_option("that runs the tests", cli_only=False),
     _percent("coverage-min", 80.0, "Minimum total coverage in percent (default 80)."),
     _percent(
         "changed-coverage-min",

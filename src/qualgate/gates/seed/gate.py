@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from qualgate import pyenv
 from qualgate.context import GateContext
 from qualgate.errors import GateError
 from qualgate.options import Kind, Option
@@ -118,12 +119,7 @@ OPTIONS = (
         metavar="FILE",
         help="Alembic config file, relative to the project root (default alembic.ini).",
     ),
-    Option(
-        name="python",
-        kind=Kind.PATH,
-        metavar="PATH",
-        help="The project's interpreter for migrations and --metadata (default .venv/bin/python).",
-    ),
+    pyenv.python_option("for migrations and --metadata", cli_only=False),
 )
 
 
