@@ -73,7 +73,7 @@ class ConfigFile:
 _parsed: dict[tuple[str, int, int, int, int], dict[str, Any]] = {}
 
 
-def read_toml(path: Path) -> dict[str, Any]:
+def _read_toml(path: Path) -> dict[str, Any]:
     """A TOML file, bounded and parsed once per identity; `ConfigError` when unreadable."""
     try:
         info = path.stat()
@@ -126,7 +126,7 @@ def load_config(root: Path, explicit: Path | None, known_gates: Iterable[str]) -
         path = root / "pyproject.toml"
     else:
         return ConfigFile()
-    data = read_toml(path)
+    data = _read_toml(path)
     if path.name == "pyproject.toml" or "tool" in data:
         raw = data.get("tool", {}).get("qualgate", {})
         prefix = "tool.qualgate."

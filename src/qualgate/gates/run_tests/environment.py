@@ -15,12 +15,9 @@ import importlib.util
 import re
 from pathlib import Path
 
-from packaging.specifiers import InvalidSpecifier, SpecifierSet
-
-from qualgate.config import read_toml
 from qualgate.errors import GateError
 from qualgate.gates.run_tests.results import TestResults
-from qualgate.pyenv import Interpreter
+from qualgate.pyenv import Interpreter, excluding
 
 _HINT = (
     "`qualgate run-tests --python PATH/TO/python` (or QUALGATE_RUN_TESTS_PYTHON), e.g. after "
@@ -85,14 +82,8 @@ def check(res: TestResults, interpreter: Interpreter, root: Path) -> None:
 
 def _supported(res: TestResults, interpreter: Interpreter, root: Path) -> None:
     """The project's ``requires-python`` excludes the interpreter the tests failed on."""
-    if res.python_version is None:
-        return
-    try:
-        requires = read_toml(root / "pyproject.toml").get("project", {}).get("requires-python")
-        spec = SpecifierSet(str(requires)) if isinstance(requires, str) else None
-    except (GateError, InvalidSpecifier, AttributeError):
-        return  # no (readable) pyproject.toml: nothing to say
-    if spec is None or spec.contains(res.python_version, prereleases=True):
+    spec = None if res.python_version is None else excluding(root, res.python_version)
+    if spec is None:
         return
     raise GateError(
         f"the project requires Python {spec} and the tests ran on Python "
