@@ -187,6 +187,24 @@ def test_missing_ruff_is_an_error_with_the_install_command(tmp_path: Path) -> No
     assert f"`{sys.executable} -m pip install ruff`" in verdict["next_steps"][0]
 
 
+def test_a_too_old_ruff_is_an_error_with_the_upgrade_command(tmp_path: Path) -> None:
+    project = clean_project(tmp_path)
+    old = tmp_path / "tools" / "ruff"
+    old.parent.mkdir()
+    old.write_text('#!/bin/sh\necho "ruff 0.0.250"\n')
+    old.chmod(0o755)
+    run = run_qualgate(GATE, str(project), "--ruff", str(old), "--checks", "ruff,format")
+    assert run.code == 2
+    assert run.verdict["summary"] == (
+        "ruff-check: ruff 0.0.250 is too old: qualgate reads ruff 0.0.260 and newer; "
+        "ruff-format: ruff 0.0.250 is too old: `ruff format --diff` needs ruff 0.1.2"
+    )
+    assert [s.split(": ", 1)[1] for s in run.verdict["next_steps"]] == [
+        f"`{sys.executable} -m pip install 'ruff>=0.0.260'`",
+        f"`{sys.executable} -m pip install 'ruff>=0.1.2'`",
+    ]
+
+
 def test_ruff_in_project_venv_is_preferred(tmp_path: Path) -> None:
     project = git_init(clean_project(tmp_path))  # an untracked .venv is the developer's
     subprocess.run(

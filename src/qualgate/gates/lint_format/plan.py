@@ -116,15 +116,8 @@ def _ruff_job(plan: Plan) -> Job:
     ctx, root = plan.ctx, plan.root
 
     def job() -> Outcome:
-        tool = plan.ruff
-        if tool is None:  # pragma: no cover - the gate finds ruff before planning
-            raise GateError("ruff is not installed", "install ruff")
+        tool = _ruff_at_least(plan, RUFF_MIN, "qualgate reads ruff 0.0.260 and newer")
         version = parse_version(tool.version)
-        if version < RUFF_MIN:
-            raise GateError(
-                f"ruff {tool.version} is too old: qualgate reads ruff 0.0.260 and newer",
-                f"upgrade it: {plan.env.install_hint('ruff>=0.0.260')}",
-            )
         return ruff_check.run_check(
             tool.prefix[0],
             root,
@@ -137,6 +130,19 @@ def _ruff_job(plan: Plan) -> Job:
         )
 
     return job
+
+
+def _ruff_at_least(plan: Plan, minimum: tuple[int, ...], why: str) -> ToolCommand:
+    """The planned ruff, or `GateError` with the upgrade command when it is older."""
+    tool = plan.ruff
+    if tool is None:  # pragma: no cover - the gate finds ruff before planning
+        raise GateError("ruff is not installed", "install ruff")
+    if parse_version(tool.version) < minimum:
+        spec = "ruff>=" + ".".join(str(n) for n in minimum)
+        raise GateError(
+            f"ruff {tool.version} is too old: {why}", f"upgrade it: {plan.env.install_hint(spec)}"
+        )
+    return tool
 
 
 def _flake8_plugins(plan: Plan, tool: ToolCommand) -> list[str]:
@@ -191,14 +197,7 @@ def _format_job(plan: Plan, ruff_reports_syntax: bool) -> Job:
     ctx, root = plan.ctx, plan.root
 
     def job() -> Outcome:
-        tool = plan.ruff
-        if tool is None:  # pragma: no cover - the gate finds ruff before planning
-            raise GateError("ruff is not installed", "install ruff")
-        if parse_version(tool.version) < RUFF_FORMAT_MIN:
-            raise GateError(
-                f"ruff {tool.version} is too old: `ruff format --diff` needs ruff 0.1.2",
-                f"upgrade it: {plan.env.install_hint('ruff>=0.1.2')}",
-            )
+        tool = _ruff_at_least(plan, RUFF_FORMAT_MIN, "`ruff format --diff` needs ruff 0.1.2")
         return ruff_check.run_format(
             tool.prefix[0],
             root,
